@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from ops import views as ops_views
+
+admin.site.site_header = "Offer approvals"
+admin.site.site_title = "Offer approvals"
+admin.site.index_title = "Hiring managers"
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="offers:list", permanent=False)),
+    path("healthz", ops_views.healthz, name="healthz"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("offers/", include("offers.urls")),
+    path("admin/", admin.site.urls),
+]

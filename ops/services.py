@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import DatabaseError, connection, models
+from django.utils import timezone
+from kombu import Connection
+from kombu.exceptions import OperationalError as KombuOperationalError
+
+from ops.models import WorkerHeartbeat
+
+
+def heartbeat_record(*, hostname: str) -> WorkerHeartbeat:
+    heartbeat, _ = WorkerHeartbeat.objects.update_or_create(
+        hostname=hostname,
+        defaults={"last_seen": timezone.now()},
+    )
+    WorkerHeartbeat.objects.filter(pk=heartbeat.pk).update(beats=models.F("beats") + 1)
+    heartbeat.refresh_from_db()
+    return heartbeat
+
+
+@dataclass(frozen=True)
+class Check:
+    ok: bool
+    detail: str
+
+
+def database_check() -> Check:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError as error:
+        return Check(ok=False, detail=f"database unreachable: {error}")
+    return Check(ok=True, detail=connection.vendor)
+
+
+def broker_check(*, timeout: int = 2) -> Check:
+    url = settings.CELERY_BROKER_URL
+    options = dict(settings.CELERY_BROKER_TRANSPORT_OPTIONS)
+    if url.startswith("filesystem://"):
+        folder = str(options["data_folder_in"])
+        if not os.access(folder, os.W_OK):
+            return Check(ok=False, detail=f"broker folder {folder} is not writable")
+        return Check(ok=True, detail="filesystem")
+    broker = Connection(url, transport_options=options, connect_timeout=timeout)
+    errors: tuple[type[BaseException], ...] = (
+        OSError,
+        KombuOperationalError,
+        *broker.connection_errors,
+    )
+    try:
+        broker.ensure_connection(max_retries=1, timeout=timeout)
+    except errors as error:
+        return Check(ok=False, detail=f"broker unreachable: {error}")
+    finally:
+        broker.release()
+    return Check(ok=True, detail=broker.transport_cls)
+
+
+def this_hostname() -> str:
+    return socket.gethostname()

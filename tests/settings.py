@@ -1,0 +1,35 @@
+"""Test settings: the real settings, with only what tests need changed."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-not-for-any-real-deployment-0123456789")
+os.environ.setdefault("CELERY_QUEUE", "offers-tests")
+
+from config.settings import *  # noqa: E402,F403
+from config.settings import BROKER_DIR, CELERY_BROKER_URL  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+SECURE_SSL_REDIRECT = False
+STORAGES["staticfiles"] = {  # noqa: F405
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+}
+
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    # Away from the folder a local `make run` worker reads, so it cannot take the tests' tasks.
+    TEST_BROKER_DIR = BROKER_DIR.parent / "test-broker"
+    for folder in ("queue", "processed", "control"):
+        (TEST_BROKER_DIR / folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(TEST_BROKER_DIR / "queue"),
+        "data_folder_out": str(TEST_BROKER_DIR / "queue"),
+        "processed_folder": str(TEST_BROKER_DIR / "processed"),
+        "control_folder": str(TEST_BROKER_DIR / "control"),
+        "store_processed": False,
+    }
+
+# The browser tests talk plain HTTP to a live server on loopback.
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False

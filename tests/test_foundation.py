@@ -1,0 +1,166 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.core.management import call_command
+from django.test import Client, override_settings
+from django.urls import reverse
+
+from ops.models import WorkerHeartbeat
+from ops.tasks import heartbeat as heartbeat_task
+from tests.conftest import ROOT, WorkerProcess, wait_for
+
+
+def run_python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+    clean.update(env)
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True
+    )
+
+
+def test_missing_secret_key_with_debug_off_fails_with_a_clear_message() -> None:
+    result = run_python("import django; django.setup()", DJANGO_SETTINGS_MODULE="config.settings")
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: SECRET_KEY is not set" in result.stderr
+
+
+def test_missing_secret_key_is_allowed_with_debug_on() -> None:
+    result = run_python(
+        "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)",
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DEBUG="true",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True"
+
+
+def test_bad_boolean_setting_is_refused() -> None:
+    result = run_python(
+        "import django; django.setup()", DJANGO_SETTINGS_MODULE="config.settings", DEBUG="maybe"
+    )
+    assert "DEBUG must be true or false, not 'maybe'" in result.stderr
+
+
+def test_production_settings_pass_the_deploy_check() -> None:
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env={
+            **{k: v for k, v in os.environ.items() if k != "DEBUG"},
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "SECRET_KEY": "p9Xq-7vLz2Rk_w4Hn8Tc1Yb5Jm3Gd6Fs0Ae_QuKoPiLyNhMtRgVbCxZaSdWeRtY",
+            "ALLOWED_HOSTS": "offers.example.com",
+        },
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+@pytest.mark.django_db
+def test_roles_are_created_by_migrations() -> None:
+    assert set(Group.objects.values_list("name", flat=True)) >= {"Recruiters", "Hiring managers"}
+
+
+@pytest.mark.django_db
+def test_demo_data_is_idempotent_and_prints_the_logins(capsys: pytest.CaptureFixture[str]) -> None:
+    call_command("demo_data", "--force")
+    call_command("demo_data", "--force")
+    out = capsys.readouterr().out
+    assert User.objects.filter(username__in=["recruiter", "manager", "admin"]).count() == 3
+    assert User.objects.get(username="recruiter").groups.filter(name="Recruiters").exists()
+    manager = User.objects.get(username="manager")
+    assert manager.is_staff and manager.groups.filter(name="Hiring managers").exists()
+    assert "demo-recruiter-2026" in out
+    assert User.objects.get(username="recruiter").check_password("demo-recruiter-2026")
+
+
+@pytest.mark.django_db
+def test_login_page_is_served_with_a_same_origin_content_security_policy(client: Client) -> None:
+    response = client.get(reverse("login"))
+    assert response.status_code == 200
+    assert b'name="username"' in response.content
+    policy = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in policy
+    assert "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy
+
+
+@pytest.mark.django_db
+def test_recruiter_logs_in_and_lands_on_the_offers_list(client: Client) -> None:
+    call_command("demo_data", "--force")
+    response = client.post(
+        reverse("login"), {"username": "recruiter", "password": "demo-recruiter-2026"}
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == reverse("offers:list")
+    assert client.get(reverse("offers:list")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_offers_list_requires_login(client: Client) -> None:
+    response = client.get(reverse("offers:list"))
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url_name", ["login", "admin:login"])
+def test_password_guessing_is_locked_out(client: Client, url_name: str) -> None:
+    call_command("demo_data", "--force")
+    for _ in range(4):
+        response = client.post(reverse(url_name), {"username": "manager", "password": "wrong"})
+        assert response.status_code == 200
+    fifth = client.post(reverse(url_name), {"username": "manager", "password": "wrong"})
+    assert fifth.status_code == 429
+    # Locked out: even the right password is refused now.
+    locked = client.post(
+        reverse(url_name), {"username": "manager", "password": "demo-manager-2026"}
+    )
+    assert locked.status_code == 429
+    assert b"Too many failed logins" in locked.content
+
+
+@pytest.mark.django_db
+def test_health_endpoint_reports_database_and_broker(client: Client) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["database"]["ok"] is True
+    assert body["broker"]["ok"] is True
+
+
+@pytest.mark.django_db
+def test_health_endpoint_answers_503_with_a_reason_when_the_broker_is_unreachable(
+    client: Client,
+) -> None:
+    with override_settings(
+        CELERY_BROKER_URL="redis://127.0.0.1:9/0", CELERY_BROKER_TRANSPORT_OPTIONS={}
+    ):
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "unavailable"
+    assert body["broker"]["ok"] is False
+    assert "broker unreachable" in body["broker"]["detail"]
+    assert body["database"]["ok"] is True
+
+
+@pytest.mark.worker
+def test_a_queued_task_is_run_by_a_real_worker_through_the_real_broker(
+    celery_worker_process: WorkerProcess,
+) -> None:
+    assert not WorkerHeartbeat.objects.exists()
+    heartbeat_task.delay()
+    beat = wait_for(
+        lambda: WorkerHeartbeat.objects.first(), timeout=30, what="the worker's heartbeat row"
+    )
+    assert beat.beats == 1
+    assert "ops.tasks.heartbeat" in celery_worker_process.log()
