@@ -263,8 +263,30 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+# Model prices: which source the scheduled refresh reads, how often, and when prices are stale.
+PRICES_SOURCE = env_str("PRICES_SOURCE", "litellm")
+if PRICES_SOURCE not in {"litellm", "openrouter", "bundled"}:
+    raise ImproperlyConfigured("PRICES_SOURCE must be litellm, openrouter or bundled.")
+PRICES_REFRESH_HOURS = env_int("PRICES_REFRESH_HOURS", 6)
+PRICES_STALE_AFTER_HOURS = env_int("PRICES_STALE_AFTER_HOURS", 48)
+PRICES_FETCH_TIMEOUT = env_int("PRICES_FETCH_TIMEOUT", 20)
+PRICES_FETCH_ATTEMPTS = env_int("PRICES_FETCH_ATTEMPTS", 3)
+PRICES_FETCH_BACKOFF = 2.0  # seconds before the second attempt, doubling after
+PRICES_URLS = {
+    source: url
+    for source, url in {
+        "litellm": env_str("PRICES_LITELLM_URL"),
+        "openrouter": env_str("PRICES_OPENROUTER_URL"),
+    }.items()
+    if url
+}
+
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "worker-heartbeat": {"task": "ops.tasks.heartbeat", "schedule": 60.0},
+    "refresh-prices": {
+        "task": "pricing.tasks.refresh_prices",
+        "schedule": PRICES_REFRESH_HOURS * 3600.0,
+    },
 }
 
 LOGGING = {
@@ -273,5 +295,5 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
