@@ -1,12 +1,188 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.middleware import HtmxDetails
+
+from offers import charts
+from offers.forms import MODEL_SLOTS, OfferFilterForm, OfferForm
+from offers.models import Offer, with_figures
+from offers.roles import RECRUITERS
+from offers.services import offer_create, offer_update
+from pricing.models import PriceSnapshot
+from pricing.services import flagship_ids
+from pricing.valuation import PROFILES
+
+LIST_PAGE_SIZE = 25
+
+
+class RecruiterRequest(HttpRequest):
+    user: User
+    htmx: HtmxDetails
+
+
+def recruiter_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Logged in and in the Recruiters group (or a superuser); others get 403."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: RecruiterRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = request.user
+        if not (user.is_superuser or user.groups.filter(name=RECRUITERS).exists()):
+            raise PermissionDenied("Only recruiters build offers.")
+        return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 @require_GET
-@login_required
-def offer_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "offers/list.html", {})
+@recruiter_required
+def offer_list(request: RecruiterRequest) -> HttpResponse:
+    filters = OfferFilterForm(request.GET)
+    offers = (
+        Offer.objects.visible_to(request.user)
+        .select_related("department")
+        .prefetch_related("allocations")
+    )
+    if filters.is_valid():
+        if filters.cleaned_data["q"]:
+            offers = offers.filter(candidate_name__icontains=filters.cleaned_data["q"])
+        if filters.cleaned_data["status"]:
+            offers = offers.filter(status=filters.cleaned_data["status"])
+    page = Paginator(offers, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    with_figures(list(page.object_list))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"page": page, "filters": filters, "query": query.urlencode()}
+    if request.htmx:
+        return render(request, "offers/list.html#results", context)
+    return render(request, "offers/list.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@recruiter_required
+def offer_new(request: RecruiterRequest) -> HttpResponse:
+    return _edit(request, Offer())
+
+
+@require_http_methods(["GET", "POST"])
+@recruiter_required
+def offer_edit(request: RecruiterRequest, pk: int) -> HttpResponse:
+    offer = get_object_or_404(Offer.objects.visible_to(request.user), pk=pk)
+    return _edit(request, offer)
+
+
+def _edit(request: RecruiterRequest, offer: Offer) -> HttpResponse:
+    if request.method == "GET":
+        form = OfferForm(instance=offer, initial=_defaults(request) if offer.pk is None else None)
+        preview = offer if offer.pk else None
+    else:
+        form = OfferForm(request.POST, instance=offer)
+        valid = form.is_valid()
+        preview = form.preview() if valid else None
+        if valid and "recompute" not in request.POST:
+            data, allocations = form.offer_data(), form.allocations
+            if offer.pk is None:
+                saved = offer_create(data=data, allocations=allocations, by=request.user)
+                messages.success(request, f"Offer for {saved.candidate_name} saved as a draft.")
+            else:
+                saved = offer_update(
+                    offer=offer, data=data, allocations=allocations, by=request.user
+                )
+                messages.success(request, f"Offer for {saved.candidate_name} saved.")
+            return redirect(saved)
+    context = _edit_context(form, preview)
+    if request.htmx and request.method == "POST":
+        return render(request, "offers/edit.html#totals", context)
+    return render(request, "offers/edit.html", context, status=200)
+
+
+def _defaults(request: RecruiterRequest) -> dict[str, Any]:
+    department = request.user.recruiting_departments.first()  # type: ignore[attr-defined]
+    return {"department": department.pk if department else None}
+
+
+def _edit_context(form: OfferForm, preview: Offer | None) -> dict[str, Any]:
+    snapshot = form.snapshot
+    flagships = []
+    if snapshot is not None:
+        ids = flagship_ids()
+        by_id = {p.model_id: p for p in snapshot.prices.filter(model_id__in=ids)}
+        flagships = [by_id[i] for i in ids if i in by_id]
+    return {
+        "form": form,
+        "offer": preview,
+        "model_slots": [
+            (form[f"model_{slot}"], form[f"share_{slot}"]) for slot in range(1, MODEL_SLOTS + 1)
+        ],
+        "flagships": flagships,
+        "snapshot": snapshot,
+        **_figures_context(preview),
+    }
+
+
+def _figures_context(offer: Offer | None) -> dict[str, Any]:
+    if offer is None:
+        return {"years": [], "bars": [], "pillars": charts.PILLARS, "valuation": None}
+    years = offer.package.years()
+    return {
+        "years": years,
+        "bars": charts.bars(years),
+        "pillars": charts.PILLARS,
+        "chart": {"width": charts.WIDTH, "height": charts.HEIGHT},
+        "valuation": offer.token_valuation,
+        "profile": PROFILES[offer.token_profile],
+    }
+
+
+@require_GET
+@recruiter_required
+def offer_detail(request: RecruiterRequest, pk: int) -> HttpResponse:
+    offer = get_object_or_404(
+        Offer.objects.visible_to(request.user).select_related(
+            "department", "hiring_manager", "created_by", "price_snapshot"
+        ),
+        pk=pk,
+    )
+    context = {
+        "offer": offer,
+        "events": offer.events.select_related("actor"),
+        **_figures_context(offer),
+    }
+    return render(request, "offers/detail.html", context)
+
+
+@require_GET
+@recruiter_required
+def model_search(request: RecruiterRequest) -> HttpResponse:
+    """Options for the model picker: flagships first, then every model matching the query."""
+    snapshot = PriceSnapshot.objects.current()
+    query = request.GET.get("q", "").strip()
+    for key in request.GET:  # the picker sends its own field's name
+        if key.startswith("model_") and request.GET[key]:
+            query = str(request.GET[key]).strip()
+    results = []
+    if snapshot is not None:
+        prices = snapshot.prices.all()
+        if query:
+            prices = (
+                prices.filter(model_id__icontains=query)
+                | prices.filter(display_name__icontains=query)
+                | prices.filter(provider__icontains=query)
+            )
+            results = list(prices.order_by("model_id")[:50])
+        else:
+            ids = flagship_ids()
+            by_id = {p.model_id: p for p in prices.filter(model_id__in=ids)}
+            results = [by_id[i] for i in ids if i in by_id]
+    return render(request, "offers/_model_options.html", {"models": results})

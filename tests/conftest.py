@@ -14,6 +14,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from tests.browser import browser_page  # noqa: E402,F401  (a fixture)
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

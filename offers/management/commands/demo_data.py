@@ -1,12 +1,102 @@
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from offers.models import Department, Offer, OfferEvent
 from offers.roles import HIRING_MANAGERS, RECRUITERS
+from offers.services import Allocation, offer_create
+from pricing.models import PriceSnapshot
+from pricing.services import prices_refresh
+
+# candidate, role, level, currency, rate, base, bonus %, equity, units, price, strike, usd/day,
+# models with shares, status
+DEMO_OFFERS = [
+    (
+        "Priya Raman",
+        "Staff Software Engineer",
+        "L6",
+        "USD",
+        "1",
+        "245000",
+        "15",
+        "rsu",
+        4000,
+        "42.50",
+        "0",
+        "150",
+        [("claude-sonnet-4-5", "70"), ("gpt-5", "30")],
+        "draft",
+    ),
+    (
+        "Lucas Martin",
+        "Senior Backend Engineer",
+        "L5",
+        "EUR",
+        "0.92",
+        "98000",
+        "10",
+        "options",
+        12000,
+        "9.00",
+        "2.50",
+        "100",
+        [("mistral/mistral-large-3", "100")],
+        "pending_approval",
+    ),
+    (
+        "Amelia Clarke",
+        "Machine Learning Engineer",
+        "L5",
+        "GBP",
+        "0.79",
+        "115000",
+        "12",
+        "rsu",
+        2500,
+        "42.50",
+        "0",
+        "300",
+        [("claude-opus-4-7", "50"), ("gemini/gemini-2.5-pro", "50")],
+        "approved",
+    ),
+    (
+        "Ethan Brooks",
+        "Engineering Manager",
+        "M2",
+        "CAD",
+        "1.37",
+        "210000",
+        "20",
+        "rsu",
+        3000,
+        "42.50",
+        "0",
+        "120",
+        [("gpt-5", "100")],
+        "sent",
+    ),
+    (
+        "Ananya Iyer",
+        "Software Engineer",
+        "L4",
+        "INR",
+        "83.5",
+        "4200000",
+        "10",
+        "options",
+        6000,
+        "9.00",
+        "2.50",
+        "60",
+        [("deepseek-v4-pro", "100")],
+        "accepted",
+    ),
+]
 
 DEMO_USERS = [
     # username, password, group, is_staff, is_superuser, full name
@@ -46,7 +136,83 @@ class Command(BaseCommand):
                 user.save(update_fields=["password"])
             if group_name:
                 user.groups.add(Group.objects.get(name=group_name))
+        self._demo_offers()
         self.stdout.write("Demo logins (username / password):")
         for username, password, group_name, _, _, _ in DEMO_USERS:
             role = group_name or "superuser"
             self.stdout.write(f"  {username:<10} {password:<22} {role}")
+
+    def _demo_offers(self) -> None:
+        import datetime
+
+        from django.utils import timezone
+
+        if PriceSnapshot.objects.current() is None:
+            prices_refresh(source="bundled")
+        recruiter = User.objects.get(username="recruiter")
+        manager = User.objects.get(username="manager")
+        engineering, _ = Department.objects.get_or_create(name="Engineering")
+        engineering.recruiters.add(recruiter)
+        Department.objects.get_or_create(name="Research")
+        today = timezone.localdate()
+        snapshot = PriceSnapshot.objects.current()
+        names = dict(snapshot.prices.values_list("model_id", "display_name")) if snapshot else {}
+        for (
+            name,
+            role,
+            level,
+            currency,
+            rate,
+            base,
+            bonus,
+            equity,
+            units,
+            price,
+            strike,
+            usd_per_day,
+            models,
+            status,
+        ) in DEMO_OFFERS:
+            if Offer.objects.filter(candidate_name=name).exists():
+                continue
+            first = name.split()[0].lower()
+            offer = offer_create(
+                data={
+                    "candidate_name": name,
+                    "candidate_email": f"{first}@example.org",
+                    "role_title": role,
+                    "level": level,
+                    "department": engineering,
+                    "location": "Remote",
+                    "hiring_manager": manager,
+                    "currency": currency,
+                    "usd_exchange_rate": Decimal(rate),
+                    "base_salary": Decimal(base),
+                    "target_bonus_percent": Decimal(bonus),
+                    "sign_on_bonus": Decimal("10000"),
+                    "equity_type": equity,
+                    "equity_units": units,
+                    "equity_price_per_unit": Decimal(price),
+                    "equity_strike_price": Decimal(strike),
+                    "token_usd_per_day": Decimal(usd_per_day),
+                    "start_date": today + datetime.timedelta(days=45),
+                    "expires_on": today + datetime.timedelta(days=14),
+                },
+                allocations=[
+                    Allocation(
+                        model_id=m, display_name=names.get(m, m), share_percent=Decimal(share)
+                    )
+                    for m, share in models
+                ],
+                by=recruiter,
+            )
+            if status != offer.status:
+                # Demo history only: the real transitions go through the approval services.
+                OfferEvent.objects.create(
+                    offer=offer,
+                    actor=None,
+                    action="demo data",
+                    from_status=offer.status,
+                    to_status=status,
+                )
+                Offer.objects.filter(pk=offer.pk).update(status=status)

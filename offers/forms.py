@@ -1,0 +1,189 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from offers.models import Department, Offer, TokenAllocation
+from offers.roles import HIRING_MANAGERS
+from offers.services import Allocation
+from pricing.models import ModelPrice, PriceSnapshot
+
+MODEL_SLOTS = 3
+MONEY_FIELDS = ["base_salary", "sign_on_bonus", "token_usd_per_day", "equity_price_per_unit"]
+
+
+class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
+    """Validates an offer and its token models; persisting is the services' job."""
+
+    class Meta:
+        model = Offer
+        fields = [
+            "candidate_name",
+            "candidate_email",
+            "role_title",
+            "level",
+            "department",
+            "location",
+            "hiring_manager",
+            "currency",
+            "usd_exchange_rate",
+            "base_salary",
+            "target_bonus_percent",
+            "sign_on_bonus",
+            "equity_type",
+            "equity_units",
+            "equity_price_per_unit",
+            "equity_strike_price",
+            "vesting_years",
+            "cliff_months",
+            "vesting_frequency",
+            "token_budget_unit",
+            "token_usd_per_day",
+            "token_tokens_per_day",
+            "token_profile",
+            "working_days",
+            "start_date",
+            "expires_on",
+            "internal_notes",
+        ]
+        widgets = {
+            "start_date": forms.DateInput(attrs={"type": "date"}),
+            "expires_on": forms.DateInput(attrs={"type": "date"}),
+            "internal_notes": forms.Textarea(attrs={"rows": 3}),
+        }
+        labels = {
+            "usd_exchange_rate": "Exchange rate (offer currency per 1 USD)",
+            "target_bonus_percent": "Target bonus (% of base)",
+            "equity_price_per_unit": "Price per share (or preferred price)",
+            "equity_strike_price": "Strike price (options)",
+            "token_usd_per_day": "Token budget, USD per day",
+            "token_tokens_per_day": "Token budget, tokens per day",
+            "token_profile": "Usage profile",
+            "working_days": "Working days per year",
+            "expires_on": "Offer expires on",
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["hiring_manager"].queryset = (  # type: ignore[attr-defined]
+            get_user_model().objects.filter(groups__name=HIRING_MANAGERS, is_active=True)
+        )
+        self.fields["department"].queryset = Department.objects.all()  # type: ignore[attr-defined]
+        self.snapshot = PriceSnapshot.objects.current()
+        existing = list(self.instance.allocations.all()) if self.instance.pk else []
+        for slot in range(1, MODEL_SLOTS + 1):
+            current = existing[slot - 1] if len(existing) >= slot else None
+            self.fields[f"model_{slot}"] = forms.CharField(
+                required=slot == 1,
+                label=f"Model {slot}",
+                initial=current.model_id if current else "",
+                widget=forms.TextInput(
+                    attrs={"list": "model-options", "autocomplete": "off", "class": "model-pick"}
+                ),
+            )
+            self.fields[f"share_{slot}"] = forms.DecimalField(
+                required=False,
+                label=f"Share of model {slot} (%)",
+                max_digits=5,
+                decimal_places=2,
+                initial=current.share_percent if current else (Decimal(100) if slot == 1 else None),
+            )
+        self.allocations: list[Allocation] = []
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for name in MONEY_FIELDS + ["target_bonus_percent", "usd_exchange_rate"]:
+            value = data.get(name)
+            if value is not None and value < 0:
+                self.add_error(name, "Must be zero or more.")
+        if data.get("base_salary") is not None and data["base_salary"] <= 0:
+            self.add_error("base_salary", "Base salary must be more than zero.")
+        bonus = data.get("target_bonus_percent")
+        if bonus is not None and bonus > 200:
+            self.add_error(
+                "target_bonus_percent", "A target bonus over 200% of base is not allowed."
+            )
+        rate = data.get("usd_exchange_rate")
+        if rate is not None and rate <= 0:
+            self.add_error("usd_exchange_rate", "The exchange rate must be more than zero.")
+        if data.get("currency") == "USD" and rate is not None and rate != 1:
+            self.add_error("usd_exchange_rate", "An offer in USD has an exchange rate of 1.")
+        expires = data.get("expires_on")
+        if expires and expires < timezone.localdate():
+            self.add_error("expires_on", "The expiry date is in the past.")
+        if data.get("equity_type") == "options" and not data.get("equity_strike_price"):
+            self.add_error("equity_strike_price", "Stock options need a strike price.")
+        if data.get("equity_type") in {"rsu", "options"}:
+            if not data.get("equity_units"):
+                self.add_error("equity_units", "Give the number of units granted.")
+            if (data.get("cliff_months") or 0) > (data.get("vesting_years") or 0) * 12:
+                self.add_error("cliff_months", "The cliff is longer than the vesting period.")
+        if data.get("equity_type") in {"rsu", "options"} and data.get("vesting_years") == 0:
+            self.add_error("vesting_years", "Equity must vest over at least one year.")
+        self._clean_token_models(data)
+        return data
+
+    def _clean_token_models(self, data: dict[str, Any]) -> None:
+        chosen = []
+        for slot in range(1, MODEL_SLOTS + 1):
+            model_id = (data.get(f"model_{slot}") or "").strip()
+            share = data.get(f"share_{slot}")
+            if not model_id:
+                if share:
+                    self.add_error(f"model_{slot}", "Choose a model for this share.")
+                continue
+            chosen.append((slot, model_id, share))
+        if self.snapshot is None:
+            self.add_error("model_1", "No model prices yet: ask an operator to refresh prices.")
+            return
+        known = {
+            price.model_id: price
+            for price in ModelPrice.objects.filter(
+                snapshot=self.snapshot, model_id__in=[model_id for _, model_id, _ in chosen]
+            )
+        }
+        for slot, model_id, share in chosen:
+            if model_id not in known:
+                self.add_error(f"model_{slot}", f"Unknown model “{model_id}” in today’s prices.")
+            if share is None or share <= 0:
+                self.add_error(f"share_{slot}", "Give this model a share above 0%.")
+        if data.get("token_budget_unit") == "tokens" and len(chosen) > 1:
+            self.add_error("model_2", "A budget in tokens per day is for one model only.")
+        shares = [share for _, _, share in chosen if share is not None]
+        if chosen and len(shares) == len(chosen) and sum(shares) != 100:
+            self.add_error(
+                f"share_{chosen[0][0]}", f"Model shares must sum to 100%, not {sum(shares)}%."
+            )
+        self.allocations = [
+            Allocation(
+                model_id=model_id,
+                display_name=known[model_id].display_name,
+                share_percent=share or Decimal(100),
+            )
+            for _, model_id, share in chosen
+            if model_id in known
+        ]
+
+    def offer_data(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+    def preview(self) -> Offer:
+        """The offer as typed, unsaved, valued with today's prices, for the live totals."""
+        offer = self.instance
+        offer.price_snapshot = self.snapshot
+        offer.pending_allocations = [
+            TokenAllocation(
+                model_id=a.model_id, display_name=a.display_name, share_percent=a.share_percent
+            )
+            for a in self.allocations
+        ]
+        return offer
+
+
+class OfferFilterForm(forms.Form):
+    q = forms.CharField(required=False, label="Search candidate")
+    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *Offer.Status.choices])

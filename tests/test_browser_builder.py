@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+from playwright.sync_api import expect
+
+from offers.models import Offer
+from tests import factories
+from tests.browser import OUTPUT, log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_recruiter_builds_an_offer_with_live_totals(browser_page, live_server) -> None:  # type: ignore[no-untyped-def]
+    page = browser_page
+    factories.user("riley")
+    factories.offer_data()  # creates the hiring manager and the department
+    factories.snapshot()
+    log_in(page, live_server, "riley", "pw-riley")
+    page.get_by_role("link", name="New offer", exact=True).click()
+    page.get_by_label("Candidate name").fill("Noor Haddad")
+    page.get_by_label("Candidate email").fill("noor@example.org")
+    page.get_by_label("Role title").fill("Platform Engineer")
+    page.get_by_label("Level").fill("L5")
+    page.get_by_label("Department").select_option(label="Engineering")
+    page.get_by_label("Location").fill("Lisbon")
+    page.get_by_label("Hiring manager").select_option(index=1)
+    page.get_by_label("Start date").fill("2027-02-01")
+    page.get_by_label("Offer expires on").fill("2027-01-15")
+    page.get_by_label("Base salary").fill("180000")
+    page.get_by_label("Target bonus (% of base)").fill("10")
+    page.get_by_label("Equity type").select_option("rsu")
+    page.get_by_label("Equity units").fill("4800")
+    page.get_by_label("Price per share (or preferred price)").fill("50")
+    page.get_by_label("Model 1", exact=True).fill("claude-sonnet-4-5")
+    page.get_by_label("Token budget, USD per day").fill("150")
+    token_day = page.locator('#totals [data-figure="token-day"]')
+    expect(token_day).to_have_text("$150.00")
+
+    # Change the token budget: the totals panel updates in place, the page does not reload.
+    page.evaluate("window.__notReloaded = true")
+    page.get_by_label("Token budget, USD per day").fill("300")
+    expect(token_day).to_have_text("$300.00")
+    assert page.evaluate("window.__notReloaded") is True
+    assert page.locator('#totals [data-figure="tokens-per-day"]').inner_text() == "229,885,057"
+    # 180,000 + 18,000 + 0 sign-on + 60,000 equity + 69,000 tokens
+    assert page.locator('#totals [data-figure="first-year"]').inner_text() == "$327,000"
+    assert not Offer.objects.exists()
+    page.screenshot(path=str(OUTPUT / "builder.png"), full_page=True)
+
+    page.get_by_role("button", name="Save offer").click()
+    page.wait_for_url("**/offers/*/")
+    assert "Noor Haddad" in page.locator("h1").inner_text()
+    page.get_by_role("link", name="Example Corp offers").click()
+    row = page.get_by_role("row").filter(has_text="Noor Haddad")
+    assert "$327,000" in row.inner_text()
+    offer = Offer.objects.get()
+    assert offer.token_usd_per_day == 300
+    assert offer.created_by == User.objects.get(username="riley")

@@ -1,0 +1,186 @@
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from offers.models import Department, Offer, OfferEvent
+from offers.roles import HIRING_MANAGERS
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def recruiter(client: Client):  # type: ignore[no-untyped-def]
+    person = factories.user("riley")
+    factories.snapshot()
+    client.force_login(person)
+    return person
+
+
+def test_recruiter_creates_an_offer_and_it_is_audited(client: Client, recruiter) -> None:  # type: ignore[no-untyped-def]
+    response = client.post(reverse("offers:new"), factories.form_post(save="1"))
+    offer = Offer.objects.get()
+    assert response.status_code == 302
+    assert response.headers["Location"] == offer.get_absolute_url()
+    assert offer.created_by == recruiter and offer.status == "draft"
+    assert offer.price_snapshot is not None
+    assert [a.model_id for a in offer.allocations.all()] == ["claude-sonnet-4-5"]
+    event = OfferEvent.objects.get()
+    assert (event.action, event.actor, event.to_status) == ("created", recruiter, "draft")
+    page = client.get(offer.get_absolute_url()).content.decode()
+    assert "$334,500" in page  # first-year total
+    assert "114,942,528" in page  # tokens per day of Claude Sonnet 4.5
+    assert "Bundled list prices as of 1 Aug 2026" in page
+
+
+def test_htmx_recompute_returns_only_the_totals_panel_and_saves_nothing(
+    client: Client,
+    recruiter,  # type: ignore[no-untyped-def]
+) -> None:
+    response = client.post(
+        reverse("offers:new"),
+        factories.form_post(recompute="1", token_usd_per_day="300"),
+        headers={"HX-Request": "true"},
+    )
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert content.strip().startswith('<section id="totals"')
+    assert "<form" not in content and "<html" not in content
+    assert "$300.00" in content
+    assert "229,885,057" in content  # 300 / 1.305 per 1M
+    assert "$369,000" in content  # first year with $69,000 of tokens
+    assert not Offer.objects.exists()
+
+
+def test_plain_submit_recompute_works_without_javascript(client: Client, recruiter) -> None:  # type: ignore[no-untyped-def]
+    response = client.post(reverse("offers:new"), factories.form_post(recompute="1"))
+    content = response.content.decode()
+    assert "<form" in content and "$334,500" in content
+    assert not Offer.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("base_salary", "-5", "Must be zero or more."),
+        ("target_bonus_percent", "250", "A target bonus over 200% of base is not allowed."),
+        ("share_1", "80", "Model shares must sum to 100%, not 80%."),
+        ("model_1", "gpt-99-imaginary", "Unknown model “gpt-99-imaginary”"),
+        (
+            "expires_on",
+            str(timezone.localdate() - datetime.timedelta(days=1)),
+            "The expiry date is in the past.",
+        ),
+    ],
+)
+def test_invalid_input_shows_a_message_by_the_field_keeps_the_input_and_saves_nothing(
+    client: Client,
+    recruiter,
+    field: str,
+    value: str,
+    message: str,  # type: ignore[no-untyped-def]
+) -> None:
+    post = factories.form_post(save="1", candidate_name="Keep Me <b>Typed</b>", **{field: value})
+    response = client.post(reverse("offers:new"), post)
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert message in content
+    assert 'value="Keep Me &lt;b&gt;Typed&lt;/b&gt;"' in content  # kept, and escaped
+    assert not Offer.objects.exists()
+
+
+def test_other_recruiters_offer_is_404(client: Client, recruiter) -> None:  # type: ignore[no-untyped-def]
+    other = factories.user("other")
+    Department.objects.create(name="Sales")
+    offer = factories.offer(by=other, department=Department.objects.get(name="Sales"))
+    assert client.get(reverse("offers:detail", args=[offer.pk])).status_code == 404
+    assert client.get(reverse("offers:edit", args=[offer.pk])).status_code == 404
+    assert (
+        client.post(
+            reverse("offers:edit", args=[offer.pk]), factories.form_post(save="1")
+        ).status_code
+        == 404
+    )
+    assert "Dana Candidate" not in client.get(reverse("offers:list")).content.decode()
+
+
+def test_department_assignment_shares_offers(client: Client, recruiter) -> None:  # type: ignore[no-untyped-def]
+    offer = factories.offer(by=factories.user("other"))
+    offer.department.recruiters.add(recruiter)
+    assert client.get(reverse("offers:detail", args=[offer.pk])).status_code == 200
+
+
+def test_anonymous_is_sent_to_login_and_hiring_manager_is_refused(client: Client) -> None:
+    response = client.get(reverse("offers:new"))
+    assert response.status_code == 302 and reverse("login") in response.headers["Location"]
+    client.force_login(factories.user("hm2", role=HIRING_MANAGERS, is_staff=True))
+    assert client.get(reverse("offers:list")).status_code == 403
+    assert client.get(reverse("offers:new")).status_code == 403
+
+
+def test_editing_figures_is_audited_with_the_changes(client: Client, recruiter) -> None:  # type: ignore[no-untyped-def]
+    offer = factories.offer(by=recruiter)
+    client.post(
+        reverse("offers:edit", args=[offer.pk]), factories.form_post(save="1", base_salary="210000")
+    )
+    event = offer.events.last()
+    assert event is not None and event.action == "edited"
+    assert event.changes["base_salary"] == ["200000.00", "210000"]
+    offer.refresh_from_db()
+    assert offer.version == 2
+
+
+def test_editing_an_approved_offer_sends_it_back_for_approval(client: Client, recruiter) -> None:  # type: ignore[no-untyped-def]
+    offer = factories.offer(by=recruiter)
+    Offer.objects.filter(pk=offer.pk).update(status="approved")
+    client.post(
+        reverse("offers:edit", args=[offer.pk]),
+        factories.form_post(save="1", token_usd_per_day="200"),
+    )
+    offer.refresh_from_db()
+    assert offer.status == "pending_approval"
+    assert offer.events.last().from_status == "approved"  # type: ignore[union-attr]
+
+
+def test_list_filters_and_searches(client: Client, recruiter) -> None:  # type: ignore[no-untyped-def]
+    factories.offer(by=recruiter, candidate_name="Alice Zhang")
+    approved = factories.offer(by=recruiter, candidate_name="Bob Otieno")
+    Offer.objects.filter(pk=approved.pk).update(status="approved")
+    content = client.get(reverse("offers:list"), {"q": "alice"}).content.decode()
+    assert "Alice Zhang" in content and "Bob Otieno" not in content
+    content = client.get(reverse("offers:list"), {"status": "approved"}).content.decode()
+    assert "Bob Otieno" in content and "Alice Zhang" not in content
+    assert "$334,500" in content and "$150.00" in content
+
+
+def test_model_search_lists_flagships_first_and_finds_any_model(client: Client, recruiter) -> None:  # type: ignore[no-untyped-def]
+    flagships = client.get(reverse("offers:model_search")).content.decode()
+    assert "claude-sonnet-5" in flagships and "gpt-5.2" in flagships
+    assert "gpt-4.1-mini" not in flagships  # not a flagship: found by search only
+    found = client.get(reverse("offers:model_search"), {"model_1": "grok"}).content.decode()
+    assert "xai/grok-4.5" in found and "claude" not in found
+
+
+@pytest.mark.parametrize("count", [5, 200])
+def test_list_page_queries_stay_flat(
+    client: Client, recruiter, count: int, django_assert_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    template = factories.offer(by=recruiter)
+    # Copy the first offer (with its token model) to reach `count` offers quickly.
+    allocation = template.allocations.get()
+    for index in range(count - 1):
+        template.pk = None
+        template.candidate_name = f"Candidate {index}"
+        template.save()
+        allocation.pk = None
+        allocation.offer = template
+        allocation.save()
+    # session, user, group check, count, page of offers, allocations, prices
+    with django_assert_num_queries(7):
+        response = client.get(reverse("offers:list"))
+    assert response.status_code == 200
