@@ -101,15 +101,18 @@ def _edit(request: RecruiterRequest, offer: Offer) -> HttpResponse:
                 )
                 messages.success(request, f"Offer for {saved.candidate_name} saved.")
             return redirect(saved)
-    context = _edit_context(form, preview)
     if request.htmx and request.method == "POST":
-        return render(request, "offers/edit.html#totals", context)
-    return render(request, "offers/edit.html", context, status=200)
+        return render(request, "offers/edit.html#totals", _totals_context(form, preview))
+    return render(request, "offers/edit.html", _edit_context(form, preview))
 
 
 def _defaults(request: RecruiterRequest) -> dict[str, Any]:
     department = request.user.recruiting_departments.first()  # type: ignore[attr-defined]
     return {"department": department.pk if department else None}
+
+
+def _totals_context(form: OfferForm, preview: Offer | None) -> dict[str, Any]:
+    return {"form": form, "offer": preview, **_figures_context(preview)}
 
 
 def _edit_context(form: OfferForm, preview: Offer | None) -> dict[str, Any]:
@@ -120,14 +123,12 @@ def _edit_context(form: OfferForm, preview: Offer | None) -> dict[str, Any]:
         by_id = {p.model_id: p for p in snapshot.prices.filter(model_id__in=ids)}
         flagships = [by_id[i] for i in ids if i in by_id]
     return {
-        "form": form,
-        "offer": preview,
+        **_totals_context(form, preview),
         "model_slots": [
             (form[f"model_{slot}"], form[f"share_{slot}"]) for slot in range(1, MODEL_SLOTS + 1)
         ],
         "flagships": flagships,
         "snapshot": snapshot,
-        **_figures_context(preview),
     }
 
 

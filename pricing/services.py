@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import time
@@ -193,5 +194,7 @@ def _rejected(
     return result
 
 
+@functools.cache
 def flagship_ids() -> list[str]:
+    """The short list the model picker shows first (read once: the file ships with the code)."""
     return bundled.flagship_ids(bundled.PATH.read_bytes())

@@ -1,0 +1,147 @@
+"""Builder speed under load: the htmx totals recomputation and the list page with 1,000 offers.
+
+Run by hand: `.venv/bin/python tests/benchmarks/bench_builder.py`. It makes a fresh SQLite
+database (or uses DATABASE_URL), starts gunicorn on 127.0.0.1, and loads it from a second
+process for a few seconds per URL, comparing each with a trivial Django view in the same run.
+Targets: totals at least 50% of the trivial view's rate, the list page at least 25%.
+"""
+
+from __future__ import annotations
+
+import http.client
+import multiprocessing
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+os.environ["DJANGO_SETTINGS_MODULE"] = "tests.benchmarks.bench_settings"
+os.environ.setdefault("DATABASE_URL", f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3")
+PORT = 8765
+SECONDS = 5.0
+CLIENTS = 4
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from offers.models import Offer, TokenAllocation  # noqa: E402
+from tests import factories  # noqa: E402
+
+
+def prepare() -> tuple[str, str]:
+    call_command("migrate", verbosity=0)
+    recruiter = factories.user(f"bench-{time.time_ns()}")
+    first = factories.offer(by=recruiter)
+    allocation = first.allocations.get()
+    offers = []
+    for index in range(999):
+        first.pk = None
+        first.candidate_name = f"Candidate {index}"
+        offers.append(Offer(**{f.attname: getattr(first, f.attname) for f in Offer._meta.fields}))
+    created = Offer.objects.bulk_create(offers)
+    TokenAllocation.objects.bulk_create(
+        TokenAllocation(
+            offer_id=o.pk,
+            model_id=allocation.model_id,
+            display_name=allocation.display_name,
+            share_percent=allocation.share_percent,
+        )
+        for o in created
+    )
+    client = Client()
+    client.force_login(recruiter)
+    return client.cookies[settings.SESSION_COOKIE_NAME].value, recruiter.username
+
+
+def hammer(args: tuple[str, str, dict[str, str], bytes | None, float]) -> int:
+    method, path, headers, body, seconds = args
+    done = 0
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=10)
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        if response.status != 200:
+            raise SystemExit(f"{method} {path} answered {response.status}")
+        conn.close()
+        done += 1
+    return done
+
+
+def rate(method: str, path: str, headers: dict[str, str], body: bytes | None = None) -> float:
+    hammer((method, path, headers, body, 0.5))  # warm up
+    with multiprocessing.Pool(CLIENTS) as pool:
+        counts = pool.map(hammer, [(method, path, headers, body, SECONDS)] * CLIENTS)
+    return sum(counts) / SECONDS
+
+
+def main() -> None:
+    session, _ = prepare()
+    with CaptureQueriesContext(connection) as queries:
+        client = Client()
+        client.cookies[settings.SESSION_COOKIE_NAME] = session
+        assert client.get("/offers/").status_code == 200
+    csrf = "b" * 32
+    cookies = f"{settings.SESSION_COOKIE_NAME}={session}; {settings.CSRF_COOKIE_NAME}={csrf}"
+    form = factories.form_post(recompute="1")
+    body = urllib.parse.urlencode(form).encode()
+    env = {**os.environ}
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi",
+            "--bind",
+            f"127.0.0.1:{PORT}",
+            "--workers",
+            "2",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        for _ in range(100):
+            try:
+                http.client.HTTPConnection("127.0.0.1", PORT, timeout=1).request("GET", "/")
+                break
+            except OSError:
+                time.sleep(0.1)
+        get = {"Cookie": cookies}
+        post = {
+            "Cookie": cookies,
+            "X-CSRFToken": csrf,
+            "HX-Request": "true",
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Referer": f"http://127.0.0.1:{PORT}/offers/new/",
+        }
+        trivial = rate("GET", "/bench/trivial", get)
+        totals = rate("POST", "/offers/new/", post, body)
+        listing = rate("GET", "/offers/", get)
+    finally:
+        server.terminate()
+        server.wait()
+    print(f"offers={Offer.objects.count()} clients={CLIENTS} seconds_per_url={SECONDS}")
+    print(
+        f"trivial_rps={trivial:.0f} totals_rps={totals:.0f} totals_ratio={totals / trivial:.2f} "
+        f"list_rps={listing:.0f} list_ratio={listing / trivial:.2f} list_queries={len(queries)}"
+    )
+
+
+if __name__ == "__main__":
+    main()
