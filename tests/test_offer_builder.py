@@ -184,3 +184,13 @@ def test_list_page_queries_stay_flat(
     with django_assert_num_queries(7):
         response = client.get(reverse("offers:list"))
     assert response.status_code == 200
+
+
+def test_detail_shows_history_of_system_events(client: Client, recruiter) -> None:  # type: ignore[no-untyped-def]
+    offer = factories.offer(by=recruiter)
+    OfferEvent.objects.create(
+        offer=offer, actor=None, action="expired", from_status="draft", to_status="expired"
+    )
+    content = client.get(offer.get_absolute_url()).content.decode()
+    assert "by the system" in content
+    assert "Created</strong> by riley" in content
