@@ -242,8 +242,9 @@ class Offer(models.Model):
             frequency=self.vesting_frequency,
         )
 
-    @property
+    @cached_property
     def package(self) -> Package:
+        """Built once per instance: a page reads several figures of the same package."""
         return Package(
             base_salary=self.base_salary,
             target_bonus_percent=self.target_bonus_percent,
