@@ -1,8 +1,35 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from typing import Any
 
-from offers.models import Department, Offer, OfferEvent, TokenAllocation
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.decorators import method_decorator
+from django.views.decorators.http import require_POST
+
+from offers.figures import figures_context
+from offers.models import (
+    ApprovalPolicy,
+    Department,
+    Offer,
+    OfferEvent,
+    SalaryBand,
+    TokenAllocation,
+    with_figures,
+)
+from offers.services import OfferError, decision_refusal, offer_approve, offer_reject
+from pricing.money import WHOLE, format_money
+
+Status = Offer.Status
+method_decorator_require_post = method_decorator(require_POST)
+APPROVAL_ACTIONS = {"approve_selected", "reject_selected"}
 
 
 @admin.register(Department)
@@ -22,6 +49,10 @@ class TokenAllocationInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
 
+    def has_view_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        # Part of the offer: whoever may read the offer reads these.
+        return request.user.has_perm("offers.view_offer")
+
 
 class OfferEventInline(admin.TabularInline):
     model = OfferEvent
@@ -33,24 +64,311 @@ class OfferEventInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
 
+    def has_view_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        # Part of the offer: whoever may read the offer reads these.
+        return request.user.has_perm("offers.view_offer")
+
+
+@admin.register(ApprovalPolicy)
+class ApprovalPolicyAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "max_token_usd_per_day", "max_token_share_of_base_percent"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # One set of rules: edit it rather than add a second.
+        return super().has_add_permission(request) and not ApprovalPolicy.objects.exists()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(SalaryBand)
+class SalaryBandAdmin(admin.ModelAdmin):
+    list_display = ["level", "currency", "min_base", "max_base"]
+    list_filter = ["currency"]
+    search_fields = ["level"]
+
+
+def can_approve_anything(user: Any) -> bool:
+    return bool(user.has_perm("offers.approve_offer") or user.has_perm("offers.approve_exceptions"))
+
+
+def awaiting(user: Any) -> Q:
+    """Offers waiting for this person's decision."""
+    if user.is_superuser:
+        return Q(status__in=Offer.AWAITING_STATUSES)
+    mine = Q(status=Status.PENDING_APPROVAL, hiring_manager=user)
+    if user.has_perm("offers.approve_exceptions"):
+        mine |= Q(status=Status.PENDING_EXCEPTION) & ~Q(approved_by=user)
+    return mine
+
+
+class AwaitingFilter(admin.SimpleListFilter):
+    title = "show"
+    parameter_name = "awaiting"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("me", "Awaiting my approval"), ("any", "All my offers")]
+
+    def choices(self, changelist: Any):  # type: ignore[no-untyped-def]
+        # No "All" entry of its own: the list opens on "awaiting my approval".
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Offer]) -> QuerySet[Offer]:
+        if self.value() == "me":
+            return queryset.filter(awaiting(request.user))
+        return queryset
+
+
+class BreaksRuleFilter(admin.SimpleListFilter):
+    title = "breaks a rule"
+    parameter_name = "breaks_rule"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Offer]) -> QuerySet[Offer]:
+        if self.value() == "yes":
+            return queryset.exclude(rule_breaks=[])
+        if self.value() == "no":
+            return queryset.filter(rule_breaks=[])
+        return queryset
+
+
+class OfferChangeList(ChangeList):
+    def get_results(self, request: HttpRequest) -> None:
+        super().get_results(request)
+        with_figures(list(self.result_list))
+
 
 @admin.register(Offer)
 class OfferAdmin(admin.ModelAdmin):
-    list_display = ["candidate_name", "role_title", "department", "status", "hiring_manager"]
-    list_filter = ["status", "department"]
-    search_fields = ["candidate_name", "candidate_email", "role_title"]
-    list_select_related = ["department", "hiring_manager"]
-    inlines = [TokenAllocationInline, OfferEventInline]
+    """The hiring managers' side: read the figures, approve or reject."""
 
-    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+    list_display = [
+        "candidate_name",
+        "role_title",
+        "status",
+        "first_year_total",
+        "token_budget_per_day",
+        "submitted_by",
+        "submitted_at",
+    ]
+    list_filter = [AwaitingFilter, "status", "department", BreaksRuleFilter]
+    search_fields = ["candidate_name", "candidate_email", "role_title"]
+    list_select_related = ["department", "submitted_by", "price_snapshot"]
+    ordering = ["-submitted_at", "-pk"]
+    actions = ["approve_selected", "reject_selected"]
+    view_on_site = False  # the offer page is the recruiters'
+    inlines = [TokenAllocationInline, OfferEventInline]
+    fieldsets = [
+        (
+            "Candidate and role",
+            {
+                "fields": [
+                    ("candidate_name", "candidate_email"),
+                    ("role_title", "level"),
+                    ("department", "location"),
+                    ("hiring_manager", "status", "version"),
+                    ("start_date", "expires_on"),
+                ]
+            },
+        ),
+        (
+            "Approval",
+            {
+                "fields": [
+                    ("submitted_by", "submitted_at"),
+                    ("approved_by", "approved_at"),
+                    ("exception_approved_by", "exception_approved_at"),
+                    ("created_by", "created_at"),
+                ]
+            },
+        ),
+        ("Internal notes", {"fields": ["internal_notes"]}),
+    ]
+
+    @admin.display(description="First-year total")
+    def first_year_total(self, offer: Offer) -> str:
+        return format_money(offer.first_year_total, offer.currency, places=WHOLE)
+
+    @admin.display(description="Token budget per day")
+    def token_budget_per_day(self, offer: Offer) -> str:
+        return format_money(offer.token_usd_per_day_valued, "USD")
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return OfferChangeList
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Offer]:
+        offers = super().get_queryset(request).prefetch_related("allocations")
+        user = request.user
+        if user.is_superuser:
+            return offers
+        visible = Q(hiring_manager=user)
+        if user.has_perm("offers.approve_exceptions"):
+            visible |= ~Q(rule_breaks=[]) | Q(approved_by=user) | Q(exception_approved_by=user)
+        return offers.filter(visible)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         # Figures change through the recruiter's builder, where every change is audited.
         return [field.name for field in Offer._meta.fields]
 
-    def get_queryset(self, request):  # type: ignore[no-untyped-def]
-        offers = super().get_queryset(request)
-        if request.user.is_superuser:
-            return offers
-        return offers.filter(hiring_manager=request.user)
-
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_approve_permission(self, request: HttpRequest) -> bool:
+        return can_approve_anything(request.user)
+
+    # The changelist ---------------------------------------------------------------------------
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        if request.method == "GET" and not request.GET:
+            return HttpResponseRedirect(f"{request.path}?awaiting=me")
+        posted_action = request.POST.get("action") if request.method == "POST" else None
+        if posted_action in APPROVAL_ACTIONS and not self.has_approve_permission(request):
+            raise PermissionDenied
+        return super().changelist_view(request, extra_context)
+
+    def _decide_many(
+        self, request: HttpRequest, offers: QuerySet[Offer], decide: Any, verb: str
+    ) -> None:
+        done, refused = 0, []
+        for offer in offers:
+            try:
+                decide(offer)
+                done += 1
+            except OfferError as error:
+                refused.append(f"{offer.candidate_name}: {error}")
+        if done:
+            self.message_user(request, f"{verb.capitalize()} {done} offer(s).", messages.SUCCESS)
+        for reason in refused:
+            self.message_user(request, f"Not {verb}: {reason}", messages.ERROR)
+
+    @admin.action(description="Approve the selected offers", permissions=["approve"])
+    def approve_selected(self, request: HttpRequest, queryset: QuerySet[Offer]) -> None:
+        self._decide_many(
+            request,
+            queryset,
+            lambda offer: offer_approve(offer=offer, by=request.user),  # type: ignore[arg-type]
+            "approved",
+        )
+
+    @admin.action(description="Reject the selected offers…", permissions=["approve"])
+    def reject_selected(
+        self, request: HttpRequest, queryset: QuerySet[Offer]
+    ) -> HttpResponse | None:
+        note = request.POST.get("note", "").strip()
+        if "confirm" in request.POST and note:
+            self._decide_many(
+                request,
+                queryset,
+                lambda offer: offer_reject(offer=offer, by=request.user, note=note),  # type: ignore[arg-type]
+                "rejected",
+            )
+            return None
+        # Rejecting needs a note: ask for it on a page of its own.
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Reject offers",
+            "offers": queryset,
+            "opts": self.model._meta,
+            "action": "reject_selected",
+            "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+            "note_missing": "confirm" in request.POST,
+        }
+        return TemplateResponse(request, "admin/offers/offer/reject_selected.html", context)
+
+    # The change page --------------------------------------------------------------------------
+
+    def get_urls(self):  # type: ignore[no-untyped-def]
+        return [
+            path(
+                "<path:object_id>/decide/",
+                self.admin_site.admin_view(self.decide_view),
+                name="offers_offer_decide",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        offer = self.get_object(request, object_id)
+        context = dict(extra_context or {})
+        if offer is not None:
+            context.update(
+                figures_context(offer),
+                offer=offer,
+                changes_since_approval=offer.changes_since_approval(),
+                refusal=decision_refusal(offer=offer, by=request.user),  # type: ignore[arg-type]
+                can_decide=self.has_approve_permission(request),
+                is_awaiting=offer.status in Offer.AWAITING_STATUSES,
+            )
+        return super().change_view(request, object_id, form_url, context)
+
+    @staticmethod
+    def _version(request: HttpRequest) -> int | None:
+        try:
+            return int(request.POST["version"])
+        except (KeyError, ValueError):
+            return None
+
+    @method_decorator_require_post
+    def decide_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        if not self.has_approve_permission(request):
+            raise PermissionDenied
+        offer = self.get_queryset(request).filter(pk=object_id).first()
+        if offer is None:
+            raise Http404("No such offer among yours.")
+        change_url = reverse("admin:offers_offer_change", args=[offer.pk])
+        decision, note = request.POST.get("decision"), request.POST.get("note", "")
+        try:
+            if decision == "approve":
+                offer = offer_approve(
+                    offer=offer,
+                    by=request.user,  # type: ignore[arg-type]
+                    note=note,
+                    expected_version=self._version(request),
+                )
+                if offer.status == Status.PENDING_EXCEPTION:
+                    self.message_user(
+                        request,
+                        f"Approved the offer for {offer.candidate_name}; it is outside an "
+                        "exception rule, so it now awaits an exception approver.",
+                        messages.SUCCESS,
+                    )
+                else:
+                    self.message_user(
+                        request, f"Approved the offer for {offer.candidate_name}.", messages.SUCCESS
+                    )
+            elif decision == "reject":
+                offer = offer_reject(
+                    offer=offer,
+                    by=request.user,  # type: ignore[arg-type]
+                    note=note,
+                    expected_version=self._version(request),
+                )
+                self.message_user(
+                    request, f"Rejected the offer for {offer.candidate_name}.", messages.SUCCESS
+                )
+            else:
+                self.message_user(request, "Choose approve or reject.", messages.ERROR)
+                return redirect(change_url)
+        except OfferError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return redirect(change_url)
+        return redirect(reverse("admin:offers_offer_changelist") + "?awaiting=me")

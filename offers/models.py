@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
 
@@ -11,6 +12,7 @@ from django.urls import reverse
 
 from offers.compensation import Equity, Package
 from pricing.models import ModelPrice, PriceSnapshot
+from pricing.money import WHOLE, format_money
 from pricing.valuation import (
     DEFAULT_PROFILE,
     DEFAULT_WORKING_DAYS,
@@ -20,6 +22,32 @@ from pricing.valuation import (
     value_budget,
     value_tokens,
 )
+
+# Every field that changes what the candidate is offered; a change to one after approval
+# needs a new approval.
+FIGURE_FIELDS = [
+    "currency",
+    "base_salary",
+    "target_bonus_percent",
+    "sign_on_bonus",
+    "equity_type",
+    "equity_units",
+    "equity_price_per_unit",
+    "equity_strike_price",
+    "vesting_years",
+    "cliff_months",
+    "vesting_frequency",
+    "token_budget_unit",
+    "token_usd_per_day",
+    "token_tokens_per_day",
+    "token_profile",
+    "working_days",
+    "usd_exchange_rate",
+    "start_date",
+    "expires_on",
+]
+# A price change of more than this share makes the offer page say so.
+PRICE_DRIFT_NOTICE = Decimal("0.05")
 
 
 def money_field(**kwargs: object) -> models.DecimalField:  # type: ignore[type-arg]
@@ -57,6 +85,7 @@ class Offer(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         PENDING_APPROVAL = "pending_approval", "Pending approval"
+        PENDING_EXCEPTION = "pending_exception", "Awaiting exception approval"
         APPROVED = "approved", "Approved"
         SENT = "sent", "Sent"
         ACCEPTED = "accepted", "Accepted"
@@ -149,11 +178,49 @@ class Offer(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1)
 
+    # Approval: who asked, who approved which version, and the figures they approved.
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="offers_submitted",
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="offers_approved",
+        help_text="the hiring manager who approved the current figures",
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    exception_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="offer_exceptions_approved",
+        help_text="the second approver of an offer outside an exception rule",
+    )
+    exception_approved_at = models.DateTimeField(null=True, blank=True)
+    approved_version = models.PositiveIntegerField(null=True, blank=True)
+    approved_figures = models.JSONField(
+        default=dict, blank=True, help_text="the figures as last fully approved"
+    )
+    rule_breaks = models.JSONField(
+        default=list, blank=True, help_text="exception rules broken when last submitted"
+    )
+
     objects = OfferQuerySet.as_manager()
 
     class Meta:
         ordering = ["-updated_at", "-pk"]
-        permissions = [("approve_offer", "Can approve offers")]
+        permissions = [
+            ("approve_offer", "Can approve offers"),
+            ("approve_exceptions", "Can approve offers outside the exception rules"),
+        ]
         indexes = [models.Index(fields=["status", "-updated_at"])]
 
     def __str__(self) -> str:
@@ -261,6 +328,118 @@ class Offer(models.Model):
     def four_year_total(self) -> Decimal:
         return self.package.four_year_total
 
+    @property
+    def token_share_of_base_percent(self) -> Decimal:
+        if not self.base_salary:
+            return Decimal(0)
+        return self.token_per_year_in_currency / self.base_salary * 100
+
+    # Workflow --------------------------------------------------------------------------------
+
+    FINAL_STATUSES = frozenset({Status.ACCEPTED, Status.DECLINED, Status.WITHDRAWN, Status.EXPIRED})
+    AWAITING_STATUSES = frozenset({Status.PENDING_APPROVAL, Status.PENDING_EXCEPTION})
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status not in self.FINAL_STATUSES
+
+    @property
+    def can_be_submitted(self) -> bool:
+        return self.status in {self.Status.DRAFT, self.Status.REJECTED}
+
+    @property
+    def can_be_withdrawn(self) -> bool:
+        return self.status not in self.FINAL_STATUSES
+
+    def figures_record(self) -> dict[str, str]:
+        """Every figure as a person reads it: stored at approval, compared on the next one."""
+        record = {}
+        for name in FIGURE_FIELDS:
+            field = self._meta.get_field(name)
+            assert isinstance(field, models.Field)
+            value = getattr(self, name)
+            display = getattr(self, f"get_{name}_display", None)
+            text = display() if display else ("" if value is None else str(value))
+            record[str(field.verbose_name).capitalize()] = text
+        record["Token models"] = ", ".join(
+            f"{a.display_name} {a.share_percent.normalize():f}%" for a in self.allocation_list()
+        )
+        snapshot = self.price_snapshot
+        record["Prices"] = (
+            f"{snapshot.get_source_display()} as of {snapshot.prices_as_of:%Y-%m-%d}"
+            if snapshot
+            else "none"
+        )
+        currency = self.currency
+        record["Token budget per day (USD)"] = format_money(self.token_usd_per_day_valued, "USD")
+        record["Token line per year"] = format_money(
+            self.token_per_year_in_currency, currency, places=WHOLE
+        )
+        record["First-year total"] = format_money(self.first_year_total, currency, places=WHOLE)
+        record["Four-year total"] = format_money(self.four_year_total, currency, places=WHOLE)
+        return record
+
+    def changes_since_approval(self) -> list[tuple[str, str, str, bool]]:
+        """(figure, as approved, now, changed) for every figure; empty if never approved."""
+        if not self.approved_figures:
+            return []
+        now = self.figures_record()
+        names = list(dict.fromkeys([*now, *self.approved_figures]))
+        return [
+            (
+                name,
+                self.approved_figures.get(name, "—"),
+                now.get(name, "—"),
+                self.approved_figures.get(name) != now.get(name),
+            )
+            for name in names
+        ]
+
+    def price_drift(self) -> PriceDrift | None:
+        """What today's prices would make of this token line, when they differ by over 5%.
+
+        The offer keeps the snapshot it was valued with (and approved with); this only says
+        what a re-valuation would change.
+        """
+        valuation = self.token_valuation
+        current = PriceSnapshot.objects.current()
+        if valuation is None or current is None or current.pk == self.price_snapshot_id:
+            return None
+        today = {
+            price.model_id: price
+            for price in current.prices.filter(model_id__in=[ln.model_id for ln in valuation.lines])
+        }
+        missing = [line.display_name for line in valuation.lines if line.model_id not in today]
+        if missing:
+            return PriceDrift(snapshot=current, usd_per_day=None, change=None, missing=missing)
+        usd_per_day = sum(
+            (
+                Decimal(line.tokens_per_day)
+                * today[line.model_id].rates().blended_per_million(valuation.profile)[0]
+                / 1_000_000
+                for line in valuation.lines
+            ),
+            Decimal(0),
+        )
+        if not valuation.usd_per_day:
+            return None
+        change = usd_per_day / valuation.usd_per_day - 1
+        if abs(change) <= PRICE_DRIFT_NOTICE:
+            return None
+        return PriceDrift(snapshot=current, usd_per_day=usd_per_day, change=change, missing=[])
+
+
+@dataclass(frozen=True)
+class PriceDrift:
+    snapshot: PriceSnapshot
+    usd_per_day: Decimal | None  # the same tokens a day at today's prices
+    change: Decimal | None  # as a fraction: 0.12 is 12% dearer
+    missing: list[str]  # models today's prices no longer list
+
+    @property
+    def change_percent(self) -> Decimal | None:
+        return None if self.change is None else self.change * 100
+
 
 class TokenAllocation(models.Model):
     """One model of an offer's token budget and its share of the dollars."""
@@ -297,6 +476,72 @@ class OfferEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action}: {self.from_status or '—'} → {self.to_status}"
+
+
+class ApprovalPolicy(models.Model):
+    """The exception rules: an offer outside one needs a second approval after the manager's.
+
+    One row, edited in the admin; an empty cap is no rule.
+    """
+
+    max_token_usd_per_day = models.DecimalField(
+        "cap on the token budget (USD per day)",
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+    )
+    max_token_share_of_base_percent = models.DecimalField(
+        "cap on the token line (% of base salary)",
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="the token budget per year in the offer's currency, as a share of base",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "exception rules"
+        verbose_name_plural = "exception rules"
+
+    def __str__(self) -> str:
+        return "Exception rules"
+
+    @classmethod
+    def current(cls) -> ApprovalPolicy:
+        return cls.objects.order_by("pk").first() or cls()
+
+
+class SalaryBand(models.Model):
+    """The base salary range of a level in one currency; outside it is an exception."""
+
+    level = models.CharField(max_length=40)
+    currency = models.CharField(max_length=3, choices=Offer.Currency.choices)
+    min_base = money_field(verbose_name="minimum base")
+    max_base = money_field(verbose_name="maximum base")
+
+    class Meta:
+        ordering = ["level", "currency"]
+        constraints = [
+            models.UniqueConstraint(fields=["level", "currency"], name="one_band_per_level"),
+            models.CheckConstraint(
+                condition=Q(min_base__lte=models.F("max_base")), name="band_min_below_max"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.level} {self.currency}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if (
+            self.min_base is not None
+            and self.max_base is not None
+            and self.min_base > self.max_base
+        ):
+            raise ValidationError({"max_base": "The maximum is below the minimum."})
 
 
 def with_figures(offers: list[Offer]) -> list[Offer]:

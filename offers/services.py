@@ -1,4 +1,9 @@
-"""Offer workflows with side effects: each writes the offer and its audit event together."""
+"""Offer workflows with side effects: each writes the offer and its audit event together.
+
+Every state change has one shape: lock the row, guard (raise `OfferError` with a sentence for
+the person who clicked), a conditional update so two clicks cannot both win, an audit event,
+and emails sent once the transaction has committed.
+"""
 
 from __future__ import annotations
 
@@ -8,33 +13,22 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils import timezone
 
-from offers.models import Offer, OfferEvent, TokenAllocation
+from offers import notifications
+from offers.models import FIGURE_FIELDS, Offer, OfferEvent, TokenAllocation
+from offers.rules import rule_breaks
 from pricing.models import PriceSnapshot
 
-# Every field that changes what the candidate is offered; a change to one after approval
-# needs a new approval.
-FIGURE_FIELDS = [
-    "currency",
-    "base_salary",
-    "target_bonus_percent",
-    "sign_on_bonus",
-    "equity_type",
-    "equity_units",
-    "equity_price_per_unit",
-    "equity_strike_price",
-    "vesting_years",
-    "cliff_months",
-    "vesting_frequency",
-    "token_budget_unit",
-    "token_usd_per_day",
-    "token_tokens_per_day",
-    "token_profile",
-    "working_days",
-    "usd_exchange_rate",
-    "start_date",
-    "expires_on",
-]
+Status = Offer.Status
+
+
+class OfferError(Exception):
+    """A transition that is not allowed now; the message is for the person who asked."""
+
+
+class NotAllowed(OfferError):
+    """The person lacks the role or the assignment for this transition."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +77,10 @@ def offer_update(
 ) -> Offer:
     with transaction.atomic():
         offer = Offer.objects.select_for_update().get(pk=offer.pk)
+        if not offer.is_editable:
+            raise OfferError(
+                f"This offer is {offer.get_status_display().lower()}: it can no longer be edited."
+            )
         before = {field: _text(getattr(offer, field)) for field in data}
         before_allocations = _allocations_text(offer)
         for field, value in data.items():
@@ -102,10 +100,22 @@ def offer_update(
             offer.price_snapshot = PriceSnapshot.objects.current()
             offer.version += 1
         from_status = offer.status
-        if figures_changed and offer.status in {Offer.Status.APPROVED, Offer.Status.SENT}:
-            offer.status = Offer.Status.PENDING_APPROVAL
-        elif offer.status == Offer.Status.REJECTED:
-            offer.status = Offer.Status.DRAFT
+        note = ""
+        if figures_changed and offer.status in {
+            Status.APPROVED,
+            Status.SENT,
+            Status.PENDING_EXCEPTION,
+        }:
+            # Any approval given was for other figures: the approvals start again.
+            offer.status = Status.PENDING_APPROVAL
+            offer.approved_by = offer.exception_approved_by = None
+            offer.approved_at = offer.exception_approved_at = None
+            note = "Figures changed after approval: needs approval again."
+        elif offer.status == Status.REJECTED:
+            offer.status = Status.DRAFT
+        if figures_changed and offer.status == Status.PENDING_APPROVAL:
+            _refresh_valuation(offer)
+            offer.rule_breaks = rule_breaks(offer)
         offer.save()
         if changes or from_status != offer.status:
             OfferEvent.objects.create(
@@ -114,9 +124,177 @@ def offer_update(
                 action="edited",
                 from_status=from_status,
                 to_status=offer.status,
-                note="Figures changed after approval: needs approval again."
-                if from_status != offer.status and figures_changed
-                else "",
+                note=note,
                 changes=changes,
             )
+        if from_status != offer.status and offer.status == Status.PENDING_APPROVAL:
+            notifications.awaiting_approval(offer)
     return offer
+
+
+def _refresh_valuation(offer: Offer) -> None:
+    for cached in ("token_valuation", "package"):
+        offer.__dict__.pop(cached, None)
+
+
+def _locked(offer: Offer) -> Offer:
+    return Offer.objects.select_for_update().get(pk=offer.pk)
+
+
+def _move(
+    offer: Offer,
+    *,
+    to: str,
+    by: User,
+    action: str,
+    note: str = "",
+    changes: dict[str, Any] | None = None,
+    **fields: Any,
+) -> Offer:
+    """Change the status only if nobody changed the offer since it was read, and audit it."""
+    from_status = offer.status
+    moved = Offer.objects.filter(pk=offer.pk, status=from_status, version=offer.version).update(
+        status=to, updated_at=timezone.now(), **fields
+    )
+    if not moved:
+        raise OfferError("Someone changed this offer at the same moment: reload it and try again.")
+    offer.refresh_from_db()
+    OfferEvent.objects.create(
+        offer=offer,
+        actor=by,
+        action=action,
+        from_status=from_status,
+        to_status=to,
+        note=note,
+        changes=changes or {},
+    )
+    return offer
+
+
+def offer_submit(*, offer: Offer, by: User) -> Offer:
+    """A recruiter asks the hiring manager to approve the offer's figures."""
+    with transaction.atomic():
+        offer = _locked(offer)
+        if not offer.can_be_submitted:
+            raise OfferError(
+                f"This offer is {offer.get_status_display().lower()}: only a draft or a "
+                "rejected offer can be submitted for approval."
+            )
+        if offer.expires_on < timezone.localdate():
+            raise OfferError("The offer's expiry date has passed: edit it before submitting.")
+        if offer.token_valuation is None and offer.allocation_list():
+            raise OfferError("The token line cannot be valued: edit the offer's models.")
+        offer = _move(
+            offer,
+            to=Status.PENDING_APPROVAL,
+            by=by,
+            action="submitted",
+            submitted_by=by,
+            submitted_at=timezone.now(),
+            rule_breaks=rule_breaks(offer),
+            approved_by=None,
+            approved_at=None,
+            exception_approved_by=None,
+            exception_approved_at=None,
+        )
+        notifications.awaiting_approval(offer)
+    return offer
+
+
+def decision_refusal(*, offer: Offer, by: User) -> str | None:
+    """Why `by` may not approve or reject `offer` as it stands, or None if they may."""
+    if offer.status == Status.PENDING_APPROVAL:
+        if not by.has_perm("offers.approve_offer"):
+            return "You do not have permission to approve offers."
+        if not by.is_superuser and offer.hiring_manager_id != by.pk:
+            return "Only the offer's hiring manager can approve or reject it."
+        return None
+    if offer.status == Status.PENDING_EXCEPTION:
+        if not by.has_perm("offers.approve_exceptions"):
+            return (
+                "This offer is outside an exception rule: its second approval needs "
+                "someone who approves exceptions."
+            )
+        if offer.approved_by_id == by.pk:
+            return "The second approval must come from someone other than the first approver."
+        return None
+    return (
+        f"This offer is {offer.get_status_display().lower()}: only an offer awaiting "
+        "approval can be approved or rejected."
+    )
+
+
+def _guard_decision(offer: Offer, by: User, expected_version: int | None) -> None:
+    refusal = decision_refusal(offer=offer, by=by)
+    if refusal:
+        permitted = offer.status in Offer.AWAITING_STATUSES
+        raise (NotAllowed if permitted else OfferError)(refusal)
+    if expected_version is not None and expected_version != offer.version:
+        raise OfferError(
+            "The figures changed since you opened this offer: review them and decide again."
+        )
+
+
+def offer_approve(
+    *, offer: Offer, by: User, note: str = "", expected_version: int | None = None
+) -> Offer:
+    """The hiring manager's approval, then (outside a rule) the exception approver's."""
+    with transaction.atomic():
+        offer = _locked(offer)
+        _guard_decision(offer, by, expected_version)
+        now = timezone.now()
+        if offer.status == Status.PENDING_APPROVAL and offer.rule_breaks:
+            offer = _move(
+                offer,
+                to=Status.PENDING_EXCEPTION,
+                by=by,
+                action="approved by hiring manager",
+                note=note,
+                changes={"rules broken": offer.rule_breaks},
+                approved_by=by,
+                approved_at=now,
+            )
+            notifications.awaiting_approval(offer)
+            return offer
+        stage: dict[str, Any] = (
+            {"exception_approved_by": by, "exception_approved_at": now}
+            if offer.status == Status.PENDING_EXCEPTION
+            else {"approved_by": by, "approved_at": now}
+        )
+        offer = _move(
+            offer,
+            to=Status.APPROVED,
+            by=by,
+            action="approved" if offer.status == Status.PENDING_APPROVAL else "exceptions approved",
+            note=note,
+            approved_version=offer.version,
+            approved_figures=offer.figures_record(),
+            **stage,
+        )
+        notifications.decided(offer, approved=True, note=note, by=by)
+    return offer
+
+
+def offer_reject(
+    *, offer: Offer, by: User, note: str, expected_version: int | None = None
+) -> Offer:
+    note = note.strip()
+    with transaction.atomic():
+        offer = _locked(offer)
+        _guard_decision(offer, by, expected_version)
+        if not note:
+            raise OfferError("Say why you reject the offer: the recruiter reads your note.")
+        offer = _move(offer, to=Status.REJECTED, by=by, action="rejected", note=note)
+        notifications.decided(offer, approved=False, note=note, by=by)
+    return offer
+
+
+def offer_withdraw(*, offer: Offer, by: User, note: str = "") -> Offer:
+    """The recruiter takes the offer back; it can no longer be approved, sent or answered."""
+    with transaction.atomic():
+        offer = _locked(offer)
+        if not offer.can_be_withdrawn:
+            raise OfferError(
+                f"This offer is {offer.get_status_display().lower()}: it cannot be withdrawn."
+            )
+        return _move(offer, to=Status.WITHDRAWN, by=by, action="withdrawn", note=note.strip())

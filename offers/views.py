@@ -11,17 +11,24 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
-from offers import charts
+from offers.figures import figures_context
 from offers.forms import MODEL_SLOTS, OfferFilterForm, OfferForm
 from offers.models import Offer, with_figures
 from offers.roles import RECRUITERS
-from offers.services import offer_create, offer_update
+from offers.rules import rule_breaks
+from offers.services import (
+    OfferError,
+    offer_create,
+    offer_submit,
+    offer_update,
+    offer_withdraw,
+)
 from pricing.models import PriceSnapshot
 from pricing.services import flagship_ids
-from pricing.valuation import PROFILES
 
 LIST_PAGE_SIZE = 25
 
@@ -79,6 +86,11 @@ def offer_new(request: RecruiterRequest) -> HttpResponse:
 @recruiter_required
 def offer_edit(request: RecruiterRequest, pk: int) -> HttpResponse:
     offer = get_object_or_404(Offer.objects.visible_to(request.user), pk=pk)
+    if not offer.is_editable:
+        messages.error(
+            request, f"This offer is {offer.get_status_display().lower()}: it cannot be edited."
+        )
+        return redirect(offer)
     return _edit(request, offer)
 
 
@@ -96,10 +108,21 @@ def _edit(request: RecruiterRequest, offer: Offer) -> HttpResponse:
                 saved = offer_create(data=data, allocations=allocations, by=request.user)
                 messages.success(request, f"Offer for {saved.candidate_name} saved as a draft.")
             else:
-                saved = offer_update(
-                    offer=offer, data=data, allocations=allocations, by=request.user
-                )
-                messages.success(request, f"Offer for {saved.candidate_name} saved.")
+                try:
+                    saved = offer_update(
+                        offer=offer, data=data, allocations=allocations, by=request.user
+                    )
+                except OfferError as error:
+                    messages.error(request, str(error))
+                    return redirect(offer)
+                if saved.status == Offer.Status.PENDING_APPROVAL and offer.status != saved.status:
+                    messages.warning(
+                        request,
+                        f"Offer for {saved.candidate_name} saved. Its figures changed after "
+                        "approval, so it awaits the hiring manager's approval again.",
+                    )
+                else:
+                    messages.success(request, f"Offer for {saved.candidate_name} saved.")
             return redirect(saved)
     if request.htmx and request.method == "POST":
         return render(request, "offers/edit.html#totals", _totals_context(form, preview))
@@ -112,7 +135,7 @@ def _defaults(request: RecruiterRequest) -> dict[str, Any]:
 
 
 def _totals_context(form: OfferForm, preview: Offer | None) -> dict[str, Any]:
-    return {"form": form, "offer": preview, **_figures_context(preview)}
+    return {"form": form, "offer": preview, **figures_context(preview)}
 
 
 def _edit_context(form: OfferForm, preview: Offer | None) -> dict[str, Any]:
@@ -132,20 +155,6 @@ def _edit_context(form: OfferForm, preview: Offer | None) -> dict[str, Any]:
     }
 
 
-def _figures_context(offer: Offer | None) -> dict[str, Any]:
-    if offer is None:
-        return {"years": [], "bars": [], "pillars": charts.PILLARS, "valuation": None}
-    years = offer.package.years()
-    return {
-        "years": years,
-        "bars": charts.bars(years),
-        "pillars": charts.PILLARS,
-        "chart": {"width": charts.WIDTH, "height": charts.HEIGHT},
-        "valuation": offer.token_valuation,
-        "profile": PROFILES[offer.token_profile],
-    }
-
-
 @require_GET
 @recruiter_required
 def offer_detail(request: RecruiterRequest, pk: int) -> HttpResponse:
@@ -155,12 +164,54 @@ def offer_detail(request: RecruiterRequest, pk: int) -> HttpResponse:
         ),
         pk=pk,
     )
+    submitted = offer.status != Offer.Status.DRAFT
     context = {
         "offer": offer,
         "events": offer.events.select_related("actor"),
-        **_figures_context(offer),
+        # Once submitted, the rules as they stood then decide the approvals; before, today's.
+        "rules_broken": offer.rule_breaks if submitted else rule_breaks(offer),
+        "price_drift": offer.price_drift(),
+        **figures_context(offer),
     }
     return render(request, "offers/detail.html", context)
+
+
+def _workflow(
+    request: RecruiterRequest, pk: int, step: Callable[[Offer], Offer], done: str
+) -> HttpResponse:
+    offer = get_object_or_404(Offer.objects.visible_to(request.user), pk=pk)
+    try:
+        offer = step(offer)
+        messages.success(request, done.format(name=offer.candidate_name))
+    except OfferError as error:
+        messages.error(request, str(error))
+    if request.htmx:
+        return HttpResponseClientRedirect(offer.get_absolute_url())
+    return redirect(offer)
+
+
+@require_POST
+@recruiter_required
+def offer_submit_view(request: RecruiterRequest, pk: int) -> HttpResponse:
+    return _workflow(
+        request,
+        pk,
+        lambda offer: offer_submit(offer=offer, by=request.user),
+        "Offer for {name} submitted: the hiring manager has been emailed.",
+    )
+
+
+@require_POST
+@recruiter_required
+def offer_withdraw_view(request: RecruiterRequest, pk: int) -> HttpResponse:
+    return _workflow(
+        request,
+        pk,
+        lambda offer: offer_withdraw(
+            offer=offer, by=request.user, note=request.POST.get("note", "")
+        ),
+        "Offer for {name} withdrawn.",
+    )
 
 
 @require_GET

@@ -32,6 +32,10 @@ def browser_page(live_server, monkeypatch) -> Iterator[object]:  # type: ignore[
     require_chromium()
     from playwright.sync_api import sync_playwright
 
+    from tests.factories import ensure_roles
+
+    ensure_roles()  # the live server's tests run on emptied tables
+
     # The live server runs in a thread; Playwright's sync API runs its own event loop.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     OUTPUT.mkdir(exist_ok=True)

@@ -1,20 +1,23 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 from decimal import Decimal
+from importlib import import_module
 from typing import Any
 
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 from django.utils import timezone
 
 from offers.models import Department, Offer
 from offers.roles import HIRING_MANAGERS, RECRUITERS
 from offers.services import Allocation, offer_create
-from pricing.models import PriceSnapshot
+from pricing.models import ModelPrice, PriceSnapshot
 from pricing.services import prices_refresh
 
 
 def user(username: str, *, role: str | None = RECRUITERS, **extra: Any) -> User:
+    extra.setdefault("email", f"{username}@example.com")
     person = User.objects.create_user(username=username, password="pw-" + username, **extra)
     if role:
         person.groups.add(Group.objects.get(name=role))
@@ -30,8 +33,9 @@ def snapshot() -> PriceSnapshot:
 
 
 def offer_data(**overrides: Any) -> dict[str, Any]:
-    manager = User.objects.filter(groups__name=HIRING_MANAGERS).first() or user(
-        "hm", role=HIRING_MANAGERS, is_staff=True
+    manager = overrides.get("hiring_manager") or (
+        User.objects.filter(groups__name=HIRING_MANAGERS).first()
+        or user("hm", role=HIRING_MANAGERS, is_staff=True)
     )
     department, _ = Department.objects.get_or_create(name="Engineering")
     today = timezone.localdate()
@@ -88,3 +92,52 @@ def form_post(**overrides: Any) -> dict[str, str]:
     post.update({"model_1": "claude-sonnet-4-5", "share_1": "100"})
     post.update(overrides)
     return {key: str(value) for key, value in post.items()}
+
+
+def dearer_snapshot(factor: str, *, base: PriceSnapshot | None = None) -> PriceSnapshot:
+    """A newer snapshot with every price of `base` (the current one) multiplied by `factor`."""
+    current = base or snapshot()
+    multiplier = Decimal(factor)
+    newer = PriceSnapshot.objects.create(
+        source=current.source,
+        location=current.location,
+        fetched_at=timezone.now(),
+        content_hash=hashlib.sha256(f"{current.content_hash} x{factor}".encode()).hexdigest(),
+        models_accepted=current.models_accepted,
+        models_rejected=0,
+    )
+    prices = []
+    for price in current.prices.all():
+        price.pk = None
+        price.snapshot = newer
+        for name in ["input_per_million", "output_per_million", "cached_input_per_million"]:
+            value = getattr(price, name)
+            if value is not None:
+                setattr(price, name, value * multiplier)
+        prices.append(price)
+    ModelPrice.objects.bulk_create(prices)
+    return newer
+
+
+def ensure_roles() -> None:
+    """Give back the groups of the data migrations: transactional tests empty every table."""
+    role_permissions = import_module("offers.migrations.0003_role_permissions").ROLE_PERMISSIONS
+    exception_approvers = import_module("offers.migrations.0005_exception_approvers")
+    view_prices = import_module("pricing.migrations.0002_role_permissions").VIEW_PRICES
+    grants: dict[str, list[tuple[str, str]]] = {
+        name: [("offers", codename) for codename in codenames]
+        + [("pricing", codename) for codename in view_prices]
+        for name, codenames in role_permissions.items()
+    }
+    grants[HIRING_MANAGERS] += [("offers", "view_approvalpolicy"), ("offers", "view_salaryband")]
+    grants[exception_approvers.ROLE] = [
+        (app_label, codename)
+        for app_label, codenames in exception_approvers.PERMISSIONS.items()
+        for codename in codenames
+    ]
+    for name, permissions in grants.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        for app_label, codename in permissions:
+            group.permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )

@@ -6,34 +6,21 @@ from decimal import Decimal
 
 from django import template
 
-from pricing.money import CENT, WHOLE, round_money
+from pricing.money import CENT, WHOLE, format_money, round_money
 
 register = template.Library()
-
-SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$", "INR": "₹"}
-
-
-def _format(value: object, currency: str, places: Decimal) -> str:
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, float):
-        raise TypeError("money must be a Decimal, never a float")
-    amount = round_money(Decimal(value) if isinstance(value, int) else value, places=places)  # type: ignore[arg-type]
-    sign = "−" if amount < 0 else ""
-    digits = f"{abs(amount):,.{0 if places == WHOLE else 2}f}"
-    return f"{sign}{SYMBOLS.get(currency, currency + ' ')}{digits}"
 
 
 @register.filter
 def money(value: object, currency: str = "USD") -> str:
     """`{{ figure|money:offer.currency }}` → `$1,234.50`"""
-    return _format(value, currency, CENT)
+    return format_money(value, currency, places=CENT)
 
 
 @register.filter
 def money_whole(value: object, currency: str = "USD") -> str:
     """`{{ figure|money_whole:offer.currency }}` → `$1,235` (rounded half up)"""
-    return _format(value, currency, WHOLE)
+    return format_money(value, currency, places=WHOLE)
 
 
 @register.filter

@@ -6,10 +6,11 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.test.utils import override_settings
 
-from offers.models import Department, Offer, OfferEvent
-from offers.roles import HIRING_MANAGERS, RECRUITERS
-from offers.services import Allocation, offer_create
+from offers.models import ApprovalPolicy, Department, Offer, OfferEvent, SalaryBand
+from offers.roles import EXCEPTION_APPROVERS, HIRING_MANAGERS, RECRUITERS
+from offers.services import Allocation, offer_approve, offer_create, offer_submit
 from pricing.models import PriceSnapshot
 from pricing.services import prices_refresh
 
@@ -102,6 +103,7 @@ DEMO_USERS = [
     # username, password, group, is_staff, is_superuser, full name
     ("recruiter", "demo-recruiter-2026", RECRUITERS, False, False, "Riley Recruiter"),
     ("manager", "demo-manager-2026", HIRING_MANAGERS, True, False, "Morgan Manager"),
+    ("finance", "demo-finance-2026", EXCEPTION_APPROVERS, True, False, "Frankie Finance"),
     ("admin", "demo-admin-2026", None, True, True, "Ada Operator"),
 ]
 
@@ -136,7 +138,9 @@ class Command(BaseCommand):
                 user.save(update_fields=["password"])
             if group_name:
                 user.groups.add(Group.objects.get(name=group_name))
-        self._demo_offers()
+        # The demo's approvals would email the demo users; nobody reads those.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            self._demo_offers()
         self.stdout.write("Demo logins (username / password):")
         for username, password, group_name, _, _, _ in DEMO_USERS:
             role = group_name or "superuser"
@@ -151,6 +155,21 @@ class Command(BaseCommand):
             prices_refresh(source="bundled")
         recruiter = User.objects.get(username="recruiter")
         manager = User.objects.get(username="manager")
+        finance = User.objects.get(username="finance")
+        if not ApprovalPolicy.objects.exists():
+            ApprovalPolicy.objects.create(
+                max_token_usd_per_day=Decimal("400"), max_token_share_of_base_percent=Decimal("40")
+            )
+        for level, low, high in [
+            ("L4", "120000", "170000"),
+            ("L5", "160000", "230000"),
+            ("L6", "210000", "290000"),
+        ]:
+            SalaryBand.objects.get_or_create(
+                level=level,
+                currency="USD",
+                defaults={"min_base": Decimal(low), "max_base": Decimal(high)},
+            )
         engineering, _ = Department.objects.get_or_create(name="Engineering")
         engineering.recruiters.add(recruiter)
         Department.objects.get_or_create(name="Research")
@@ -206,8 +225,14 @@ class Command(BaseCommand):
                 ],
                 by=recruiter,
             )
+            if status != "draft":
+                offer = offer_submit(offer=offer, by=recruiter)
+            if status not in {"draft", "pending_approval"}:
+                offer = offer_approve(offer=offer, by=manager, note="Within budget.")
+                if offer.status == Offer.Status.PENDING_EXCEPTION:
+                    offer = offer_approve(offer=offer, by=finance, note="Agreed for this role.")
             if status != offer.status:
-                # Demo history only: the real transitions go through the approval services.
+                # Demo history only: sending and answering come with the candidate link.
                 OfferEvent.objects.create(
                     offer=offer,
                     actor=None,

@@ -1,0 +1,63 @@
+"""Emails about approvals, sent through Django's email API once the change has committed."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from offers.models import Offer
+
+
+def _send(*, subject: str, template: str, context: dict[str, object], to: list[str]) -> None:
+    recipients = sorted({address for address in to if address})
+    if not recipients:
+        return
+    # A candidate's name is user text: no line break may reach a mail header.
+    subject = " ".join(subject.split())
+    body = render_to_string(template, {**context, "company_name": settings.COMPANY_NAME})
+    transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients))
+
+
+def awaiting_approval(offer: Offer) -> None:
+    """To the hiring manager, or to the exception approvers once the manager has approved."""
+    link = settings.SITE_URL + reverse("admin:offers_offer_change", args=[offer.pk])
+    if offer.status == Offer.Status.PENDING_EXCEPTION:
+        approvers = (
+            get_user_model()
+            .objects.with_perm(
+                "offers.approve_exceptions",
+                include_superusers=False,
+                backend="django.contrib.auth.backends.ModelBackend",
+            )
+            .filter(is_active=True)
+            .exclude(pk=offer.approved_by_id or 0)
+        )
+        to = [person.email for person in approvers]
+        subject = f"Exception approval needed: offer for {offer.candidate_name}"
+    else:
+        to = [offer.hiring_manager.email]
+        subject = f"Offer for {offer.candidate_name} awaits your approval"
+    _send(
+        subject=subject,
+        template="offers/email/awaiting_approval.txt",
+        context={"offer": offer, "link": link},
+        to=to,
+    )
+
+
+def decided(offer: Offer, *, approved: bool, note: str, by: User) -> None:
+    """To the recruiter who built the offer (and whoever submitted it)."""
+    link = settings.SITE_URL + offer.get_absolute_url()
+    verdict = "approved" if approved else "rejected"
+    people = [offer.created_by, offer.submitted_by]
+    _send(
+        subject=f"Offer for {offer.candidate_name} {verdict}",
+        template="offers/email/decided.txt",
+        context={"offer": offer, "link": link, "approved": approved, "note": note, "by": by},
+        to=[person.email for person in people if person is not None],
+    )
