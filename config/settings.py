@@ -63,6 +63,16 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # The public address of the site, used in emails and candidate links.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 COMPANY_NAME = env_str("COMPANY_NAME", "Example Corp")
+# A file under static/ (the letter's renderer reads nothing else), shown at the letter's top.
+COMPANY_LOGO = env_str("COMPANY_LOGO", "letters/logo.svg")
+LETTER_SIGNATORY = env_str("LETTER_SIGNATORY", "Head of People")
+LETTER_TOKEN_TERMS = env_str(
+    "LETTER_TOKEN_TERMS",
+    "The AI token budget is for your work at the company only. It is not cash, cannot be "
+    "exchanged for cash or transferred, and an unused day's budget is not carried over. "
+    "The company may change the models available; the daily budget in US dollars stays as "
+    "stated in this letter.",
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -251,9 +261,17 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
-    # A job whose worker died is delivered again after this many seconds (see README).
+    # A job whose whole worker died is delivered again once it has been unacknowledged this
+    # long, at the next scan for such jobs (every CELERY_RESTORE_INTERVAL seconds; Kombu's
+    # default would scan every 100 s). See README.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 300),
+        "unacked_restore_interval": env_int("CELERY_RESTORE_INTERVAL", 10),
+        "unacked_restore_throttle": 1,
+        # A publish to a broker that vanished without closing the socket fails instead of
+        # hanging the web request (the letter then waits in the outbox for the sweep).
+        "socket_connect_timeout": 5,
+        "socket_timeout": 15,
     }
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "offers")
 CELERY_TASK_IGNORE_RESULT = True
@@ -281,8 +299,31 @@ PRICES_URLS = {
     if url
 }
 
+# Letters: a render longer than the soft limit fails with a reason (the hard limit kills it);
+# errors that can pass are retried with backoff up to LETTER_RETRY_BACKOFF_MAX seconds, which
+# stays below Redis's visibility timeout so a waiting retry is never delivered twice; the sweep
+# re-queues a letter queued or rendering for longer than these ages (its job was lost).
+LETTER_SOFT_TIME_LIMIT = env_int("LETTER_SOFT_TIME_LIMIT", 60)
+LETTER_TIME_LIMIT = env_int("LETTER_TIME_LIMIT", LETTER_SOFT_TIME_LIMIT + 30)
+LETTER_MAX_ATTEMPTS = env_int("LETTER_MAX_ATTEMPTS", 5)
+LETTER_RETRY_BACKOFF_MAX = env_int("LETTER_RETRY_BACKOFF_MAX", 60)
+LETTER_REQUEUE_AFTER = env_int("LETTER_REQUEUE_AFTER", 120)
+LETTER_STUCK_AFTER = env_int("LETTER_STUCK_AFTER", LETTER_TIME_LIMIT + 30)
+LETTER_SWEEP_SECONDS = env_int("LETTER_SWEEP_SECONDS", 60)
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    visibility = int(CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"])  # type: ignore[call-overload]
+    if visibility <= LETTER_RETRY_BACKOFF_MAX or visibility <= LETTER_TIME_LIMIT:
+        raise ImproperlyConfigured(
+            "CELERY_VISIBILITY_TIMEOUT must exceed LETTER_RETRY_BACKOFF_MAX and the letter "
+            "time limit, or Redis delivers a waiting or running letter job twice."
+        )
+
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "worker-heartbeat": {"task": "ops.tasks.heartbeat", "schedule": 60.0},
+    "sweep-letters": {
+        "task": "offers.tasks.sweep_letters",
+        "schedule": float(LETTER_SWEEP_SECONDS),
+    },
     "refresh-prices": {
         "task": "pricing.tasks.refresh_prices",
         "schedule": PRICES_REFRESH_HOURS * 3600.0,
@@ -295,5 +336,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

@@ -340,6 +340,19 @@ class Offer(models.Model):
     AWAITING_STATUSES = frozenset({Status.PENDING_APPROVAL, Status.PENDING_EXCEPTION})
 
     @property
+    def figures_approved(self) -> bool:
+        """The figures as they stand are the approved ones (a letter of them is no draft)."""
+        return (
+            self.status
+            in {self.Status.APPROVED, self.Status.SENT, self.Status.ACCEPTED, self.Status.DECLINED}
+            and self.approved_version == self.version
+        )
+
+    @property
+    def can_have_letter(self) -> bool:
+        return self.status not in {self.Status.WITHDRAWN, self.Status.EXPIRED}
+
+    @property
     def is_editable(self) -> bool:
         return self.status not in self.FINAL_STATUSES
 
@@ -561,3 +574,51 @@ def with_figures(offers: list[Offer]) -> list[Offer]:
             if snapshot_id == offer.price_snapshot_id
         }
     return offers
+
+
+class Letter(models.Model):
+    """One request for an offer letter, and the outbox row its rendering job is queued from."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RENDERING = "rendering", "Rendering"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="letters")
+    offer_version = models.PositiveIntegerField(help_text="the version of the figures it renders")
+    draft = models.BooleanField(help_text="the figures were not approved: marked DRAFT")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    file = models.FileField(upload_to="letters/%Y/%m/", blank=True)
+    size = models.PositiveIntegerField(null=True, blank=True, help_text="bytes")
+    sha256 = models.CharField(max_length=64, blank=True, help_text="of the PDF file")
+    fingerprint = models.CharField(
+        max_length=20, blank=True, help_text="of the figures, printed in the letter's footer"
+    )
+    pages = models.PositiveSmallIntegerField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="letters_requested"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    queued_at = models.DateTimeField(help_text="when its job was last sent to the broker")
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        indexes = [models.Index(fields=["state", "queued_at"])]
+
+    def __str__(self) -> str:
+        return f"Letter {self.pk} for offer {self.offer_id} v{self.offer_version}: {self.state}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.state in {self.State.QUEUED, self.State.RENDERING}
+
+    @property
+    def download_name(self) -> str:
+        slug = "".join(c if c.isalnum() else "-" for c in self.offer.candidate_name).strip("-")
+        draft = "-DRAFT" if self.draft else ""
+        return f"offer-{slug or self.offer_id}-v{self.offer_version}{draft}.pdf"

@@ -7,20 +7,31 @@ and emails sent once the transaction has committed.
 
 from __future__ import annotations
 
+import datetime
+import hashlib
+import logging
+import time
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from offers import notifications
-from offers.models import FIGURE_FIELDS, Offer, OfferEvent, TokenAllocation
+from offers.letters import LetterCannotRender, letter_render_pdf
+from offers.models import FIGURE_FIELDS, Letter, Offer, OfferEvent, TokenAllocation
 from offers.rules import rule_breaks
 from pricing.models import PriceSnapshot
 
 Status = Offer.Status
+logger = logging.getLogger(__name__)
 
 
 class OfferError(Exception):
@@ -298,3 +309,148 @@ def offer_withdraw(*, offer: Offer, by: User, note: str = "") -> Offer:
                 f"This offer is {offer.get_status_display().lower()}: it cannot be withdrawn."
             )
         return _move(offer, to=Status.WITHDRAWN, by=by, action="withdrawn", note=note.strip())
+
+
+# Letters -------------------------------------------------------------------------------------
+
+
+def letter_request(*, offer: Offer, by: User) -> Letter:
+    """Ask for a letter: the row is the outbox, its job is queued once the row is committed."""
+    if not offer.can_have_letter:
+        raise OfferError(
+            f"This offer is {offer.get_status_display().lower()}: it gets no more letters."
+        )
+    with transaction.atomic():
+        letter = Letter.objects.create(
+            offer=offer,
+            offer_version=offer.version,
+            draft=not offer.figures_approved,
+            requested_by=by,
+            queued_at=timezone.now(),
+        )
+        transaction.on_commit(partial(letter_enqueue, letter.pk))
+    return letter
+
+
+def letter_enqueue(letter_id: int) -> bool:
+    """Send the letter's job to the broker; if it is unreachable the sweep tries again later."""
+    from offers.tasks import render_letter_task
+
+    try:
+        render_letter_task.apply_async(
+            (letter_id,),
+            # The limits travel with the job: the worker applies the sender's settings.
+            soft_time_limit=settings.LETTER_SOFT_TIME_LIMIT,
+            time_limit=settings.LETTER_TIME_LIMIT,
+            retry_policy={"max_retries": 2, "interval_start": 0.2},
+        )
+    except Exception as error:  # kombu raises OperationalError, redis ConnectionError, OSError…
+        logger.warning(
+            "Letter %s stays queued: the broker did not take its job (%s); "
+            "the sweep queues it again.",
+            letter_id,
+            error,
+        )
+        return False
+    return True
+
+
+def _letter_failed(letter_id: int, reason: str) -> Letter:
+    with transaction.atomic():
+        letter = Letter.objects.select_for_update().get(pk=letter_id)
+        if letter.state != Letter.State.READY:
+            letter.state = Letter.State.FAILED
+            letter.last_error = reason
+            letter.finished_at = timezone.now()
+            letter.save(update_fields=["state", "last_error", "finished_at"])
+    logger.warning("Letter %s failed: %s", letter_id, reason)
+    return letter
+
+
+def letter_fail(*, letter_id: int, reason: str) -> Letter:
+    return _letter_failed(letter_id, reason)
+
+
+def letter_retry_later(*, letter_id: int, error: BaseException) -> None:
+    """An error that can pass: back to queued with the reason, for the task's retry."""
+    Letter.objects.filter(pk=letter_id, state=Letter.State.RENDERING).update(
+        state=Letter.State.QUEUED,
+        last_error=f"Will retry: {type(error).__name__}: {error}"[:2000],
+        queued_at=timezone.now(),
+    )
+
+
+def letter_render(*, letter_id: int) -> Letter | None:
+    """Render one letter and store it; a letter already ready or failed is left as it is."""
+    with transaction.atomic():
+        letter = Letter.objects.select_for_update().filter(pk=letter_id).first()
+        if letter is None or letter.state in {Letter.State.READY, Letter.State.FAILED}:
+            return letter  # a second delivery of the same job: nothing to do
+        give_up = letter.attempts >= settings.LETTER_MAX_ATTEMPTS
+        if not give_up:
+            letter.state = Letter.State.RENDERING
+            letter.attempts += 1
+            letter.started_at = timezone.now()
+            letter.save(update_fields=["state", "attempts", "started_at"])
+    if give_up:
+        return _letter_failed(
+            letter_id,
+            f"Gave up after {letter.attempts} attempts; last error: {letter.last_error or 'none'}",
+        )
+    pause = getattr(settings, "LETTER_RENDER_PAUSE_SECONDS", 0)
+    if pause:
+        time.sleep(pause)  # tests only: a window in which to kill the worker mid-render
+    offer = Offer.objects.select_related("department", "price_snapshot").get(pk=letter.offer_id)
+    if not offer.can_have_letter:
+        return _letter_failed(letter_id, f"The offer was {offer.get_status_display().lower()}.")
+    draft = not offer.figures_approved
+    try:
+        rendered = letter_render_pdf(offer, version=letter.offer_version, draft=draft)
+    except LetterCannotRender as error:
+        return _letter_failed(letter_id, str(error))
+    if rendered.refused:
+        logger.warning("Letter %s: refused to fetch %s", letter_id, rendered.refused)
+    with transaction.atomic():
+        letter = Letter.objects.select_for_update().get(pk=letter_id)
+        if letter.state == Letter.State.READY:
+            return letter  # another delivery finished first
+        name = default_storage.save(
+            f"letters/offer-{offer.pk}/letter-{letter.pk}-v{letter.offer_version}.pdf",
+            ContentFile(rendered.pdf),
+        )
+        letter.file.name = name
+        letter.size = len(rendered.pdf)
+        letter.sha256 = hashlib.sha256(rendered.pdf).hexdigest()
+        letter.fingerprint = rendered.fingerprint
+        letter.pages = rendered.pages
+        letter.draft = draft
+        letter.state = Letter.State.READY
+        letter.last_error = ""
+        letter.finished_at = timezone.now()
+        letter.save()
+    return letter
+
+
+def letters_sweep() -> int:
+    """Queue again the letters whose job was lost: broker down at request time, worker died."""
+    now = timezone.now()
+    lost = Letter.objects.filter(
+        Q(
+            state=Letter.State.QUEUED,
+            queued_at__lt=now - datetime.timedelta(seconds=settings.LETTER_REQUEUE_AFTER),
+        )
+        | Q(
+            state=Letter.State.RENDERING,
+            started_at__lt=now - datetime.timedelta(seconds=settings.LETTER_STUCK_AFTER),
+        )
+    )
+    requeued = 0
+    for letter_id in list(lost.values_list("pk", flat=True)):
+        Letter.objects.filter(pk=letter_id).exclude(
+            state__in=[Letter.State.READY, Letter.State.FAILED]
+        ).update(state=Letter.State.QUEUED, queued_at=now)
+        if letter_enqueue(letter_id):
+            requeued += 1
+    if requeued:
+        logger.info("Sweep queued %s letter(s) again", requeued)
+    return requeued

@@ -12,5 +12,8 @@ urlpatterns = [
     path("<int:pk>/edit/", views.offer_edit, name="edit"),
     path("<int:pk>/submit/", views.offer_submit_view, name="submit"),
     path("<int:pk>/withdraw/", views.offer_withdraw_view, name="withdraw"),
+    path("<int:pk>/letters/", views.offer_letters, name="letters"),
+    path("<int:pk>/letters/<int:letter_pk>.pdf", views.letter_download, name="letter"),
+    path("<int:pk>/letter-preview.pdf", views.letter_preview, name="letter_preview"),
     path("models/", views.model_search, name="model_search"),
 ]

@@ -9,7 +9,8 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -17,11 +18,13 @@ from django_htmx.middleware import HtmxDetails
 
 from offers.figures import figures_context
 from offers.forms import MODEL_SLOTS, OfferFilterForm, OfferForm
-from offers.models import Offer, with_figures
+from offers.letters import LetterCannotRender, letter_render_pdf
+from offers.models import Letter, Offer, with_figures
 from offers.roles import RECRUITERS
 from offers.rules import rule_breaks
 from offers.services import (
     OfferError,
+    letter_request,
     offer_create,
     offer_submit,
     offer_update,
@@ -38,12 +41,14 @@ class RecruiterRequest(HttpRequest):
     htmx: HtmxDetails
 
 
-def recruiter_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def recruiter_required(
+    view: Callable[..., HttpResponseBase],
+) -> Callable[..., HttpResponseBase]:
     """Logged in and in the Recruiters group (or a superuser); others get 403."""
 
     @login_required
     @wraps(view)
-    def wrapped(request: RecruiterRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: RecruiterRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         user = request.user
         if not (user.is_superuser or user.groups.filter(name=RECRUITERS).exists()):
             raise PermissionDenied("Only recruiters build offers.")
@@ -171,9 +176,72 @@ def offer_detail(request: RecruiterRequest, pk: int) -> HttpResponse:
         # Once submitted, the rules as they stood then decide the approvals; before, today's.
         "rules_broken": offer.rule_breaks if submitted else rule_breaks(offer),
         "price_drift": offer.price_drift(),
+        **_letters_context(offer),
         **figures_context(offer),
     }
     return render(request, "offers/detail.html", context)
+
+
+LETTERS_SHOWN = 5
+
+
+def _letters_context(offer: Offer) -> dict[str, Any]:
+    letters = list(offer.letters.select_related("requested_by")[:LETTERS_SHOWN])
+    return {"letters": letters, "letters_pending": any(letter.is_pending for letter in letters)}
+
+
+@require_http_methods(["GET", "POST"])
+@recruiter_required
+def offer_letters(request: RecruiterRequest, pk: int) -> HttpResponse:
+    """The offer's letters: POST asks for one; an htmx GET polls their progress."""
+    offer = get_object_or_404(Offer.objects.visible_to(request.user), pk=pk)
+    if request.method == "POST":
+        try:
+            letter_request(offer=offer, by=request.user)
+        except OfferError as error:
+            messages.error(request, str(error))
+            if request.htmx:
+                return HttpResponseClientRedirect(offer.get_absolute_url())
+    if not request.htmx:
+        return redirect(offer)
+    return render(
+        request, "offers/detail.html#letters", {"offer": offer, **_letters_context(offer)}
+    )
+
+
+@require_GET
+@recruiter_required
+def letter_download(request: RecruiterRequest, pk: int, letter_pk: int) -> FileResponse:
+    offer = get_object_or_404(Offer.objects.visible_to(request.user), pk=pk)
+    letter = get_object_or_404(offer.letters, pk=letter_pk, state=Letter.State.READY)
+    try:
+        handle = letter.file.open("rb")
+    except (FileNotFoundError, ValueError) as error:
+        raise Http404("The letter's file is missing from storage.") from error
+    response = FileResponse(
+        handle,
+        as_attachment="inline" not in request.GET,
+        filename=letter.download_name,
+        content_type="application/pdf",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+@recruiter_required
+def letter_preview(request: RecruiterRequest, pk: int) -> HttpResponse:
+    """The letter of the figures as they stand, rendered now (marked DRAFT unless approved)."""
+    offer = get_object_or_404(Offer.objects.visible_to(request.user), pk=pk)
+    try:
+        rendered = letter_render_pdf(offer, version=offer.version, draft=not offer.figures_approved)
+    except LetterCannotRender as error:
+        messages.error(request, str(error))
+        return redirect(offer)
+    response = HttpResponse(rendered.pdf, content_type="application/pdf")
+    response["Content-Disposition"] = 'inline; filename="preview.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _workflow(

@@ -12,8 +12,11 @@ from urllib.parse import quote
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import connection
 
+from offers.models import Offer
+from offers.roles import HIRING_MANAGERS
 from tests.browser import browser_page  # noqa: E402,F401  (a fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,6 +97,8 @@ class WorkerProcess:
         return self
 
     def stop(self) -> None:
+        if os.environ.get("SHOW_WORKER_LOG"):
+            sys.stderr.write(self.log())
         if self.process and self.process.poll() is None:
             self.process.terminate()
             try:
@@ -107,7 +112,22 @@ class WorkerProcess:
 
 
 @pytest.fixture
-def celery_worker_process(transactional_db: None) -> Iterator[WorkerProcess]:
+def worker_db(transactional_db: None) -> None:
+    """Committed rows a worker process can read, with the roles and prices tests build on."""
+    from tests import factories
+
+    factories.ensure_roles()
+    factories.snapshot()
+    if settings.CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+        # Jobs left by an earlier test (a killed worker's, given back later) would name rows
+        # of this test's database.
+        import redis
+
+        redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
+
+
+@pytest.fixture
+def celery_worker_process(worker_db: None) -> Iterator[WorkerProcess]:
     worker = WorkerProcess().start()
     yield worker
     worker.stop()
@@ -121,3 +141,28 @@ def wait_for(predicate, *, timeout: float = 30, interval: float = 0.1, what: str
             return result
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+# The people and the offer most tests start from (database tests only).
+
+
+@pytest.fixture
+def recruiter(db: None) -> User:
+    from tests import factories
+
+    factories.snapshot()
+    return factories.user("riley")
+
+
+@pytest.fixture
+def manager(db: None) -> User:
+    from tests import factories
+
+    return factories.user("hm", role=HIRING_MANAGERS, is_staff=True)
+
+
+@pytest.fixture
+def offer(recruiter: User, manager: User) -> Offer:
+    from tests import factories
+
+    return factories.offer(by=recruiter, hiring_manager=manager)

@@ -85,6 +85,13 @@ def offer(*, by: User, models: list[tuple[str, str]] | None = None, **overrides:
     return offer_create(data=offer_data(**overrides), allocations=allocations, by=by)
 
 
+def allocations_of(offer: Offer) -> list[Allocation]:
+    return [
+        Allocation(model_id=a.model_id, display_name=a.display_name, share_percent=a.share_percent)
+        for a in offer.allocations.all()
+    ]
+
+
 def form_post(**overrides: Any) -> dict[str, str]:
     """The builder form as a browser would post it."""
     data = offer_data()

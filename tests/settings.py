@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-not-for-any-real-deployment-0123456789")
 os.environ.setdefault("CELERY_QUEUE", "offers-tests")
@@ -13,6 +15,9 @@ from config.settings import BROKER_DIR, CELERY_BROKER_URL  # noqa: E402
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 SECURE_SSL_REDIRECT = False
+MEDIA_ROOT = Path(os.environ.get("TEST_MEDIA_ROOT", str(VAR_DIR / "test-media")))  # noqa: F405
+# Tests hold a letter mid-render for this long, to kill its worker there.
+LETTER_RENDER_PAUSE_SECONDS = float(os.environ.get("LETTER_RENDER_PAUSE_SECONDS", "0"))
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
@@ -29,6 +34,15 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(TEST_BROKER_DIR / "control"),
         "store_processed": False,
     }
+
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # A Redis database of the tests' own, which the worker tests empty before they start.
+    _broker = urlsplit(CELERY_BROKER_URL)
+    CELERY_BROKER_URL = urlunsplit(
+        _broker._replace(path="/" + os.environ.get("TEST_REDIS_DB", "15"))
+    )
+    # Celery prefers this variable to the setting; worker processes of the tests inherit it.
+    os.environ["CELERY_BROKER_URL"] = CELERY_BROKER_URL
 
 # The browser tests talk plain HTTP to a live server on loopback.
 SESSION_COOKIE_SECURE = False

@@ -30,24 +30,8 @@ Status = Offer.Status
 
 
 @pytest.fixture
-def recruiter() -> User:
-    factories.snapshot()
-    return factories.user("riley")
-
-
-@pytest.fixture
-def manager() -> User:
-    return factories.user("hm", role=HIRING_MANAGERS, is_staff=True)
-
-
-@pytest.fixture
 def finance() -> User:
     return factories.user("frankie", role=EXCEPTION_APPROVERS, is_staff=True)
-
-
-@pytest.fixture
-def offer(recruiter: User, manager: User) -> Offer:
-    return factories.offer(by=recruiter, hiring_manager=manager)
 
 
 @pytest.fixture

@@ -1,0 +1,56 @@
+"""Thin Celery tasks: take a primary key, call one service, safe to run twice."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.db import DatabaseError
+
+from offers import services
+
+logger = logging.getLogger(__name__)
+
+# Errors that can pass: the database or the file storage briefly away.
+TRANSIENT = (DatabaseError, OSError)
+
+
+@shared_task(
+    name="offers.tasks.render_letter",
+    bind=True,
+    # Acknowledged only once done, and given back to the broker if the process running it
+    # dies, so a killed worker loses no letter (the service makes a second run harmless).
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=settings.LETTER_SOFT_TIME_LIMIT,
+    time_limit=settings.LETTER_TIME_LIMIT,
+    max_retries=settings.LETTER_MAX_ATTEMPTS - 1,
+)
+def render_letter_task(self, letter_id: int) -> None:  # type: ignore[no-untyped-def]
+    try:
+        services.letter_render(letter_id=letter_id)
+    except SoftTimeLimitExceeded:
+        services.letter_fail(
+            letter_id=letter_id,
+            reason=f"Rendering took longer than {settings.LETTER_SOFT_TIME_LIMIT} s and was "
+            "stopped; the offer's text may be too long for a letter.",
+        )
+    except TRANSIENT as error:
+        if self.request.retries >= self.max_retries:
+            services.letter_fail(letter_id=letter_id, reason=f"{type(error).__name__}: {error}")
+            return
+        services.letter_retry_later(letter_id=letter_id, error=error)
+        delay = min(settings.LETTER_RETRY_BACKOFF_MAX, 5 * 2**self.request.retries)
+        raise self.retry(exc=error, countdown=delay) from error
+    except Exception as error:
+        logger.exception("Letter %s failed", letter_id)
+        services.letter_fail(
+            letter_id=letter_id, reason=f"Unexpected error: {type(error).__name__}: {error}"
+        )
+
+
+@shared_task(name="offers.tasks.sweep_letters")
+def sweep_letters() -> int:
+    return services.letters_sweep()

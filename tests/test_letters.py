@@ -1,0 +1,462 @@
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import os
+import signal
+from collections.abc import Iterator
+
+import psutil
+import pytest
+from celery import current_app
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.files.storage import default_storage
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+from pypdf import PdfReader
+from weasyprint import HTML
+
+from offers.letters import BASE_URL, StaticOnlyFetcher, letter_render_pdf
+from offers.models import Letter, Offer
+from offers.services import (
+    letter_render,
+    letter_request,
+    letters_sweep,
+    offer_approve,
+    offer_submit,
+    offer_update,
+)
+from offers.tasks import render_letter_task
+from tests import factories
+from tests.conftest import WorkerProcess, wait_for
+
+State = Letter.State
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The PDF's text with every run of white space made one space (lines wrap anywhere)."""
+    reader = PdfReader(io.BytesIO(pdf))
+    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+
+
+def approved(offer: Offer, recruiter: User, manager: User) -> Offer:
+    return offer_approve(offer=offer_submit(offer=offer, by=recruiter), by=manager)
+
+
+# The letter itself ---------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_letter_shows_every_figure_of_the_offer_page(
+    client: Client, offer: Offer, recruiter: User, manager: User
+) -> None:
+    offer = approved(offer, recruiter, manager)
+    client.force_login(recruiter)
+    page = client.get(offer.get_absolute_url()).content.decode()
+    rendered = letter_render_pdf(offer, version=offer.version, draft=False)
+    text = pdf_text(rendered.pdf)
+    figures = [
+        "$200,000",  # base
+        "$20,000",  # bonus at target and sign-on
+        "$60,000",  # equity in year 1
+        "$34,500",  # token line per year
+        "$334,500",  # first-year total
+        "$1,278,000",  # four-year total
+        "$150.00",  # token budget per day
+        "114,942,528",  # tokens per day of Claude Sonnet 4.5
+        "Bundled list prices as of 1 Aug 2026",
+    ]
+    for figure in figures:
+        assert figure in page, figure
+        assert figure in text, figure
+    assert "Dana Candidate" in text and "Senior Engineer" in text
+    assert f"Figures fingerprint {rendered.fingerprint}" in text
+    assert "230 working days" in text
+    assert "not cash" in text  # the token terms
+    assert "Page 1 of 2" in text or "Page 1 of 1" in text
+    assert "DRAFT" not in text
+    assert rendered.refused == []
+
+
+@pytest.mark.django_db
+def test_unapproved_letters_say_draft(offer: Offer) -> None:
+    text = pdf_text(letter_render_pdf(offer, version=offer.version, draft=True).pdf)
+    assert "DRAFT" in text and "not approved" in text
+
+
+@pytest.mark.django_db
+def test_fingerprint_changes_with_any_figure(offer: Offer, recruiter: User) -> None:
+    before = letter_render_pdf(offer, version=offer.version, draft=True).fingerprint
+    data = {name: getattr(offer, name) for name in factories.offer_data()}
+    changed = offer_update(
+        offer=offer,
+        data={**data, "sign_on_bonus": data["sign_on_bonus"] + 1},
+        allocations=factories.allocations_of(offer),
+        by=recruiter,
+    )
+    after = letter_render_pdf(changed, version=changed.version, draft=True).fingerprint
+    assert before != after and len(after) == 14
+
+
+@pytest.mark.django_db
+def test_every_demo_offer_fits_on_two_pages() -> None:
+    call_command("demo_data", force=True, stdout=io.StringIO())
+    offers = list(Offer.objects.all())
+    assert len(offers) == 5
+    for offer in offers:
+        rendered = letter_render_pdf(offer, version=offer.version, draft=True)
+        assert rendered.pages <= 2, offer.candidate_name
+        assert len(PdfReader(io.BytesIO(rendered.pdf)).pages) == rendered.pages
+
+
+HOSTILE = (
+    '<img src="file:///etc/passwd"> <script>alert(1)</script> <a href="http://127.0.0.1:9/">x</a>'
+)
+
+
+@pytest.mark.django_db
+def test_user_text_is_printed_as_text_and_fetches_nothing(
+    recruiter: User, manager: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[str] = []
+    original = StaticOnlyFetcher.fetch
+
+    def spy(self, url, headers=None):  # type: ignore[no-untyped-def]
+        asked.append(url)
+        return original(self, url, headers)
+
+    monkeypatch.setattr(StaticOnlyFetcher, "fetch", spy)
+    offer = factories.offer(
+        by=recruiter,
+        hiring_manager=manager,
+        candidate_name=f"Dana {HOSTILE}",
+        role_title=f"Engineer {HOSTILE}",
+        location=HOSTILE,
+    )
+    rendered = letter_render_pdf(offer, version=offer.version, draft=True)
+    text = pdf_text(rendered.pdf)
+    assert 'Dana <img src="file:///etc/passwd">' in text
+    assert "<script>alert(1)</script>" in text
+    assert rendered.refused == []
+    assert not [url for url in asked if "passwd" in url or "127.0.0.1" in url]
+    assert all(url.startswith((BASE_URL + "static/", "data:")) for url in asked)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        "http://127.0.0.1:9/",
+        "https://example.org/logo.png",
+        f"{BASE_URL}media/letters/secret.pdf",
+        f"{BASE_URL}static/../config/settings.py",
+        f"{BASE_URL}static/css/../../config/settings.py",
+        "https://letter.invalid.example.org/static/css/letter.css",
+    ],
+)
+def test_fetcher_refuses_anything_but_our_static_files(url: str) -> None:
+    fetcher = StaticOnlyFetcher()
+    with pytest.raises(ValueError):
+        fetcher.fetch(url)
+    assert url in fetcher.refused or not url.startswith(("http", "file"))
+
+
+def test_fetcher_serves_our_static_files_and_data_urls() -> None:
+    fetcher = StaticOnlyFetcher()
+    response = fetcher.fetch(f"{BASE_URL}static/css/letter.css")
+    assert b"@page" in response.read()
+    assert fetcher.fetch("data:text/plain,hello").read() == b"hello"
+
+
+def test_weasyprint_asks_the_fetcher_and_is_refused() -> None:
+    # The fetcher is what WeasyPrint uses: a hostile document gets nothing through it.
+    fetcher = StaticOnlyFetcher()
+    HTML(
+        string='<img src="file:///etc/passwd"><link rel="stylesheet" href="http://127.0.0.1:9/x.css">',
+        base_url=BASE_URL,
+        url_fetcher=fetcher,
+    ).write_pdf()
+    assert set(fetcher.refused) == {"file:///etc/passwd", "http://127.0.0.1:9/x.css"}
+
+
+@pytest.mark.django_db
+def test_a_letter_of_an_older_version_fails_with_the_reason(
+    offer: Offer, recruiter: User, django_capture_on_commit_callbacks
+) -> None:
+    with django_capture_on_commit_callbacks(execute=False):
+        letter = letter_request(offer=offer, by=recruiter)
+    data = {name: getattr(offer, name) for name in factories.offer_data()}
+    offer_update(
+        offer=offer,
+        data={**data, "base_salary": data["base_salary"] + 1000},
+        allocations=factories.allocations_of(offer),
+        by=recruiter,
+    )
+    done = letter_render(letter_id=letter.pk)
+    assert done is not None and done.state == State.FAILED
+    assert "figures changed after this letter was asked for" in done.last_error
+
+
+@pytest.mark.django_db
+def test_render_stores_the_file_and_a_second_run_does_nothing(
+    offer: Offer, recruiter: User, django_capture_on_commit_callbacks
+) -> None:
+    with django_capture_on_commit_callbacks(execute=False):
+        letter = letter_request(offer=offer, by=recruiter)
+    done = letter_render(letter_id=letter.pk)
+    assert done is not None and done.state == State.READY and done.draft
+    with done.file.open("rb") as stored:
+        pdf = stored.read()
+    assert len(pdf) == done.size and hashlib.sha256(pdf).hexdigest() == done.sha256
+    again = letter_render(letter_id=letter.pk)
+    assert again is not None
+    assert (again.file.name, again.finished_at, again.attempts) == (
+        done.file.name,
+        done.finished_at,
+        1,
+    )
+
+
+# The recruiter's page ------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_generate_letter_shows_progress_that_polls_until_ready(
+    client: Client, offer: Offer, recruiter: User, django_capture_on_commit_callbacks
+) -> None:
+    client.force_login(recruiter)
+    letters_url = reverse("offers:letters", args=[offer.pk])
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        response = client.post(letters_url, headers={"HX-Request": "true"})
+    assert len(queued) == 1  # the job goes to the broker only once the row is committed
+    html = response.content.decode()
+    letter = Letter.objects.get()
+    assert html.strip().startswith('<section id="letters"')
+    assert 'hx-trigger="every 1s"' in html and "Queued…" in html
+    letter_render(letter_id=letter.pk)
+    done = client.get(letters_url, headers={"HX-Request": "true"}).content.decode()
+    assert "hx-trigger" not in done  # polling stops
+    assert "Download PDF" in done and "(DRAFT)" in done
+    download = client.get(reverse("offers:letter", args=[offer.pk, letter.pk]))
+    assert download.status_code == 200
+    assert download["Content-Type"] == "application/pdf"
+    assert "attachment" in download["Content-Disposition"]
+    assert b"".join(download.streaming_content).startswith(b"%PDF")  # type: ignore[attr-defined]
+
+
+@pytest.mark.django_db
+def test_failed_letter_says_why_and_offers_a_retry(
+    client: Client, offer: Offer, recruiter: User, django_capture_on_commit_callbacks
+) -> None:
+    with django_capture_on_commit_callbacks(execute=False):
+        letter = letter_request(offer=offer, by=recruiter)
+    Letter.objects.filter(pk=letter.pk).update(state=State.FAILED, last_error="Storage is full.")
+    client.force_login(recruiter)
+    page = client.get(offer.get_absolute_url()).content.decode()
+    assert "Failed" in page and "Storage is full." in page and "Try again" in page
+
+
+@pytest.mark.django_db
+def test_letters_are_only_for_those_who_may_see_the_offer(
+    offer: Offer, recruiter: User, manager: User, django_capture_on_commit_callbacks
+) -> None:
+    with django_capture_on_commit_callbacks(execute=False):
+        letter = letter_request(offer=offer, by=recruiter)
+    letter_render(letter_id=letter.pk)
+    urls = [
+        reverse("offers:letter", args=[offer.pk, letter.pk]),
+        reverse("offers:letter_preview", args=[offer.pk]),
+        reverse("offers:letters", args=[offer.pk]),
+    ]
+    anonymous = Client()
+    stranger = Client()
+    stranger.force_login(factories.user("sam"))
+    hiring_manager = Client()
+    hiring_manager.force_login(manager)
+    for url in urls:
+        assert anonymous.get(url).status_code == 302
+        assert stranger.get(url).status_code == 404
+        assert hiring_manager.get(url).status_code == 403
+    assert stranger.post(urls[2]).status_code == 404
+    assert Letter.objects.count() == 1
+    # Another offer's letter id under this offer's URL is not found either.
+    other = factories.offer(by=factories.user("sam2"), hiring_manager=manager)
+    mine = Client()
+    mine.force_login(recruiter)
+    assert mine.get(reverse("offers:letter", args=[other.pk, letter.pk])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_preview_renders_the_figures_as_they_stand(
+    client: Client, offer: Offer, recruiter: User
+) -> None:
+    client.force_login(recruiter)
+    response = client.get(reverse("offers:letter_preview", args=[offer.pk]))
+    assert response["Content-Type"] == "application/pdf"
+    assert "$334,500" in pdf_text(response.content) and "DRAFT" in pdf_text(response.content)
+    assert not Letter.objects.exists()
+
+
+# Through a real worker and broker ------------------------------------------------------------
+
+
+def worker_children(worker: WorkerProcess) -> list[psutil.Process]:
+    assert worker.process is not None
+    return psutil.Process(worker.process.pid).children(recursive=True)
+
+
+def test_a_worker_renders_the_letter_and_a_second_delivery_does_nothing(
+    worker_db: None, celery_worker_process: WorkerProcess
+) -> None:
+    recruiter = factories.user("riley-w", role=None)
+    offer = factories.offer(by=recruiter)
+    letter = letter_request(offer=offer, by=recruiter)  # committed: queued to the broker now
+    ready = wait_for(
+        lambda: Letter.objects.filter(pk=letter.pk, state=State.READY).first(),
+        timeout=60,
+        what="the letter to be ready",
+    )
+    with default_storage.open(ready.file.name, "rb") as stored:
+        pdf = stored.read()
+    assert hashlib.sha256(pdf).hexdigest() == ready.sha256
+    assert "Dana Candidate" in pdf_text(pdf)
+    render_letter_task.delay(letter.pk)  # the same message, delivered again
+    wait_for(
+        lambda: celery_worker_process.log().count("offers.tasks.render_letter") >= 4,
+        timeout=30,
+        what="the second delivery to run",
+    )
+    again = Letter.objects.get(pk=letter.pk)
+    assert (again.attempts, again.finished_at, again.file.name) == (
+        1,
+        ready.finished_at,
+        ready.file.name,
+    )
+
+
+def test_a_pool_process_killed_mid_render_leaves_a_letter_that_completes(worker_db: None) -> None:
+    recruiter = factories.user("riley-k", role=None)
+    offer = factories.offer(by=recruiter)
+    worker = WorkerProcess(extra_env={"LETTER_RENDER_PAUSE_SECONDS": "3"}).start()
+    try:
+        letter = letter_request(offer=offer, by=recruiter)
+        wait_for(
+            lambda: Letter.objects.filter(pk=letter.pk, state=State.RENDERING).exists(),
+            timeout=30,
+            what="rendering to start",
+        )
+        [child] = worker_children(worker)
+        os.kill(child.pid, signal.SIGKILL)
+        ready = wait_for(
+            lambda: Letter.objects.filter(pk=letter.pk, state=State.READY).first(),
+            timeout=60,
+            what="the letter to be completed after its process was killed",
+        )
+        assert ready.attempts == 2
+        assert "WorkerLostError" in worker.log() or "exited with 'signal 9" in worker.log()
+    finally:
+        worker.stop()
+
+
+def test_a_whole_worker_killed_mid_render_is_redelivered_to_a_restarted_worker(
+    worker_db: None,
+) -> None:
+    if not settings.CELERY_BROKER_URL.startswith("redis://"):
+        pytest.skip("redelivery after a visibility timeout is Redis's; the sweep covers the rest")
+    recruiter = factories.user("riley-d", role=None)
+    offer = factories.offer(by=recruiter)
+    quick = {
+        "LETTER_RENDER_PAUSE_SECONDS": "2",
+        "CELERY_VISIBILITY_TIMEOUT": "12",
+        "LETTER_SOFT_TIME_LIMIT": "8",
+        "LETTER_TIME_LIMIT": "10",
+        "LETTER_RETRY_BACKOFF_MAX": "5",
+    }
+    worker = WorkerProcess(extra_env=quick).start()
+    letter = letter_request(offer=offer, by=recruiter)
+    wait_for(
+        lambda: Letter.objects.filter(pk=letter.pk, state=State.RENDERING).exists(),
+        timeout=30,
+        what="rendering to start",
+    )
+    assert worker.process is not None
+    for process in [*worker_children(worker), psutil.Process(worker.process.pid)]:
+        process.send_signal(signal.SIGKILL)
+    worker.process.wait()
+    restarted = WorkerProcess(extra_env=quick).start()
+    try:
+        # Visibility timeout 12 s, and the worker looks for expired messages every 10 s.
+        ready = wait_for(
+            lambda: Letter.objects.filter(pk=letter.pk, state=State.READY).first(),
+            timeout=45,
+            what="the restarted worker to complete the letter",
+        )
+        assert ready.attempts == 2
+    finally:
+        restarted.stop()
+
+
+@contextlib.contextmanager
+def broker_unreachable() -> Iterator[None]:
+    """Point this process's Celery app at a port where no broker listens."""
+    app = current_app
+    saved = app.conf.broker_write_url  # what publishing connects to
+    app.conf.update(broker_write_url="redis://127.0.0.1:1/0")
+    forget_connections = [(app, "_pool"), (app.amqp, "_producer_pool")]
+    for owner, cached in forget_connections:
+        setattr(owner, cached, None)
+    try:
+        yield
+    finally:
+        app.conf.update(broker_write_url=saved)
+        for owner, cached in forget_connections:
+            setattr(owner, cached, None)
+
+
+def test_broker_down_at_request_time_keeps_the_letter_and_the_sweep_completes_it(
+    worker_db: None, caplog: pytest.LogCaptureFixture, settings
+) -> None:  # type: ignore[no-untyped-def]
+    recruiter = factories.user("riley-b", role=None)
+    offer = factories.offer(by=recruiter)
+    client = Client()
+    client.force_login(factories.user("ops-b", role=None, is_superuser=True))
+    with broker_unreachable():
+        response = client.post(reverse("offers:letters", args=[offer.pk]))
+    assert response.status_code == 302  # the request succeeded
+    letter = Letter.objects.get()
+    assert letter.state == State.QUEUED
+    assert "stays queued: the broker did not take its job" in caplog.text
+    worker = WorkerProcess().start()
+    try:
+        settings.LETTER_REQUEUE_AFTER = 0
+        assert letters_sweep() == 1
+        wait_for(
+            lambda: Letter.objects.filter(pk=letter.pk, state=State.READY).exists(),
+            timeout=60,
+            what="the swept letter to be ready",
+        )
+    finally:
+        worker.stop()
+
+
+def test_a_render_over_the_soft_time_limit_fails_with_the_reason(worker_db: None, settings) -> None:  # type: ignore[no-untyped-def]
+    recruiter = factories.user("riley-t", role=None)
+    offer = factories.offer(by=recruiter)
+    # The limits travel with the job from the process that queues it.
+    settings.LETTER_SOFT_TIME_LIMIT, settings.LETTER_TIME_LIMIT = 1, 30
+    worker = WorkerProcess(
+        extra_env={"LETTER_RENDER_PAUSE_SECONDS": "5", "LETTER_SOFT_TIME_LIMIT": "1"}
+    ).start()
+    try:
+        letter = letter_request(offer=offer, by=recruiter)
+        failed = wait_for(
+            lambda: Letter.objects.filter(pk=letter.pk, state=State.FAILED).first(),
+            timeout=30,
+            what="the letter to fail",
+        )
+        assert "took longer than 1 s" in failed.last_error
+    finally:
+        worker.stop()
