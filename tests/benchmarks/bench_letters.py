@@ -1,0 +1,176 @@
+"""Letter rendering speed: WeasyPrint against Chromium's print-to-PDF, then 300 letters in a worker.
+
+Run by hand: `.venv/bin/python tests/benchmarks/bench_letters.py` (needs Redis, default
+redis://127.0.0.1:6379, and Debian's Chromium at /usr/bin/chromium). It uses a fresh SQLite
+database unless DATABASE_URL is set.
+
+1. Renders the standard letter of a demo offer ROUNDS times with our rendering function
+   (stylesheet and fonts reused between renders, as in a worker) and the same HTML with headless
+   Chromium's `page.pdf()` (browser already started); prints both medians.
+2. Queues LETTERS letters to one `celery worker --concurrency 2` over Redis and prints letters per
+   minute, how many failed, and the worker's memory (all its processes) after 10 and after all.
+Targets: weasyprint_ms <= chromium_ms; letters_per_min >= 300; failed = 0; mem_growth_mb <= 100.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+os.environ["DJANGO_SETTINGS_MODULE"] = "tests.benchmarks.bench_settings"
+os.environ.setdefault("DATABASE_URL", f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3")
+os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
+os.environ.setdefault("TEST_MEDIA_ROOT", tempfile.mkdtemp())
+ROUNDS = 30
+LETTERS = 300
+CHROMIUM = "/usr/bin/chromium"
+
+import django  # noqa: E402
+
+django.setup()
+
+import psutil  # noqa: E402
+import redis  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.contrib.auth.models import User  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+
+from offers.letters import letter_html, letter_render_pdf  # noqa: E402
+from offers.models import Letter, Offer  # noqa: E402
+from offers.services import letter_request  # noqa: E402
+
+
+def prepare() -> Offer:
+    call_command("migrate", verbosity=0)
+    call_command("demo_data", force=True, verbosity=0, stdout=io.StringIO())
+    return Offer.objects.get(candidate_name="Amelia Clarke")  # approved, two models, GBP
+
+
+def weasyprint_ms(offer: Offer) -> float:
+    letter_render_pdf(offer, version=offer.version, draft=False)  # warm: stylesheet, fonts
+    times = []
+    for _ in range(ROUNDS):
+        start = time.perf_counter()
+        letter_render_pdf(offer, version=offer.version, draft=False)
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def standalone_html(offer: Offer) -> str:
+    """The same letter with its stylesheet and logo inlined, for a browser with no server."""
+    html = letter_html(offer, draft=False)
+    css = (ROOT / "static/css/letter.css").read_text()
+    logo = base64.b64encode((ROOT / "static" / settings.COMPANY_LOGO).read_bytes()).decode()
+    html = html.replace(f"/static/{settings.COMPANY_LOGO}", f"data:image/svg+xml;base64,{logo}")
+    return html.replace("</head>", f"<style>{css}</style></head>")
+
+
+def chromium_ms(offer: Offer) -> float:
+    from playwright.sync_api import sync_playwright
+
+    html = standalone_html(offer)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        page = browser.new_page()
+        page.set_content(html)
+        page.pdf(format="A4")  # warm
+        times = []
+        for _ in range(ROUNDS):
+            start = time.perf_counter()
+            page.set_content(html)
+            page.pdf(format="A4", print_background=True)
+            times.append((time.perf_counter() - start) * 1000)
+        browser.close()
+    return statistics.median(times)
+
+
+def worker_rss_mb(worker: subprocess.Popen[bytes]) -> float:
+    main = psutil.Process(worker.pid)
+    processes = [main, *main.children(recursive=True)]
+    return sum(process.memory_info().rss for process in processes) / 1024 / 1024
+
+
+def ready_count(ids: list[int]) -> int:
+    return Letter.objects.filter(pk__in=ids, state=Letter.State.READY).count()
+
+
+def worker_throughput(offer: Offer) -> tuple[float, int, float, float, float]:
+    redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--concurrency",
+            "2",
+            "--without-mingle",
+            "--without-gossip",
+            "--loglevel",
+            "WARNING",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "CELERY_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE},
+    )
+    try:
+        time.sleep(4)  # the worker and its two pool processes start
+        by = User.objects.get(username="recruiter")
+        start = time.perf_counter()
+        ids = [letter_request(offer=offer, by=by).pk for _ in range(LETTERS)]
+        after_ten = peak = 0.0
+        while True:
+            done = Letter.objects.filter(
+                pk__in=ids, state__in=[Letter.State.READY, Letter.State.FAILED]
+            ).count()
+            rss = worker_rss_mb(worker)
+            peak = max(peak, rss)
+            if not after_ten and ready_count(ids) >= 10:
+                after_ten = rss
+            if done == LETTERS:
+                break
+            if time.perf_counter() - start > 900:
+                raise SystemExit(f"only {done} of {LETTERS} letters done after 15 minutes")
+            time.sleep(0.25)
+        elapsed = time.perf_counter() - start
+        after_all = worker_rss_mb(worker)
+        failed = Letter.objects.filter(pk__in=ids, state=Letter.State.FAILED).count()
+    finally:
+        worker.terminate()
+        worker.wait()
+    return LETTERS / elapsed * 60, failed, peak, after_ten, after_all
+
+
+def main() -> None:
+    offer = prepare()
+    ours = weasyprint_ms(offer)
+    theirs = chromium_ms(offer)
+    per_min, failed, peak, after_ten, after_all = worker_throughput(offer)
+    print(
+        f"rounds={ROUNDS} letters={LETTERS} broker={settings.CELERY_BROKER_URL.split('@')[-1]} "
+        f"database={settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]} "
+        f"worker_peak_mb={peak:.0f} worker_mb_after_10={after_ten:.0f} "
+        f"worker_mb_after_all={after_all:.0f}"
+    )
+    print(
+        f"weasyprint_ms={ours:.0f} chromium_ms={theirs:.0f} ratio={ours / theirs:.2f} "
+        f"letters_per_min={per_min:.0f} failed={failed} mem_growth_mb={after_all - after_ten:.0f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
