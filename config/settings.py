@@ -299,6 +299,19 @@ PRICES_URLS = {
     if url
 }
 
+# Candidate links: wrong tokens a client may try before it is refused for a while.
+CANDIDATE_LINK_GUESS_RATE = env_str("CANDIDATE_LINK_GUESS_RATE", "10/10m")
+# The guess counter lives in the cache: give every web process the same one in production.
+CACHE_URL = env_str("CACHE_URL")
+if CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
+elif CACHE_URL:
+    raise ImproperlyConfigured("CACHE_URL must be a redis:// URL (or unset for a local cache).")
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 # Letters: a render longer than the soft limit fails with a reason (the hard limit kills it);
 # errors that can pass are retried with backoff up to LETTER_RETRY_BACKOFF_MAX seconds, which
 # stays below Redis's visibility timeout so a waiting retry is never delivered twice; the sweep
@@ -334,12 +347,21 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Candidate links carry their token in the URL: no log line may show it.
+    "filters": {"redact_tokens": {"()": "ops.logging.RedactCandidateTokens"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_tokens"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "fontTools": {"level": "WARNING"},
     },
 }

@@ -17,5 +17,6 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("offers/", include("offers.urls")),
+    path("o/", include("offers.candidate_urls")),
     path("admin/", admin.site.urls),
 ]

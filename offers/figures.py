@@ -21,3 +21,14 @@ def figures_context(offer: Offer | None) -> dict[str, Any]:
         "valuation": offer.token_valuation,
         "profile": PROFILES[offer.token_profile],
     }
+
+
+def equity_vesting(offer: Offer) -> list[dict[str, Any]]:
+    """Units vesting and their value at today's price, year by year over the whole schedule."""
+    equity = offer.equity
+    if equity.kind == "none" or not equity.units:
+        return []
+    return [
+        {"year": year, "units": units, "value": units * equity.value_per_unit}
+        for year, units in enumerate(equity.units_by_year(equity.vesting_years), start=1)
+    ]

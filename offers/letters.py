@@ -27,7 +27,7 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from offers.figures import figures_context
+from offers.figures import equity_vesting, figures_context
 from offers.models import Offer
 from pricing.valuation import PROFILES
 
@@ -115,17 +115,12 @@ def fingerprint(offer: Offer) -> str:
 
 
 def letter_context(offer: Offer, *, draft: bool) -> dict[str, Any]:
-    equity = offer.equity
-    vesting = []
-    if equity.kind != "none" and equity.units:
-        for year, units in enumerate(equity.units_by_year(equity.vesting_years), start=1):
-            vesting.append({"year": year, "units": units, "value": units * equity.value_per_unit})
     return {
         **figures_context(offer),
         "offer": offer,
         "draft": draft,
         "fingerprint": fingerprint(offer),
-        "vesting": vesting,
+        "vesting": equity_vesting(offer),
         "profile": PROFILES[offer.token_profile],
         "company_name": settings.COMPANY_NAME,
         "logo": settings.COMPANY_LOGO,

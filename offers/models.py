@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
@@ -9,6 +10,7 @@ from django.contrib.auth.models import User
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
+from django.utils import timezone
 
 from offers.compensation import Equity, Package
 from pricing.models import ModelPrice, PriceSnapshot
@@ -622,3 +624,40 @@ class Letter(models.Model):
         slug = "".join(c if c.isalnum() else "-" for c in self.offer.candidate_name).strip("-")
         draft = "-DRAFT" if self.draft else ""
         return f"offer-{slug or self.offer_id}-v{self.offer_version}{draft}.pdf"
+
+
+class CandidateLink(models.Model):
+    """The candidate's private link: only a hash of its token is kept, never the token."""
+
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="links")
+    token_hash = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the token")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="links_created"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    emailed_to = models.EmailField(blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="links_revoked",
+    )
+    first_viewed_at = models.DateTimeField(null=True, blank=True)
+    last_viewed_at = models.DateTimeField(null=True, blank=True)
+    view_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Link {self.pk} to offer {self.offer_id}"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    def is_expired(self, now: datetime.datetime | None = None) -> bool:
+        return (now or timezone.now()) >= self.expires_at

@@ -61,3 +61,28 @@ def decided(offer: Offer, *, approved: bool, note: str, by: User) -> None:
         context={"offer": offer, "link": link, "approved": approved, "note": note, "by": by},
         to=[person.email for person in people if person is not None],
     )
+
+
+def candidate_link(offer: Offer, *, url: str) -> None:
+    """To the candidate: their private link (the only place, besides the recruiter's screen,
+    where the token is ever written)."""
+    _send(
+        subject=f"Your offer from {settings.COMPANY_NAME}",
+        template="offers/email/candidate_link.txt",
+        context={"offer": offer, "url": url},
+        to=[offer.candidate_email],
+    )
+
+
+def candidate_answered(offer: Offer, *, note: str) -> None:
+    """To the recruiter: the candidate accepted or declined."""
+    _send(
+        subject=f"{offer.candidate_name} {offer.get_status_display().lower()} the offer",
+        template="offers/email/candidate_answered.txt",
+        context={
+            "offer": offer,
+            "note": note,
+            "link": settings.SITE_URL + offer.get_absolute_url(),
+        },
+        to=[offer.created_by.email] + ([offer.submitted_by.email] if offer.submitted_by else []),
+    )

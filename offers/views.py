@@ -24,6 +24,9 @@ from offers.roles import RECRUITERS
 from offers.rules import rule_breaks
 from offers.services import (
     OfferError,
+    candidate_link_create,
+    candidate_link_revoke,
+    candidate_url,
     letter_request,
     offer_create,
     offer_submit,
@@ -163,6 +166,12 @@ def _edit_context(form: OfferForm, preview: Offer | None) -> dict[str, Any]:
 @require_GET
 @recruiter_required
 def offer_detail(request: RecruiterRequest, pk: int) -> HttpResponse:
+    return _detail(request, pk)
+
+
+def _detail(
+    request: RecruiterRequest, pk: int, extra: dict[str, Any] | None = None
+) -> HttpResponse:
     offer = get_object_or_404(
         Offer.objects.visible_to(request.user).select_related(
             "department", "hiring_manager", "created_by", "price_snapshot"
@@ -178,6 +187,8 @@ def offer_detail(request: RecruiterRequest, pk: int) -> HttpResponse:
         "price_drift": offer.price_drift(),
         **_letters_context(offer),
         **figures_context(offer),
+        "links": offer.links.select_related("revoked_by"),
+        **(extra or {}),
     }
     return render(request, "offers/detail.html", context)
 
@@ -306,3 +317,31 @@ def model_search(request: RecruiterRequest) -> HttpResponse:
             by_id = {p.model_id: p for p in prices.filter(model_id__in=ids)}
             results = [by_id[i] for i in ids if i in by_id]
     return render(request, "offers/_model_options.html", {"models": results})
+
+
+@require_POST
+@recruiter_required
+def offer_link_create(request: RecruiterRequest, pk: int) -> HttpResponse:
+    """Create the candidate's link and show it this once (only its hash is kept)."""
+    offer = get_object_or_404(Offer.objects.visible_to(request.user), pk=pk)
+    try:
+        link, token = candidate_link_create(
+            offer=offer, by=request.user, email=request.POST.get("email") == "yes"
+        )
+    except OfferError as error:
+        messages.error(request, str(error))
+        return redirect(offer)
+    response = _detail(request, pk, {"new_link_url": candidate_url(token), "new_link": link})
+    response["Cache-Control"] = "private, no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@require_POST
+@recruiter_required
+def offer_link_revoke(request: RecruiterRequest, pk: int, link_pk: int) -> HttpResponse:
+    offer = get_object_or_404(Offer.objects.visible_to(request.user), pk=pk)
+    link = get_object_or_404(offer.links, pk=link_pk)
+    candidate_link_revoke(link=link, by=request.user)
+    messages.success(request, "The link no longer works. Create a new one to send the offer again.")
+    return redirect(offer)

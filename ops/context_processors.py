@@ -5,4 +5,4 @@ from django.http import HttpRequest
 
 
 def site(request: HttpRequest) -> dict[str, str]:
-    return {"company_name": settings.COMPANY_NAME}
+    return {"company_name": settings.COMPANY_NAME, "company_logo": settings.COMPANY_LOGO}

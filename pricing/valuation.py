@@ -30,6 +30,10 @@ class UsageProfile:
     cached_input: Decimal
     output: Decimal
     why: str
+    # For candidates: about how many tokens an hour of this kind of use goes through, and
+    # what to call that hour ("of an agentic coding session"). The team's estimates.
+    tokens_per_hour: int = 1_000_000
+    hour_of: str = "of use"
 
     def __post_init__(self) -> None:
         shares = (self.fresh_input, self.cached_input, self.output)
@@ -57,6 +61,9 @@ PROFILES: dict[str, UsageProfile] = {
                 "most tokens are cached input and few are output. These shares are the team's "
                 "estimate of that shape, not a measurement of any one tool."
             ),
+            # About one agent turn a minute re-sending some 60,000 tokens of context.
+            tokens_per_hour=3_600_000,
+            hour_of="of an agentic coding session",
         ),
         UsageProfile(
             key="chat",
@@ -68,6 +75,9 @@ PROFILES: dict[str, UsageProfile] = {
                 "Conversations with short prompts and replies of similar length; some history "
                 "is cached between turns. The team's estimate."
             ),
+            # About twenty exchanges an hour of some 2,000 tokens each.
+            tokens_per_hour=40_000,
+            hour_of="of chatting with an assistant",
         ),
         UsageProfile(
             key="batch",
@@ -79,6 +89,9 @@ PROFILES: dict[str, UsageProfile] = {
                 "Documents read once and summarised or transformed: new input every request, "
                 "no cache, output about a third of input. The team's estimate."
             ),
+            # A pipeline working through documents of some 10,000 tokens, a few a minute.
+            tokens_per_hour=2_000_000,
+            hour_of="of batch document processing",
         ),
     ]
 }

@@ -124,6 +124,10 @@ def worker_db(transactional_db: None) -> None:
         import redis
 
         redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
+    elif settings.CELERY_BROKER_URL.startswith("filesystem://"):
+        queue = Path(str(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"]))
+        for message in queue.glob("*"):
+            message.unlink(missing_ok=True)
 
 
 @pytest.fixture

@@ -8,9 +8,18 @@ from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.test.utils import override_settings
 
-from offers.models import ApprovalPolicy, Department, Offer, OfferEvent, SalaryBand
+from offers.models import ApprovalPolicy, Department, Offer, SalaryBand
 from offers.roles import EXCEPTION_APPROVERS, HIRING_MANAGERS, RECRUITERS
-from offers.services import Allocation, offer_approve, offer_create, offer_submit
+from offers.services import (
+    Allocation,
+    candidate_link_create,
+    candidate_link_find,
+    candidate_url,
+    offer_accept,
+    offer_approve,
+    offer_create,
+    offer_submit,
+)
 from pricing.models import PriceSnapshot
 from pricing.services import prices_refresh
 
@@ -138,9 +147,13 @@ class Command(BaseCommand):
                 user.save(update_fields=["password"])
             if group_name:
                 user.groups.add(Group.objects.get(name=group_name))
+        self.links: list[tuple[str, str]] = []
         # The demo's approvals would email the demo users; nobody reads those.
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
             self._demo_offers()
+        for name, url in self.links:
+            # Shown this once, like to a recruiter: only the token's hash is stored.
+            self.stdout.write(f"Candidate link for {name}: {url}")
         self.stdout.write("Demo logins (username / password):")
         for username, password, group_name, _, _, _ in DEMO_USERS:
             role = group_name or "superuser"
@@ -231,13 +244,15 @@ class Command(BaseCommand):
                 offer = offer_approve(offer=offer, by=manager, note="Within budget.")
                 if offer.status == Offer.Status.PENDING_EXCEPTION:
                     offer = offer_approve(offer=offer, by=finance, note="Agreed for this role.")
-            if status != offer.status:
-                # Demo history only: sending and answering come with the candidate link.
-                OfferEvent.objects.create(
-                    offer=offer,
-                    actor=None,
-                    action="demo data",
-                    from_status=offer.status,
-                    to_status=status,
-                )
-                Offer.objects.filter(pk=offer.pk).update(status=status)
+            if status in {"sent", "accepted"}:
+                _, token = candidate_link_create(offer=offer, by=recruiter)
+                if status == "accepted":
+                    offer_accept(
+                        link=candidate_link_find(token),  # type: ignore[arg-type]
+                        full_name=offer.candidate_name,
+                        confirmed=True,
+                        ip="127.0.0.1",
+                        user_agent="demo data",
+                    )
+                else:
+                    self.links.append((name, candidate_url(token)))

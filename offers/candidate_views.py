@@ -1,0 +1,216 @@
+"""The candidate's pages: no account, a private link whose token is looked up by its hash."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from axes.helpers import get_client_ip_address
+from django.conf import settings
+from django.http import FileResponse, HttpRequest
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
+from django_ratelimit.core import get_usage
+
+from offers.figures import equity_vesting, figures_context
+from offers.models import CandidateLink, Letter, Offer
+from offers.services import (
+    OfferError,
+    candidate_link_find,
+    candidate_link_viewed,
+    names_match,
+    offer_accept,
+    offer_decline,
+)
+from pricing.valuation import PROFILES
+
+Status = Offer.Status
+GROWTH_SCENARIOS = [1, 3, 10]
+
+
+def _client_key(group: str, request: HttpRequest) -> str:
+    return get_client_ip_address(request) or "unknown"
+
+
+def _private(response: HttpResponseBase) -> HttpResponseBase:
+    """No token leaks through the Referer, no search engine, no shared cache keeps the page."""
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex, nofollow, noarchive"
+    response["Cache-Control"] = "private, no-store, max-age=0"
+    return response
+
+
+def _guessing(request: HttpRequest, *, count: bool) -> bool:
+    """Whether this client has used up its wrong guesses (counting one more if `count`)."""
+    usage = get_usage(
+        request,
+        group="candidate-link",
+        key=_client_key,
+        rate=settings.CANDIDATE_LINK_GUESS_RATE,
+        increment=count,
+    )
+    return usage is not None and usage["count"] >= usage["limit"]
+
+
+def _link_or_response(request: HttpRequest, token: str) -> CandidateLink | HttpResponseBase:
+    """The link, or the page to show instead: too many guesses, not found, or gone."""
+    if _guessing(request, count=False):
+        return _private(render(request, "candidate/too_many.html", status=429))
+    link = candidate_link_find(token)
+    if link is None:
+        _guessing(request, count=True)
+        return _private(render(request, "candidate/not_found.html", status=404))
+    offer = link.offer
+    reason = None
+    if offer.status == Status.WITHDRAWN:
+        reason = "withdrawn"
+    elif link.is_revoked:
+        reason = "revoked"
+    elif offer.status == Status.EXPIRED or (offer.status == Status.SENT and link.is_expired()):
+        reason = "expired"
+    elif offer.status not in {Status.SENT, Status.ACCEPTED, Status.DECLINED}:
+        reason = "revoked"
+    if reason:
+        context = {"reason": reason, "offer": offer, "recruiter": offer.created_by}
+        return _private(render(request, "candidate/gone.html", context, status=410))
+    return link
+
+
+def _page_context(link: CandidateLink, token: str, **extra: Any) -> dict[str, Any]:
+    offer = link.offer
+    equity = offer.equity
+    scenarios = []
+    if equity.kind != "none" and equity.units:
+        for growth in GROWTH_SCENARIOS:
+            price = offer.equity_price_per_unit * growth
+            per_unit: Decimal = price
+            if equity.kind == "options":
+                per_unit = max(price - offer.equity_strike_price, Decimal(0))
+            scenarios.append({"growth": growth, "price": price, "value": per_unit * equity.units})
+    valuation = offer.token_valuation
+    profile = PROFILES[offer.token_profile]
+    token_lines = []
+    if valuation:
+        for line in valuation.lines:
+            hours = Decimal(line.tokens_per_day) / Decimal(profile.tokens_per_hour)
+            token_lines.append({"line": line, "hours": hours})
+    letter = offer.letters.filter(
+        state=Letter.State.READY, offer_version=offer.version, draft=False
+    ).first()
+    days_left = (offer.expires_on - timezone.localdate()).days
+    return {
+        **figures_context(offer),
+        "offer": offer,
+        "link": link,
+        "equity_vesting": equity_vesting(offer),
+        "scenarios": scenarios,
+        "token_lines": token_lines,
+        "profile": profile,
+        "letter": letter,
+        "days_left": days_left,
+        "token_terms": settings.LETTER_TOKEN_TERMS,
+        "recruiter": offer.created_by,
+        "answered": offer.status in {Status.ACCEPTED, Status.DECLINED},
+        "answer_event": offer.events.filter(action__in=["accepted", "declined"]).last(),
+        "link_token": token,  # the candidate's own URL, for the page's forms and links
+        **extra,
+    }
+
+
+@require_GET
+def candidate_offer(request: HttpRequest, token: str) -> HttpResponseBase:
+    found = _link_or_response(request, token)
+    if not isinstance(found, CandidateLink):
+        return found
+    candidate_link_viewed(found)
+    return _private(render(request, "candidate/offer.html", _page_context(found, token)))
+
+
+# No CSRF token: the page's `Referrer-Policy: no-referrer` makes browsers send `Origin: null`,
+# which Django's check refuses, and a forged post gains nothing: it must carry the secret token
+# itself (and the candidate's full name to accept).
+@csrf_exempt
+@require_http_methods(["POST"])
+def candidate_answer(request: HttpRequest, token: str) -> HttpResponseBase:
+    """Accept or decline: a first post asks for confirmation, the second (final=1) answers."""
+    found = _link_or_response(request, token)
+    if not isinstance(found, CandidateLink):
+        return found
+    link = found
+    decision = request.POST.get("decision")
+    full_name = request.POST.get("full_name", "")
+    confirmed = request.POST.get("confirm") == "yes"
+    reason = request.POST.get("reason", "")
+    form = {"decision": decision, "full_name": full_name, "confirmed": confirmed, "reason": reason}
+    if decision not in {"accept", "decline"}:
+        return _private(
+            render(
+                request,
+                "candidate/offer.html",
+                _page_context(link, token, error="Choose to accept or to decline.", form=form),
+                status=400,
+            )
+        )
+    problem = None
+    if decision == "accept" and not confirmed:
+        problem = "Tick the box to confirm that you accept the offer."
+    elif decision == "accept" and not names_match(full_name, link.offer.candidate_name):
+        problem = (
+            "The name you typed does not match the name on the offer: type your full name as "
+            "it appears at the top of this page."
+        )
+    if problem:
+        return _private(
+            render(
+                request,
+                "candidate/offer.html",
+                _page_context(link, token, error=problem, form=form),
+                status=400,
+            )
+        )
+    if request.POST.get("final") != "yes":
+        return _private(
+            render(request, "candidate/confirm.html", {**_page_context(link, token), "form": form})
+        )
+    ip = get_client_ip_address(request) or ""
+    user_agent = request.headers.get("User-Agent", "")
+    try:
+        if decision == "accept":
+            offer_accept(
+                link=link, full_name=full_name, confirmed=confirmed, ip=ip, user_agent=user_agent
+            )
+        else:
+            offer_decline(link=link, reason=reason, ip=ip, user_agent=user_agent)
+    except OfferError as error:
+        link.offer.refresh_from_db()
+        return _private(
+            render(
+                request,
+                "candidate/offer.html",
+                _page_context(link, token, error=str(error), form=form),
+                status=400,
+            )
+        )
+    return _private(redirect("candidate:offer", token=token))
+
+
+@require_GET
+def candidate_letter(request: HttpRequest, token: str) -> HttpResponseBase:
+    found = _link_or_response(request, token)
+    if not isinstance(found, CandidateLink):
+        return found
+    letter = found.offer.letters.filter(
+        state=Letter.State.READY, offer_version=found.offer.version, draft=False
+    ).first()
+    if letter is None:
+        return _private(render(request, "candidate/not_found.html", {"what": "letter"}, status=404))
+    response = FileResponse(
+        letter.file.open("rb"),
+        as_attachment=True,
+        filename=letter.download_name,
+        content_type="application/pdf",
+    )
+    return _private(response)
