@@ -333,6 +333,7 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
 
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "worker-heartbeat": {"task": "ops.tasks.heartbeat", "schedule": 60.0},
+    "expire-offers": {"task": "offers.tasks.expire_offers", "schedule": 3600.0},
     "sweep-letters": {
         "task": "offers.tasks.sweep_letters",
         "schedule": float(LETTER_SWEEP_SECONDS),

@@ -652,3 +652,31 @@ def offer_decline(*, link: CandidateLink, reason: str, ip: str, user_agent: str)
         user_agent=user_agent,
         extra={},
     )
+
+
+def offers_expire() -> int:
+    """Offers past their expiry date that were never answered become "expired" (audited)."""
+    today = timezone.localdate()
+    expired = 0
+    open_statuses = [
+        Status.PENDING_APPROVAL,
+        Status.PENDING_EXCEPTION,
+        Status.APPROVED,
+        Status.SENT,
+    ]
+    for offer in Offer.objects.filter(status__in=open_statuses, expires_on__lt=today):
+        with transaction.atomic():
+            locked = _locked(offer)
+            if locked.status not in open_statuses or locked.expires_on >= today:
+                continue
+            _move(
+                locked,
+                to=Status.EXPIRED,
+                by=None,
+                action="expired",
+                note=f"The offer was open until {locked.expires_on:%Y-%m-%d}.",
+            )
+            expired += 1
+    if expired:
+        logger.info("%s offer(s) expired", expired)
+    return expired

@@ -54,3 +54,8 @@ def render_letter_task(self, letter_id: int) -> None:  # type: ignore[no-untyped
 @shared_task(name="offers.tasks.sweep_letters")
 def sweep_letters() -> int:
     return services.letters_sweep()
+
+
+@shared_task(name="offers.tasks.expire_offers")
+def expire_offers() -> int:
+    return services.offers_expire()

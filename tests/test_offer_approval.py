@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 import threading
 from decimal import Decimal
 
@@ -10,6 +11,7 @@ from django.core import mail
 from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from offers.models import ApprovalPolicy, Offer, OfferEvent, SalaryBand
 from offers.roles import EXCEPTION_APPROVERS, HIRING_MANAGERS
@@ -17,11 +19,13 @@ from offers.services import (
     Allocation,
     NotAllowed,
     OfferError,
+    candidate_link_create,
     offer_approve,
     offer_reject,
     offer_submit,
     offer_update,
     offer_withdraw,
+    offers_expire,
 )
 from tests import factories
 
@@ -578,3 +582,23 @@ def test_approval_keeps_its_prices_and_the_page_says_when_today_differs(
     assert frozen.price_snapshot_id == pending.price_snapshot_id != newer.pk
     assert frozen.token_valuation is not None
     assert frozen.token_valuation.tokens_per_day == 114_942_528
+
+
+def test_open_offers_past_their_expiry_expire_and_their_link_stops(
+    pending: Offer, offer: Offer, recruiter: User, manager: User, client: Client
+) -> None:
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    sent = factories.offer(by=recruiter, hiring_manager=manager, candidate_name="Sent Sasha")
+    sent = offer_approve(offer=offer_submit(offer=sent, by=recruiter), by=manager)
+    _, token = candidate_link_create(offer=sent, by=recruiter)
+    draft = factories.offer(by=recruiter, hiring_manager=manager, candidate_name="Draft Dee")
+    Offer.objects.filter(pk__in=[pending.pk, sent.pk, draft.pk]).update(expires_on=yesterday)
+    assert offers_expire() == 2
+    assert Offer.objects.get(pk=pending.pk).status == Status.EXPIRED
+    assert Offer.objects.get(pk=sent.pk).status == Status.EXPIRED
+    assert Offer.objects.get(pk=draft.pk).status == Status.DRAFT  # the recruiter fixes the date
+    event = OfferEvent.objects.get(offer=sent, action="expired")
+    assert (event.actor, event.from_status) == (None, "sent")
+    assert offers_expire() == 0
+    response = client.get(reverse("candidate:offer", args=[token]))
+    assert response.status_code == 410 and "This offer has expired" in response.content.decode()
