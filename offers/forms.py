@@ -93,6 +93,7 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
                 initial=current.share_percent if current else (Decimal(100) if slot == 1 else None),
             )
         self.allocations: list[Allocation] = []
+        self.known_prices: dict[str, ModelPrice] = {}
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -158,6 +159,7 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
             self.add_error(
                 f"share_{chosen[0][0]}", f"Model shares must sum to 100%, not {sum(shares)}%."
             )
+        self.known_prices = known
         self.allocations = [
             Allocation(
                 model_id=model_id,
@@ -168,6 +170,12 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
             if model_id in known
         ]
 
+    def _get_validation_exclusions(self):  # type: ignore[no-untyped-def]
+        # The choice fields have already checked these against narrower querysets; the model's
+        # own check would query each again on every keystroke of the live totals.
+        exclusions = super()._get_validation_exclusions()  # type: ignore[misc]
+        return exclusions | {"department", "hiring_manager"}
+
     def offer_data(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
@@ -175,6 +183,7 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
         """The offer as typed, unsaved, valued with today's prices, for the live totals."""
         offer = self.instance
         offer.price_snapshot = self.snapshot
+        offer.price_cache = self.known_prices  # fetched by validation: no second query
         offer.pending_allocations = [
             TokenAllocation(
                 model_id=a.model_id, display_name=a.display_name, share_percent=a.share_percent
