@@ -278,7 +278,7 @@ def offer_approve(
                 by=by,
                 action="approved by hiring manager",
                 note=note,
-                changes={"rules broken": offer.rule_breaks},
+                changes={"rules broken": " ".join(offer.rule_breaks)},
                 approved_by=by,
                 approved_at=now,
             )
@@ -289,12 +289,19 @@ def offer_approve(
             if offer.status == Status.PENDING_EXCEPTION
             else {"approved_by": by, "approved_at": now}
         )
+        # The audit keeps what this approval accepted that the last one had not.
+        since_last = {
+            name: [then, now]
+            for name, then, now, changed in offer.changes_since_approval()
+            if changed
+        }
         offer = _move(
             offer,
             to=Status.APPROVED,
             by=by,
             action="approved" if offer.status == Status.PENDING_APPROVAL else "exceptions approved",
             note=note,
+            changes=since_last,
             approved_version=offer.version,
             approved_figures=offer.figures_record(),
             **stage,

@@ -279,6 +279,10 @@ def test_accept_needs_the_right_name_the_box_and_a_confirmation(
     page = client.get(page_url(token)).content.decode()
     assert 'data-answer="accepted"' in page and "You accepted this offer" in page
     assert "Accept the offer</button>" not in page
+    recruiter_client = Client()
+    recruiter_client.force_login(offer.created_by)
+    history = recruiter_client.get(offer.get_absolute_url()).content.decode()
+    assert "ip address: 192.0.2.44" in history and "user agent: Mobile Safari/17" in history
 
 
 def test_an_answer_is_final(client: Client, sent) -> None:  # type: ignore[no-untyped-def]

@@ -239,7 +239,11 @@ def test_a_figure_changed_after_approval_needs_approval_again(
     rows = {name: (then, now) for name, then, now, changed in changed.changes_since_approval()}
     assert rows["Token budget per day (USD)"] == ("$150.00", "$200.00")
     assert rows["First-year total"] == ("$334,500", "$346,000")
-    assert offer_approve(offer=changed, by=manager).status == Status.APPROVED
+    reapproved = offer_approve(offer=changed, by=manager)
+    assert reapproved.status == Status.APPROVED
+    event = reapproved.events.last()
+    assert event is not None and event.action == "approved"
+    assert event.changes["Token budget per day (USD)"] == ["$150.00", "$200.00"]
 
 
 def test_a_note_changed_after_approval_keeps_the_approval(

@@ -1,0 +1,18 @@
+"""How an audit event's recorded changes read on the offer page."""
+
+from __future__ import annotations
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def change_text(change: object) -> str:
+    """`["150.00", "200"]` → `150.00 → 200`; any other recorded value as it is."""
+    if isinstance(change, list | tuple) and len(change) == 2:
+        before, after = (str(part) if part not in (None, "") else "—" for part in change)
+        return f"{before} → {after}"
+    if isinstance(change, list | tuple):
+        return "; ".join(str(part) for part in change)
+    return str(change)
