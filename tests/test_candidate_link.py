@@ -172,6 +172,10 @@ def test_changing_a_figure_after_sending_stops_the_link(
     client: Client, sent, recruiter: User
 ) -> None:  # type: ignore[no-untyped-def]
     offer, _, token = sent
+    builder = Client()
+    builder.force_login(recruiter)
+    edit_page = builder.get(reverse("offers:edit", args=[offer.pk])).content.decode()
+    assert "data-approval-notice" in edit_page and "stops the candidate's link" in edit_page
     data = {name: getattr(offer, name) for name in factories.offer_data()}
     changed = offer_update(
         offer=offer,
