@@ -170,3 +170,15 @@ def offer(recruiter: User, manager: User) -> Offer:
     from tests import factories
 
     return factories.offer(by=recruiter, hiring_manager=manager)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    yield
+    if "browser_page" in getattr(item, "fixturenames", ()):
+        # Under Playwright the test's own queries get a database connection of their own
+        # (another context than the fixtures'); close it here, in that context, or PostgreSQL
+        # refuses to drop the test database at the end of the run.
+        from django.db import connections
+
+        connections.close_all()
