@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal
 from typing import Any
 
@@ -28,6 +29,7 @@ from offers.services import (
 from pricing.valuation import PROFILES
 
 Status = Offer.Status
+logger = logging.getLogger(__name__)
 GROWTH_SCENARIOS = [1, 3, 10]
 
 
@@ -207,8 +209,13 @@ def candidate_letter(request: HttpRequest, token: str) -> HttpResponseBase:
     ).first()
     if letter is None:
         return _private(render(request, "candidate/not_found.html", {"what": "letter"}, status=404))
+    try:
+        handle = letter.file.open("rb")
+    except (FileNotFoundError, ValueError):
+        logger.error("Letter %s is ready but its file is missing from storage", letter.pk)
+        return _private(render(request, "candidate/not_found.html", {"what": "letter"}, status=404))
     response = FileResponse(
-        letter.file.open("rb"),
+        handle,
         as_attachment=True,
         filename=letter.download_name,
         content_type="application/pdf",
