@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 from decimal import Decimal
 from typing import Any
 
 from axes.helpers import get_client_ip_address
 from django.conf import settings
-from django.http import FileResponse, HttpRequest
+from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -17,7 +16,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit.core import get_usage
 
 from offers.figures import equity_vesting, figures_context
-from offers.models import CandidateLink, Letter, Offer
+from offers.letters import letter_file_response
+from offers.models import CandidateLink, Offer
 from offers.services import (
     OfferError,
     candidate_link_find,
@@ -29,7 +29,6 @@ from offers.services import (
 from pricing.valuation import PROFILES
 
 Status = Offer.Status
-logger = logging.getLogger(__name__)
 GROWTH_SCENARIOS = [1, 3, 10]
 
 
@@ -88,10 +87,9 @@ def _page_context(link: CandidateLink, token: str, **extra: Any) -> dict[str, An
     if equity.kind != "none" and equity.units:
         for growth in GROWTH_SCENARIOS:
             price = offer.equity_price_per_unit * growth
-            per_unit: Decimal = price
-            if equity.kind == "options":
-                per_unit = max(price - offer.equity_strike_price, Decimal(0))
-            scenarios.append({"growth": growth, "price": price, "value": per_unit * equity.units})
+            scenarios.append(
+                {"growth": growth, "price": price, "value": equity.value_at(price) * equity.units}
+            )
     valuation = offer.token_valuation
     profile = PROFILES[offer.token_profile]
     token_lines = []
@@ -99,9 +97,7 @@ def _page_context(link: CandidateLink, token: str, **extra: Any) -> dict[str, An
         for line in valuation.lines:
             hours = Decimal(line.tokens_per_day) / Decimal(profile.tokens_per_hour)
             token_lines.append({"line": line, "hours": hours})
-    letter = offer.letters.filter(
-        state=Letter.State.READY, offer_version=offer.version, draft=False
-    ).first()
+    letter = offer.approved_letter()
     days_left = (offer.expires_on - timezone.localdate()).days
     return {
         **figures_context(offer),
@@ -204,20 +200,8 @@ def candidate_letter(request: HttpRequest, token: str) -> HttpResponseBase:
     found = _link_or_response(request, token)
     if not isinstance(found, CandidateLink):
         return found
-    letter = found.offer.letters.filter(
-        state=Letter.State.READY, offer_version=found.offer.version, draft=False
-    ).first()
-    if letter is None:
+    letter = found.offer.approved_letter()
+    response = letter_file_response(letter) if letter else None
+    if response is None:
         return _private(render(request, "candidate/not_found.html", {"what": "letter"}, status=404))
-    try:
-        handle = letter.file.open("rb")
-    except (FileNotFoundError, ValueError):
-        logger.error("Letter %s is ready but its file is missing from storage", letter.pk)
-        return _private(render(request, "candidate/not_found.html", {"what": "letter"}, status=404))
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=letter.download_name,
-        content_type="application/pdf",
-    )
     return _private(response)

@@ -23,11 +23,14 @@ class Equity:
 
     @property
     def value_per_unit(self) -> Decimal:
+        return self.value_at(self.price_per_unit)
+
+    def value_at(self, share_price: Decimal) -> Decimal:
         """An RSU is worth the share price; an option its spread over the strike (never < 0)."""
         if self.kind == "options":
-            return max(self.price_per_unit - self.strike_price, ZERO)
+            return max(share_price - self.strike_price, ZERO)
         if self.kind == "rsu":
-            return self.price_per_unit
+            return share_price
         return ZERO
 
     def units_vested_by(self, month: int) -> Decimal:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import logging
 import mimetypes
 import threading
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.http import FileResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 from weasyprint import CSS, HTML
@@ -28,13 +30,16 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from offers.figures import equity_vesting, figures_context
-from offers.models import Offer
+from offers.models import Letter, Offer
 from pricing.valuation import PROFILES
 
 LETTER_CSS = "css/letter.css"
 # Relative URLs in the letter resolve against this made-up origin, which the fetcher maps to
 # the static folders; it is never requested over the network.
 BASE_URL = "https://letter.invalid/"
+
+
+logger = logging.getLogger(__name__)
 
 
 class LetterCannotRender(Exception):
@@ -162,4 +167,19 @@ def letter_render_pdf(offer: Offer, *, version: int, draft: bool) -> RenderedLet
         pages=len(document.pages),
         fingerprint=fingerprint(offer),
         refused=fetcher.refused,
+    )
+
+
+def letter_file_response(letter: Letter, *, attachment: bool = True) -> FileResponse | None:
+    """The stored PDF as a download (or shown in the browser); None if its file is missing."""
+    try:
+        handle = letter.file.open("rb")
+    except (FileNotFoundError, ValueError):
+        logger.error("Letter %s is ready but its file is missing from storage", letter.pk)
+        return None
+    return FileResponse(
+        handle,
+        as_attachment=attachment,
+        filename=letter.download_name,
+        content_type="application/pdf",
     )

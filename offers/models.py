@@ -350,6 +350,12 @@ class Offer(models.Model):
             and self.approved_version == self.version
         )
 
+    def approved_letter(self) -> Letter | None:
+        """The finished letter of the figures as approved, which the candidate downloads."""
+        return self.letters.filter(
+            state=Letter.State.READY, offer_version=self.version, draft=False
+        ).first()
+
     @property
     def can_have_letter(self) -> bool:
         return self.status not in {self.Status.WITHDRAWN, self.Status.EXPIRED}

@@ -379,7 +379,7 @@ def letter_enqueue(letter_id: int) -> bool:
     return True
 
 
-def _letter_failed(letter_id: int, reason: str) -> Letter:
+def letter_fail(*, letter_id: int, reason: str) -> Letter:
     with transaction.atomic():
         letter = Letter.objects.select_for_update().get(pk=letter_id)
         if letter.state != Letter.State.READY:
@@ -389,10 +389,6 @@ def _letter_failed(letter_id: int, reason: str) -> Letter:
             letter.save(update_fields=["state", "last_error", "finished_at"])
     logger.warning("Letter %s failed: %s", letter_id, reason)
     return letter
-
-
-def letter_fail(*, letter_id: int, reason: str) -> Letter:
-    return _letter_failed(letter_id, reason)
 
 
 def letter_retry_later(*, letter_id: int, error: BaseException) -> None:
@@ -417,21 +413,24 @@ def letter_render(*, letter_id: int) -> Letter | None:
             letter.started_at = timezone.now()
             letter.save(update_fields=["state", "attempts", "started_at"])
     if give_up:
-        return _letter_failed(
-            letter_id,
-            f"Gave up after {letter.attempts} attempts; last error: {letter.last_error or 'none'}",
+        return letter_fail(
+            letter_id=letter_id,
+            reason=f"Gave up after {letter.attempts} attempts; "
+            f"last error: {letter.last_error or 'none'}",
         )
     pause = getattr(settings, "LETTER_RENDER_PAUSE_SECONDS", 0)
     if pause:
         time.sleep(pause)  # tests only: a window in which to kill the worker mid-render
     offer = Offer.objects.select_related("department", "price_snapshot").get(pk=letter.offer_id)
     if not offer.can_have_letter:
-        return _letter_failed(letter_id, f"The offer was {offer.get_status_display().lower()}.")
+        return letter_fail(
+            letter_id=letter_id, reason=f"The offer was {offer.get_status_display().lower()}."
+        )
     draft = not offer.figures_approved
     try:
         rendered = letter_render_pdf(offer, version=letter.offer_version, draft=draft)
     except LetterCannotRender as error:
-        return _letter_failed(letter_id, str(error))
+        return letter_fail(letter_id=letter_id, reason=str(error))
     if rendered.refused:
         logger.warning("Letter %s: refused to fetch %s", letter_id, rendered.refused)
     with transaction.atomic():

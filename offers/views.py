@@ -18,7 +18,7 @@ from django_htmx.middleware import HtmxDetails
 
 from offers.figures import figures_context
 from offers.forms import MODEL_SLOTS, OfferFilterForm, OfferForm
-from offers.letters import LetterCannotRender, letter_render_pdf
+from offers.letters import LetterCannotRender, letter_file_response, letter_render_pdf
 from offers.models import Letter, Offer, with_figures
 from offers.roles import RECRUITERS
 from offers.rules import rule_breaks
@@ -225,16 +225,9 @@ def offer_letters(request: RecruiterRequest, pk: int) -> HttpResponse:
 def letter_download(request: RecruiterRequest, pk: int, letter_pk: int) -> FileResponse:
     offer = get_object_or_404(Offer.objects.visible_to(request.user), pk=pk)
     letter = get_object_or_404(offer.letters, pk=letter_pk, state=Letter.State.READY)
-    try:
-        handle = letter.file.open("rb")
-    except (FileNotFoundError, ValueError) as error:
-        raise Http404("The letter's file is missing from storage.") from error
-    response = FileResponse(
-        handle,
-        as_attachment="inline" not in request.GET,
-        filename=letter.download_name,
-        content_type="application/pdf",
-    )
+    response = letter_file_response(letter, attachment="inline" not in request.GET)
+    if response is None:
+        raise Http404("The letter's file is missing from storage.")
     response["Cache-Control"] = "private, no-store"
     return response
 
