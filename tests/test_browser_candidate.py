@@ -8,7 +8,7 @@ from offers.roles import HIRING_MANAGERS
 from offers.services import candidate_link_create, offer_approve, offer_submit
 from tests import factories
 from tests.browser import OUTPUT, log_in
-from tests.conftest import WorkerProcess, wait_for
+from tests.workers import WorkerProcess, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

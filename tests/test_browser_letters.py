@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 from offers.models import Letter
 from tests import factories
 from tests.browser import OUTPUT, log_in
-from tests.conftest import WorkerProcess
+from tests.workers import WorkerProcess
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

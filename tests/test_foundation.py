@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from ops.models import WorkerHeartbeat
 from ops.tasks import heartbeat as heartbeat_task
-from tests.conftest import ROOT, WorkerProcess, wait_for
+from tests.workers import ROOT, WorkerProcess, wait_for
 
 
 def run_python(code: str, **env: str) -> subprocess.CompletedProcess[str]:

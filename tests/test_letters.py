@@ -31,7 +31,7 @@ from offers.services import (
 )
 from offers.tasks import render_letter_task
 from tests import factories
-from tests.conftest import WorkerProcess, wait_for
+from tests.workers import WorkerProcess, wait_for
 
 State = Letter.State
 

@@ -68,7 +68,7 @@ def test_token_quote_exits_non_zero_for_an_unknown_model(bundled_snapshot: Price
     import subprocess
     import sys
 
-    from tests.conftest import ROOT, database_url_for_workers
+    from tests.workers import ROOT, database_url_for_workers
 
     result = subprocess.run(
         [sys.executable, "manage.py", "token_quote", "--usd-per-day", "1", "--model", "nope-9"],

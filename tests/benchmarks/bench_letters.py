@@ -18,7 +18,6 @@ import base64
 import io
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -47,6 +46,7 @@ from django.core.management import call_command  # noqa: E402
 from offers.letters import letter_html, letter_render_pdf  # noqa: E402
 from offers.models import Letter, Offer  # noqa: E402
 from offers.services import letter_request  # noqa: E402
+from tests.workers import WorkerProcess  # noqa: E402
 
 
 def prepare() -> Offer:
@@ -97,8 +97,9 @@ def chromium_ms(offer: Offer) -> float:
     return statistics.median(times)
 
 
-def worker_rss_mb(worker: subprocess.Popen[bytes]) -> float:
-    main = psutil.Process(worker.pid)
+def worker_rss_mb(worker: WorkerProcess) -> float:
+    assert worker.process is not None
+    main = psutil.Process(worker.process.pid)
     processes = [main, *main.children(recursive=True)]
     return sum(process.memory_info().rss for process in processes) / 1024 / 1024
 
@@ -109,26 +110,8 @@ def ready_count(ids: list[int]) -> int:
 
 def worker_throughput(offer: Offer) -> tuple[float, int, float, float, float]:
     redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--concurrency",
-            "2",
-            "--without-mingle",
-            "--without-gossip",
-            "--loglevel",
-            "WARNING",
-        ],
-        cwd=ROOT,
-        env={**os.environ, "CELERY_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE},
-    )
+    worker = WorkerProcess(concurrency=2).start()  # returns once it is ready
     try:
-        time.sleep(4)  # the worker and its two pool processes start
         by = User.objects.get(username="recruiter")
         start = time.perf_counter()
         ids = [letter_request(offer=offer, by=by).pk for _ in range(LETTERS)]
@@ -150,8 +133,7 @@ def worker_throughput(offer: Offer) -> tuple[float, int, float, float, float]:
         after_all = worker_rss_mb(worker)
         failed = Letter.objects.filter(pk__in=ids, state=Letter.State.FAILED).count()
     finally:
-        worker.terminate()
-        worker.wait()
+        worker.stop()
     return LETTERS / elapsed * 60, failed, peak, after_ten, after_all
 
 
