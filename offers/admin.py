@@ -300,25 +300,20 @@ class OfferAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def change_view(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        offer = self.get_object(request, object_id)
-        context = dict(extra_context or {})
-        if offer is not None:
+    def render_change_form(  # type: ignore[no-untyped-def]
+        self, request, context, add=False, change=False, form_url="", obj=None
+    ):
+        # The admin has loaded the offer already; add what the review panel shows.
+        if obj is not None:
             context.update(
-                figures_context(offer),
-                offer=offer,
-                changes_since_approval=offer.changes_since_approval(),
-                refusal=decision_refusal(offer=offer, by=request.user),  # type: ignore[arg-type]
+                figures_context(obj),
+                offer=obj,
+                changes_since_approval=obj.changes_since_approval(),
+                refusal=decision_refusal(offer=obj, by=request.user),
                 can_decide=self.has_approve_permission(request),
-                is_awaiting=offer.status in Offer.AWAITING_STATUSES,
+                is_awaiting=obj.status in Offer.AWAITING_STATUSES,
             )
-        return super().change_view(request, object_id, form_url, context)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     @staticmethod
     def _version(request: HttpRequest) -> int | None:
