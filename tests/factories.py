@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from offers.models import Department, Offer
 from offers.roles import HIRING_MANAGERS, RECRUITERS
-from offers.services import Allocation, offer_create
+from offers.services import Allocation, offer_approve, offer_create, offer_submit, offer_update
 from pricing.models import ModelPrice, PriceSnapshot
 from pricing.services import prices_refresh
 
@@ -90,6 +90,18 @@ def allocations_of(offer: Offer) -> list[Allocation]:
         Allocation(model_id=a.model_id, display_name=a.display_name, share_percent=a.share_percent)
         for a in offer.allocations.all()
     ]
+
+
+def edit(offer: Offer, *, by: User, **changes: Any) -> Offer:
+    """Save the offer as it is with `changes`, through the recruiter's service."""
+    data = {name: getattr(offer, name) for name in offer_data()}
+    data.update(changes)
+    return offer_update(offer=offer, data=data, allocations=allocations_of(offer), by=by)
+
+
+def approved(offer: Offer, *, recruiter: User, manager: User) -> Offer:
+    """Submitted by the recruiter and approved by the hiring manager."""
+    return offer_approve(offer=offer_submit(offer=offer, by=recruiter), by=manager)
 
 
 def form_post(**overrides: Any) -> dict[str, str]:

@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from offers.models import Letter, Offer
 from offers.roles import HIRING_MANAGERS
-from offers.services import candidate_link_create, offer_approve, offer_submit
+from offers.services import candidate_link_create
 from tests import factories
 from tests.browser import OUTPUT, log_in
 from tests.workers import WorkerProcess, wait_for
@@ -19,7 +19,7 @@ def test_candidate_reads_downloads_and_accepts_on_a_phone(  # type: ignore[no-un
     recruiter = factories.user("riley", first_name="Riley", last_name="Recruiter")
     manager = factories.user("morgan", role=HIRING_MANAGERS, is_staff=True)
     offer = factories.offer(by=recruiter, hiring_manager=manager)
-    offer = offer_approve(offer=offer_submit(offer=offer, by=recruiter), by=manager)
+    offer = factories.approved(offer, recruiter=recruiter, manager=manager)
     worker = WorkerProcess().start()
     try:
         _, token = candidate_link_create(offer=offer, by=recruiter)  # asks for the letter too

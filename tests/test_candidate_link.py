@@ -21,9 +21,6 @@ from offers.services import (
     candidate_link_create,
     candidate_link_find,
     letter_render,
-    offer_approve,
-    offer_submit,
-    offer_update,
     offer_withdraw,
 )
 from ops.logging import RedactCandidateTokens
@@ -40,13 +37,9 @@ def fresh_guess_counters() -> Iterator[None]:
     cache.clear()
 
 
-def approve(offer: Offer, recruiter: User, manager: User) -> Offer:
-    return offer_approve(offer=offer_submit(offer=offer, by=recruiter), by=manager)
-
-
 @pytest.fixture
 def sent(offer: Offer, recruiter: User, manager: User) -> tuple[Offer, CandidateLink, str]:
-    approved = approve(offer, recruiter, manager)
+    approved = factories.approved(offer, recruiter=recruiter, manager=manager)
     link, token = candidate_link_create(offer=approved, by=recruiter)
     return Offer.objects.get(pk=offer.pk), link, token
 
@@ -65,7 +58,7 @@ def answer(client: Client, token: str, **fields: str):  # type: ignore[no-untype
 def test_token_is_long_random_and_only_its_hash_is_stored(
     offer: Offer, recruiter: User, manager: User
 ) -> None:
-    approved = approve(offer, recruiter, manager)
+    approved = factories.approved(offer, recruiter=recruiter, manager=manager)
     tokens = set()
     for _ in range(20):
         link, token = candidate_link_create(offer=approved, by=recruiter)
@@ -176,13 +169,7 @@ def test_changing_a_figure_after_sending_stops_the_link(
     builder.force_login(recruiter)
     edit_page = builder.get(reverse("offers:edit", args=[offer.pk])).content.decode()
     assert "data-approval-notice" in edit_page and "stops the candidate's link" in edit_page
-    data = {name: getattr(offer, name) for name in factories.offer_data()}
-    changed = offer_update(
-        offer=offer,
-        data={**data, "base_salary": Decimal("210000")},
-        allocations=factories.allocations_of(offer),
-        by=recruiter,
-    )
+    changed = factories.edit(offer, by=recruiter, base_salary=Decimal("210000"))
     assert changed.status == Status.PENDING_APPROVAL
     response = client.get(page_url(token))
     assert response.status_code == 410 and "$210,000" not in response.content.decode()
@@ -217,7 +204,9 @@ def test_option_scenarios_subtract_the_strike(
         equity_price_per_unit=Decimal("9"),
         equity_strike_price=Decimal("2.50"),
     )
-    _, token = candidate_link_create(offer=approve(offer, recruiter, manager), by=recruiter)
+    _, token = candidate_link_create(
+        offer=factories.approved(offer, recruiter=recruiter, manager=manager), by=recruiter
+    )
     page = client.get(page_url(token)).content.decode()
     assert 'data-scenario="1">$65,000' in page  # (9 - 2.50) × 10,000
     assert 'data-scenario="10">$875,000' in page  # (90 - 2.50) × 10,000
@@ -325,7 +314,7 @@ def test_recruiter_creates_the_link_sees_it_once_and_emails_it(
     create = reverse("offers:link_create", args=[offer.pk])
     refused = client.post(create, follow=True).content.decode()
     assert "Only an approved offer can be sent" in refused
-    approve(offer, recruiter, manager)
+    factories.approved(offer, recruiter=recruiter, manager=manager)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(create, {"email": "yes"})
     page = response.content.decode()

@@ -25,9 +25,6 @@ from offers.services import (
     letter_render,
     letter_request,
     letters_sweep,
-    offer_approve,
-    offer_submit,
-    offer_update,
 )
 from offers.tasks import render_letter_task
 from tests import factories
@@ -42,10 +39,6 @@ def pdf_text(pdf: bytes) -> str:
     return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
 
 
-def approved(offer: Offer, recruiter: User, manager: User) -> Offer:
-    return offer_approve(offer=offer_submit(offer=offer, by=recruiter), by=manager)
-
-
 # The letter itself ---------------------------------------------------------------------------
 
 
@@ -53,7 +46,7 @@ def approved(offer: Offer, recruiter: User, manager: User) -> Offer:
 def test_letter_shows_every_figure_of_the_offer_page(
     client: Client, offer: Offer, recruiter: User, manager: User
 ) -> None:
-    offer = approved(offer, recruiter, manager)
+    offer = factories.approved(offer, recruiter=recruiter, manager=manager)
     client.force_login(recruiter)
     page = client.get(offer.get_absolute_url()).content.decode()
     rendered = letter_render_pdf(offer, version=offer.version, draft=False)
@@ -90,13 +83,7 @@ def test_unapproved_letters_say_draft(offer: Offer) -> None:
 @pytest.mark.django_db
 def test_fingerprint_changes_with_any_figure(offer: Offer, recruiter: User) -> None:
     before = letter_render_pdf(offer, version=offer.version, draft=True).fingerprint
-    data = {name: getattr(offer, name) for name in factories.offer_data()}
-    changed = offer_update(
-        offer=offer,
-        data={**data, "sign_on_bonus": data["sign_on_bonus"] + 1},
-        allocations=factories.allocations_of(offer),
-        by=recruiter,
-    )
+    changed = factories.edit(offer, by=recruiter, sign_on_bonus=offer.sign_on_bonus + 1)
     after = letter_render_pdf(changed, version=changed.version, draft=True).fingerprint
     assert before != after and len(after) == 14
 
@@ -188,13 +175,7 @@ def test_a_letter_of_an_older_version_fails_with_the_reason(
 ) -> None:
     with django_capture_on_commit_callbacks(execute=False):
         letter = letter_request(offer=offer, by=recruiter)
-    data = {name: getattr(offer, name) for name in factories.offer_data()}
-    offer_update(
-        offer=offer,
-        data={**data, "base_salary": data["base_salary"] + 1000},
-        allocations=factories.allocations_of(offer),
-        by=recruiter,
-    )
+    factories.edit(offer, by=recruiter, base_salary=offer.base_salary + 1000)
     done = letter_render(letter_id=letter.pk)
     assert done is not None and done.state == State.FAILED
     assert "figures changed after this letter was asked for" in done.last_error

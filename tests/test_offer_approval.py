@@ -16,14 +16,12 @@ from django.utils import timezone
 from offers.models import ApprovalPolicy, Offer, OfferEvent, SalaryBand
 from offers.roles import EXCEPTION_APPROVERS, HIRING_MANAGERS
 from offers.services import (
-    Allocation,
     NotAllowed,
     OfferError,
     candidate_link_create,
     offer_approve,
     offer_reject,
     offer_submit,
-    offer_update,
     offer_withdraw,
     offers_expire,
 )
@@ -47,16 +45,6 @@ def set_status(offer: Offer, status: str) -> Offer:
     Offer.objects.filter(pk=offer.pk).update(status=status)
     offer.refresh_from_db()
     return offer
-
-
-def edit(offer: Offer, by: User, **changes: object) -> Offer:
-    data = {name: getattr(offer, name) for name in factories.offer_data()}
-    data.update(changes)
-    allocations = [
-        Allocation(model_id=a.model_id, display_name=a.display_name, share_percent=a.share_percent)
-        for a in offer.allocations.all()
-    ]
-    return offer_update(offer=offer, data=data, allocations=allocations, by=by)
 
 
 # Transitions ---------------------------------------------------------------------------------
@@ -119,7 +107,7 @@ def test_reject_needs_a_note_then_sends_the_offer_back_to_the_recruiter(
     [email] = mail.outbox
     assert "rejected" in email.subject and "Base is above our range." in email.body
     # Editing a rejected offer makes it a draft again, which can be submitted again.
-    draft = edit(rejected, recruiter, base_salary=Decimal("190000"))
+    draft = factories.edit(rejected, by=recruiter, base_salary=Decimal("190000"))
     assert draft.status == Status.DRAFT
     assert offer_submit(offer=draft, by=recruiter).status == Status.PENDING_APPROVAL
 
@@ -132,7 +120,7 @@ def test_withdraw_is_final(offer: Offer, recruiter: User, manager: User) -> None
         lambda: offer_submit(offer=withdrawn, by=recruiter),
         lambda: offer_withdraw(offer=withdrawn, by=recruiter),
         lambda: offer_approve(offer=withdrawn, by=manager),
-        lambda: edit(withdrawn, recruiter, base_salary=Decimal("1")),
+        lambda: factories.edit(withdrawn, by=recruiter, base_salary=Decimal("1")),
     ]:
         with pytest.raises(OfferError):
             attempt()
@@ -208,7 +196,7 @@ def test_approval_of_figures_that_changed_meanwhile_is_refused(
     pending: Offer, manager: User, recruiter: User
 ) -> None:
     seen = pending.version
-    edit(pending, recruiter, sign_on_bonus=Decimal("50000"))
+    factories.edit(pending, by=recruiter, sign_on_bonus=Decimal("50000"))
     with pytest.raises(OfferError, match="figures changed since you opened"):
         offer_approve(offer=pending, by=manager, expected_version=seen)
     assert Offer.objects.get(pk=pending.pk).status == Status.PENDING_APPROVAL
@@ -227,7 +215,7 @@ def test_a_figure_changed_after_approval_needs_approval_again(
 ) -> None:
     approved = set_status(offer_approve(offer=pending, by=manager), status)
     with django_capture_on_commit_callbacks(execute=True):
-        changed = edit(approved, recruiter, token_usd_per_day=Decimal("200"))
+        changed = factories.edit(approved, by=recruiter, token_usd_per_day=Decimal("200"))
     assert changed.status == Status.PENDING_APPROVAL
     assert changed.approved_by is None
     event = changed.events.last()
@@ -250,7 +238,7 @@ def test_a_note_changed_after_approval_keeps_the_approval(
     pending: Offer, manager: User, recruiter: User
 ) -> None:
     approved = offer_approve(offer=pending, by=manager)
-    after = edit(approved, recruiter, internal_notes="Prefers a March start.")
+    after = factories.edit(approved, by=recruiter, internal_notes="Prefers a March start.")
     assert after.status == Status.APPROVED and after.approved_by == manager
 
 
@@ -593,7 +581,7 @@ def test_open_offers_past_their_expiry_expire_and_their_link_stops(
 ) -> None:
     yesterday = timezone.localdate() - datetime.timedelta(days=1)
     sent = factories.offer(by=recruiter, hiring_manager=manager, candidate_name="Sent Sasha")
-    sent = offer_approve(offer=offer_submit(offer=sent, by=recruiter), by=manager)
+    sent = factories.approved(sent, recruiter=recruiter, manager=manager)
     _, token = candidate_link_create(offer=sent, by=recruiter)
     draft = factories.offer(by=recruiter, hiring_manager=manager, candidate_name="Draft Dee")
     Offer.objects.filter(pk__in=[pending.pk, sent.pk, draft.pk]).update(expires_on=yesterday)
