@@ -433,11 +433,15 @@ class Offer(models.Model):
         missing = [line.display_name for line in valuation.lines if line.model_id not in today]
         if missing:
             return PriceDrift(snapshot=current, usd_per_day=None, change=None, missing=missing)
+        # The same tokens a day of each model, valued at today's prices.
         usd_per_day = sum(
             (
-                Decimal(line.tokens_per_day)
-                * today[line.model_id].rates().blended_per_million(valuation.profile)[0]
-                / 1_000_000
+                value_tokens(
+                    tokens_per_day=line.tokens_per_day,
+                    rates=today[line.model_id].rates(),
+                    profile=valuation.profile,
+                    working_days=valuation.working_days,
+                ).usd_per_day
                 for line in valuation.lines
             ),
             Decimal(0),
