@@ -13,7 +13,6 @@ import io
 import json
 import logging
 import mimetypes
-import threading
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -89,21 +88,17 @@ def _fonts() -> FontConfiguration:
     return FontConfiguration()
 
 
-_css_lock = threading.Lock()
-
-
 @cache
 def _stylesheet() -> CSS:
-    with _css_lock:
-        path = static_path(f"{BASE_URL}{settings.STATIC_URL.strip('/')}/{LETTER_CSS}")
-        if path is None:
-            raise LetterCannotRender(f"The letter's stylesheet {LETTER_CSS} is missing.")
-        return CSS(
-            string=path.read_text(),
-            base_url=BASE_URL,
-            font_config=_fonts(),
-            url_fetcher=StaticOnlyFetcher(),
-        )
+    path = static_path(f"{BASE_URL}{settings.STATIC_URL.strip('/')}/{LETTER_CSS}")
+    if path is None:
+        raise LetterCannotRender(f"The letter's stylesheet {LETTER_CSS} is missing.")
+    return CSS(
+        string=path.read_text(),
+        base_url=BASE_URL,
+        font_config=_fonts(),
+        url_fetcher=StaticOnlyFetcher(),
+    )
 
 
 def fingerprint(offer: Offer) -> str:
