@@ -25,10 +25,9 @@ def test_recruiter_generates_a_letter_watches_it_render_and_downloads_it(  # typ
         page.get_by_role("button", name="Generate letter").click()
         progress = page.locator("#letters .progress")
         expect(progress.first).to_be_visible()  # queued or already rendering
-        expect(page.locator("#letters [data-letter-state]").first).to_have_attribute(
-            "data-letter-state", "rendering", timeout=15000
-        )
-        expect(progress.first).to_have_text("Rendering…")
+        # One locator for state and text: the section is swapped every second while polling.
+        rendering = page.locator('#letters [data-letter-state="rendering"] .progress')
+        expect(rendering).to_have_text("Rendering…", timeout=15000)
         download_link = page.get_by_role("link", name="Download PDF")
         expect(download_link).to_be_visible(timeout=30000)  # polling brought it in
         page.screenshot(path=str(OUTPUT / "letters.png"), full_page=True)

@@ -4,6 +4,7 @@ import contextlib
 import hashlib
 import io
 import os
+import re
 import signal
 from collections.abc import Iterator
 
@@ -306,9 +307,17 @@ def test_a_worker_renders_the_letter_and_a_second_delivery_does_nothing(
     assert "Dana Candidate" in pdf_text(pdf)
     render_letter_task.delay(letter.pk)  # the same message, delivered again
     wait_for(
-        lambda: celery_worker_process.log().count("offers.tasks.render_letter") >= 4,
+        # Both deliveries finished, not merely received: only then is "did nothing" shown.
+        lambda: (
+            len(
+                re.findall(
+                    r"offers\.tasks\.render_letter\[[^]]+\] succeeded", celery_worker_process.log()
+                )
+            )
+            >= 2
+        ),
         timeout=30,
-        what="the second delivery to run",
+        what="the second delivery to finish",
     )
     again = Letter.objects.get(pk=letter.pk)
     assert (again.attempts, again.finished_at, again.file.name) == (
