@@ -7,6 +7,7 @@ import os
 import re
 import signal
 from collections.abc import Iterator
+from typing import Any
 
 import psutil
 import pytest
@@ -20,6 +21,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 from weasyprint import HTML
 
+from offers.checks import harfbuzz_subset_usable
 from offers.letters import BASE_URL, StaticOnlyFetcher, letter_render_pdf
 from offers.models import Letter, Offer
 from offers.services import (
@@ -450,3 +452,43 @@ def test_a_render_over_the_soft_time_limit_fails_with_the_reason(worker_db: None
         assert "took longer than 1 s" in failed.last_error
     finally:
         worker.stop()
+
+
+def test_the_system_check_warns_when_fonts_would_be_subset_the_slow_way(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from weasyprint.text import ffi
+
+    monkeypatch.setattr(ffi, "harfbuzz_subset", None)
+    out = io.StringIO()
+    call_command("check", stdout=out, stderr=out)
+    assert "offers.W001" in out.getvalue()
+    assert "apt-get install libharfbuzz-subset0" in out.getvalue()
+
+
+@pytest.mark.skipif(
+    not harfbuzz_subset_usable() and not os.environ.get("CI"),
+    reason="HarfBuzz-Subset is not installed here (CI installs it)",
+)
+def test_letters_are_subset_with_harfbuzz_where_it_is_installed(
+    offer: Offer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from weasyprint.pdf.fonts import Font
+
+    out = io.StringIO()
+    call_command("check", stdout=out, stderr=out)
+    assert "offers.W001" not in out.getvalue()
+    used: list[str] = []
+
+    def spy(name: str, subset: Any) -> Any:
+        def spied(font: Font, *args: Any) -> Any:
+            used.append(name)
+            return subset(font, *args)
+
+        return spied
+
+    monkeypatch.setattr(Font, "_harfbuzz_subset", spy("harfbuzz", Font._harfbuzz_subset))
+    monkeypatch.setattr(Font, "_fonttools_subset", spy("fonttools", Font._fonttools_subset))
+    rendered = letter_render_pdf(offer, version=offer.version, draft=True)
+    assert used and set(used) == {"harfbuzz"}
+    assert len(rendered.pdf) < 100_000  # subsets of the fonts, not 700 kB of whole fonts
