@@ -4,6 +4,10 @@ Run by hand: `.venv/bin/python tests/benchmarks/bench_builder.py`. It makes a fr
 database (or uses DATABASE_URL), starts gunicorn on 127.0.0.1, and loads it from a second
 process for a few seconds per URL, comparing each with a trivial Django view in the same run.
 Targets: totals at least 50% of the trivial view's rate, the list page at least 25%.
+
+It also measures `recruiter_floor`: a view that only passes the recruiter check every builder page
+makes (session, user and role lookups) and answers "ok". Its ratio is the most any recruiter page
+could reach on this stack, whatever the page itself does.
 """
 
 from __future__ import annotations
@@ -131,6 +135,7 @@ def main() -> None:
             "Referer": f"http://127.0.0.1:{PORT}/offers/new/",
         }
         trivial = rate("GET", "/bench/trivial", get)
+        floor = rate("GET", "/bench/recruiter-floor", get)
         totals = rate("POST", "/offers/new/", post, body)
         listing = rate("GET", "/offers/", get)
     finally:
@@ -139,7 +144,8 @@ def main() -> None:
     print(f"offers={Offer.objects.count()} clients={CLIENTS} seconds_per_url={SECONDS}")
     print(
         f"trivial_rps={trivial:.0f} totals_rps={totals:.0f} totals_ratio={totals / trivial:.2f} "
-        f"list_rps={listing:.0f} list_ratio={listing / trivial:.2f} list_queries={len(queries)}"
+        f"list_rps={listing:.0f} list_ratio={listing / trivial:.2f} list_queries={len(queries)} "
+        f"floor_rps={floor:.0f} floor_ratio={floor / trivial:.2f}"
     )
 
 

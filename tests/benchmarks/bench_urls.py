@@ -3,9 +3,21 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 
+from offers.views import recruiter_required
+
 
 def trivial(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok")
 
 
-urlpatterns = [path("bench/trivial", trivial), path("", include("config.urls"))]
+@recruiter_required
+def recruiter_floor(request: HttpRequest) -> HttpResponse:
+    """What every recruiter page pays before it does anything: session, user, role check."""
+    return HttpResponse("ok")
+
+
+urlpatterns = [
+    path("bench/trivial", trivial),
+    path("bench/recruiter-floor", recruiter_floor),
+    path("", include("config.urls")),
+]
