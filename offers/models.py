@@ -491,8 +491,8 @@ class OfferEvent(models.Model):
     )
     at = models.DateTimeField(auto_now_add=True)
     action = models.CharField(max_length=40)
-    from_status = models.CharField(max_length=20, blank=True)
-    to_status = models.CharField(max_length=20)
+    from_status = models.CharField(max_length=20, blank=True, choices=Offer.Status.choices)
+    to_status = models.CharField(max_length=20, choices=Offer.Status.choices)
     note = models.TextField(blank=True)
     changes = models.JSONField(default=dict, blank=True)
 
@@ -500,7 +500,10 @@ class OfferEvent(models.Model):
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.action}: {self.from_status or '—'} → {self.to_status}"
+        return (
+            f"{self.action}: {self.get_from_status_display() or '—'} → "
+            f"{self.get_to_status_display()}"
+        )
 
 
 class ApprovalPolicy(models.Model):

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.contrib.auth.models import User
 from playwright.sync_api import expect
@@ -57,3 +59,28 @@ def test_recruiter_builds_an_offer_with_live_totals(browser_page, live_server) -
     offer = Offer.objects.get()
     assert offer.token_usd_per_day == 300
     assert offer.created_by == User.objects.get(username="riley")
+
+
+def test_recruiter_pages_fit_a_phone_screen(browser_page, live_server) -> None:  # type: ignore[no-untyped-def]
+    page = browser_page
+    page.set_viewport_size({"width": 375, "height": 812})
+    riley = factories.user("riley")
+    manager = factories.user("morgan", role="Hiring managers", is_staff=True)
+    # Rupees make the widest figures: ₹5,792,050 in every column of the four-year table.
+    offer = factories.offer(
+        by=riley,
+        hiring_manager=manager,
+        currency="INR",
+        usd_exchange_rate=Decimal("83.5"),
+        base_salary=Decimal("4200000"),
+        models=[("claude-sonnet-4-5", "50"), ("gpt-5", "50")],
+    )
+    factories.approved(offer, recruiter=riley, manager=manager)
+    log_in(page, live_server, "riley", "pw-riley")
+    for path in ["/offers/", offer.get_absolute_url(), f"/offers/{offer.pk}/edit/", "/offers/new/"]:
+        page.goto(live_server.url + path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 375, f"{path} is {width}px wide on a 375px screen"
+        if path == offer.get_absolute_url():
+            assert "₹4,200,000" in page.locator("main").inner_text()
+            page.screenshot(path=str(OUTPUT / "offer-phone.png"), full_page=True)
