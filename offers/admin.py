@@ -11,7 +11,9 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
 from offers.figures import figures_context
@@ -155,8 +157,7 @@ class OfferAdmin(admin.ModelAdmin):
         "status",
         "first_year_total",
         "token_budget_per_day",
-        "submitted_by",
-        "submitted_at",
+        "submitted",
     ]
     list_filter = [AwaitingFilter, "status", "department", BreaksRuleFilter]
     search_fields = ["candidate_name", "candidate_email", "role_title"]
@@ -199,6 +200,15 @@ class OfferAdmin(admin.ModelAdmin):
     @admin.display(description="Token budget per day")
     def token_budget_per_day(self, offer: Offer) -> str:
         return format_money(offer.token_usd_per_day_valued, "USD")
+
+    @admin.display(description="Submitted", ordering="submitted_at")
+    def submitted(self, offer: Offer) -> str:
+        if offer.submitted_at is None:
+            return "—"
+        when = date_format(timezone.localtime(offer.submitted_at), "j M Y, H:i")
+        person = offer.submitted_by
+        who = (person.get_full_name() or person.get_username()) if person else ""
+        return f"{when} by {who}" if who else when
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return OfferChangeList

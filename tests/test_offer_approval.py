@@ -385,7 +385,7 @@ def test_admin_opens_on_the_offers_awaiting_me(
     assert response.status_code == 302 and response.headers["Location"].endswith("?awaiting=me")
     page = client.get(url + "?awaiting=me").content.decode()
     assert "Dana Candidate" in page and "Draft Dan" not in page and "Not Mine" not in page
-    assert "$334,500" in page and "$150.00" in page and "riley" in page
+    assert "$334,500" in page and "$150.00" in page and "by riley" in page
     everything = client.get(url + "?awaiting=any").content.decode()
     assert mine_draft.candidate_name in everything and "Not Mine" not in everything
 
