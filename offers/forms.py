@@ -16,6 +16,15 @@ MODEL_SLOTS = 3
 MONEY_FIELDS = ["base_salary", "sign_on_bonus", "token_usd_per_day", "equity_price_per_unit"]
 
 
+def as_typed(value: Decimal) -> str:
+    """A stored amount as a person would type it: 245000, 42.50, 0.79, not 42.5000."""
+    if value == value.to_integral_value():
+        return format(value.quantize(Decimal(1)), "f")
+    if value == value.quantize(Decimal("0.01")):
+        return format(value.quantize(Decimal("0.01")), "f")
+    return format(value.normalize(), "f")
+
+
 class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
     """Validates an offer and its token models; persisting is the services' job."""
 
@@ -90,8 +99,13 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
                 label=f"Share of model {slot} (%)",
                 max_digits=5,
                 decimal_places=2,
-                initial=current.share_percent if current else (Decimal(100) if slot == 1 else None),
+                initial=as_typed(current.share_percent)
+                if current
+                else ("100" if slot == 1 else None),
             )
+        for name, value in self.initial.items():
+            if isinstance(value, Decimal):
+                self.initial[name] = as_typed(value)
         self.allocations: list[Allocation] = []
         self.known_prices: dict[str, ModelPrice] = {}
 

@@ -23,7 +23,7 @@ from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import F, Q, Value
+from django.db.models import DecimalField, F, Q, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -62,6 +62,14 @@ class Allocation:
 
 def _text(value: Any) -> str:
     return "" if value is None else str(value)
+
+
+def _as_stored(field: str, value: Any) -> Any:
+    """The value as the database will hold it: 200000 typed is 200000.00, the same amount."""
+    model_field = Offer._meta.get_field(field)
+    if isinstance(value, Decimal) and isinstance(model_field, DecimalField):
+        return value.quantize(Decimal(1).scaleb(-(model_field.decimal_places or 0)))
+    return value
 
 
 def _allocations_text(offer: Offer) -> str:
@@ -106,7 +114,7 @@ def offer_update(
         before = {field: _text(getattr(offer, field)) for field in data}
         before_allocations = _allocations_text(offer)
         for field, value in data.items():
-            setattr(offer, field, value)
+            setattr(offer, field, _as_stored(field, value))
         _write_allocations(offer, allocations)
         changes = {
             field: [before[field], _text(getattr(offer, field))]

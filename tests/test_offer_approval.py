@@ -221,7 +221,7 @@ def test_a_figure_changed_after_approval_needs_approval_again(
     event = changed.events.last()
     assert event is not None
     assert (event.from_status, event.to_status) == (status, "pending_approval")
-    assert event.changes["token_usd_per_day"] == ["150.00", "200"]
+    assert event.changes["token_usd_per_day"] == ["150.00", "200.00"]
     assert [email.to for email in mail.outbox] == [["hm@example.com"]]
     # What changed since the approval, side by side.
     rows = {name: (then, now) for name, then, now, changed in changed.changes_since_approval()}
@@ -232,6 +232,22 @@ def test_a_figure_changed_after_approval_needs_approval_again(
     event = reapproved.events.last()
     assert event is not None and event.action == "approved"
     assert event.changes["Token budget per day (USD)"] == ["$150.00", "$200.00"]
+
+
+def test_the_same_amount_typed_differently_is_no_change(
+    pending: Offer, manager: User, recruiter: User
+) -> None:
+    approved = offer_approve(offer=pending, by=manager)
+    # Stored as 200000.00 and 50.0000; the form shows and posts 200000 and 50.
+    same = factories.edit(
+        approved,
+        by=recruiter,
+        base_salary=Decimal("200000"),
+        equity_price_per_unit=Decimal("50"),
+    )
+    assert same.status == Status.APPROVED and same.version == approved.version
+    event = same.events.last()
+    assert event is not None and event.action == "approved"
 
 
 def test_a_note_changed_after_approval_keeps_the_approval(

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import datetime
+import re
+from decimal import Decimal
 
 import pytest
 from django.test import Client
@@ -130,7 +132,7 @@ def test_editing_figures_is_audited_with_the_changes(client: Client, recruiter) 
     )
     event = offer.events.last()
     assert event is not None and event.action == "edited"
-    assert event.changes["base_salary"] == ["200000.00", "210000"]
+    assert event.changes["base_salary"] == ["200000.00", "210000.00"]
     offer.refresh_from_db()
     assert offer.version == 2
 
@@ -194,3 +196,36 @@ def test_detail_shows_history_of_system_events(client: Client, recruiter) -> Non
     content = client.get(offer.get_absolute_url()).content.decode()
     assert "by the system" in content
     assert "Created</strong> by riley" in content
+
+
+def test_edit_form_shows_amounts_as_a_person_types_them(client: Client, recruiter) -> None:  # type: ignore[no-untyped-def]
+    offer = factories.offer(
+        by=recruiter,
+        equity_price_per_unit=Decimal("42.5"),
+        models=[("claude-sonnet-4-5", "70"), ("gpt-5", "30")],
+    )
+    page = client.get(reverse("offers:edit", args=[offer.pk])).content.decode()
+
+    def value(name: str) -> str:
+        found = re.search(rf'<input[^>]* name="{name}"[^>]* value="([^"]*)"', page)
+        assert found, name
+        return found.group(1)
+
+    assert value("base_salary") == "200000"  # stored as 200000.00
+    assert value("equity_price_per_unit") == "42.50"  # stored as 42.5000
+    assert value("equity_strike_price") == "0"
+    assert value("usd_exchange_rate") == "1"
+    assert (value("share_1"), value("share_2")) == ("70", "30")
+    # Saving the page untouched changes nothing.
+    client.post(
+        reverse("offers:edit", args=[offer.pk]),
+        factories.form_post(
+            save="1",
+            equity_price_per_unit="42.50",
+            model_2="gpt-5",
+            share_1="70",
+            share_2="30",
+        ),
+    )
+    offer.refresh_from_db()
+    assert offer.version == 1
