@@ -143,7 +143,7 @@ class RenderedLetter:
 
 
 def letter_render_pdf(offer: Offer, *, version: int, draft: bool) -> RenderedLetter:
-    """Offer version in, PDF bytes out: the task, the preview and the tests all call this."""
+    """Offer version in, PDF bytes out: the task and the tests call this, and nothing else."""
     if offer.version != version:
         raise LetterCannotRender(
             f"The offer's figures changed after this letter was asked for (version {version}, "

@@ -16,6 +16,5 @@ urlpatterns = [
     path("<int:pk>/links/", views.offer_link_create, name="link_create"),
     path("<int:pk>/links/<int:link_pk>/revoke/", views.offer_link_revoke, name="link_revoke"),
     path("<int:pk>/letters/<int:letter_pk>.pdf", views.letter_download, name="letter"),
-    path("<int:pk>/letter-preview.pdf", views.letter_preview, name="letter_preview"),
     path("models/", views.model_search, name="model_search"),
 ]

@@ -18,7 +18,7 @@ from django_htmx.middleware import HtmxDetails
 
 from offers.figures import figures_context
 from offers.forms import MODEL_SLOTS, OfferFilterForm, OfferForm
-from offers.letters import LetterCannotRender, letter_file_response, letter_render_pdf
+from offers.letters import letter_file_response
 from offers.models import Letter, Offer, with_figures
 from offers.roles import RECRUITERS
 from offers.rules import rule_breaks
@@ -228,22 +228,6 @@ def letter_download(request: RecruiterRequest, pk: int, letter_pk: int) -> FileR
     response = letter_file_response(letter, attachment="inline" not in request.GET)
     if response is None:
         raise Http404("The letter's file is missing from storage.")
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
-@require_GET
-@recruiter_required
-def letter_preview(request: RecruiterRequest, pk: int) -> HttpResponse:
-    """The letter of the figures as they stand, rendered now (marked DRAFT unless approved)."""
-    offer = get_object_or_404(Offer.objects.visible_to(request.user), pk=pk)
-    try:
-        rendered = letter_render_pdf(offer, version=offer.version, draft=not offer.figures_approved)
-    except LetterCannotRender as error:
-        messages.error(request, str(error))
-        return redirect(offer)
-    response = HttpResponse(rendered.pdf, content_type="application/pdf")
-    response["Content-Disposition"] = 'inline; filename="preview.pdf"'
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -229,6 +229,14 @@ def test_generate_letter_shows_progress_that_polls_until_ready(
     assert download["Content-Type"] == "application/pdf"
     assert "attachment" in download["Content-Disposition"]
     assert b"".join(download.streaming_content).startswith(b"%PDF")  # type: ignore[attr-defined]
+    # The preview is the same stored file, shown in the browser: nothing is rendered on request.
+    preview_url = reverse("offers:letter", args=[offer.pk, letter.pk]) + "?inline=1"
+    assert f'href="{preview_url}"' in done and ">Preview</a>" in done
+    preview = client.get(preview_url)
+    assert preview["Content-Disposition"].startswith("inline")
+    letter.refresh_from_db()
+    with letter.file.open("rb") as stored:
+        assert b"".join(preview.streaming_content) == stored.read()  # type: ignore[attr-defined]
 
 
 @pytest.mark.django_db
@@ -252,7 +260,6 @@ def test_letters_are_only_for_those_who_may_see_the_offer(
     letter_render(letter_id=letter.pk)
     urls = [
         reverse("offers:letter", args=[offer.pk, letter.pk]),
-        reverse("offers:letter_preview", args=[offer.pk]),
         reverse("offers:letters", args=[offer.pk]),
     ]
     anonymous = Client()
@@ -264,24 +271,13 @@ def test_letters_are_only_for_those_who_may_see_the_offer(
         assert anonymous.get(url).status_code == 302
         assert stranger.get(url).status_code == 404
         assert hiring_manager.get(url).status_code == 403
-    assert stranger.post(urls[2]).status_code == 404
+    assert stranger.post(urls[1]).status_code == 404
     assert Letter.objects.count() == 1
     # Another offer's letter id under this offer's URL is not found either.
     other = factories.offer(by=factories.user("sam2"), hiring_manager=manager)
     mine = Client()
     mine.force_login(recruiter)
     assert mine.get(reverse("offers:letter", args=[other.pk, letter.pk])).status_code == 404
-
-
-@pytest.mark.django_db
-def test_preview_renders_the_figures_as_they_stand(
-    client: Client, offer: Offer, recruiter: User
-) -> None:
-    client.force_login(recruiter)
-    response = client.get(reverse("offers:letter_preview", args=[offer.pk]))
-    assert response["Content-Type"] == "application/pdf"
-    assert "$334,500" in pdf_text(response.content) and "DRAFT" in pdf_text(response.content)
-    assert not Letter.objects.exists()
 
 
 # Through a real worker and broker ------------------------------------------------------------
