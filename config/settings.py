@@ -248,7 +248,8 @@ if env_bool("BEHIND_TLS_PROXY", False):
 
 # Celery: Kombu's filesystem transport under var/ unless CELERY_BROKER_URL names a broker.
 BROKER_DIR = VAR_DIR / "broker"
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
+# The host name means nothing to this transport; naming one keeps Kombu from warning about it.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://localhost/")
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     for folder in ("queue", "processed", "control"):
