@@ -81,6 +81,10 @@ def test_recruiter_pages_fit_a_phone_screen(browser_page, live_server) -> None: 
         page.goto(live_server.url + path)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 375, f"{path} is {width}px wide on a 375px screen"
+        if path == "/offers/":  # each offer's figures are on screen, not off to the right
+            total = page.get_by_text("₹7,580,750").bounding_box()
+            assert total is not None and total["x"] + total["width"] <= 375
+            page.screenshot(path=str(OUTPUT / "offers-phone.png"), full_page=True)
         if path == offer.get_absolute_url():
             assert "₹4,200,000" in page.locator("main").inner_text()
             page.screenshot(path=str(OUTPUT / "offer-phone.png"), full_page=True)
