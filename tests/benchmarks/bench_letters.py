@@ -75,9 +75,13 @@ def standalone_html(offer: Offer) -> str:
 
 
 def chromium_ms(offer: Offer) -> float:
+    return chromium_median(standalone_html(offer))
+
+
+def chromium_median(html: str) -> float:
+    """Median of ROUNDS `set_content` + `page.pdf()` in one started Chromium."""
     from playwright.sync_api import sync_playwright
 
-    html = standalone_html(offer)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
