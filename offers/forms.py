@@ -11,6 +11,7 @@ from offers.models import Department, Offer, TokenAllocation
 from offers.roles import HIRING_MANAGERS
 from offers.services import Allocation
 from pricing.models import ModelPrice, PriceSnapshot
+from pricing.money import CENT, WHOLE
 
 MODEL_SLOTS = 3
 MONEY_FIELDS = ["base_salary", "sign_on_bonus", "token_usd_per_day", "equity_price_per_unit"]
@@ -18,10 +19,9 @@ MONEY_FIELDS = ["base_salary", "sign_on_bonus", "token_usd_per_day", "equity_pri
 
 def as_typed(value: Decimal) -> str:
     """A stored amount as a person would type it: 245000, 42.50, 0.79, not 42.5000."""
-    if value == value.to_integral_value():
-        return format(value.quantize(Decimal(1)), "f")
-    if value == value.quantize(Decimal("0.01")):
-        return format(value.quantize(Decimal("0.01")), "f")
+    for places in (WHOLE, CENT):
+        if value == value.quantize(places):
+            return format(value.quantize(places), "f")
     return format(value.normalize(), "f")
 
 

@@ -25,6 +25,7 @@ from django.http import FileResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 from weasyprint import CSS, HTML
+from weasyprint.document import Document
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -142,6 +143,13 @@ class RenderedLetter:
     refused: list[str]
 
 
+def render_document(html: str, fetcher: StaticOnlyFetcher) -> Document:
+    """The letter's HTML laid out in pages, with the shared stylesheet and fonts."""
+    return HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render(
+        stylesheets=[_stylesheet()], font_config=_fonts()
+    )
+
+
 def letter_render_pdf(offer: Offer, *, version: int, draft: bool) -> RenderedLetter:
     """Offer version in, PDF bytes out: the task and the tests call this, and nothing else."""
     if offer.version != version:
@@ -152,9 +160,7 @@ def letter_render_pdf(offer: Offer, *, version: int, draft: bool) -> RenderedLet
     if offer.token_valuation is None and offer.allocation_list():
         raise LetterCannotRender("The token line cannot be valued with the offer's prices.")
     fetcher = StaticOnlyFetcher()
-    document = HTML(
-        string=letter_html(offer, draft=draft), base_url=BASE_URL, url_fetcher=fetcher
-    ).render(stylesheets=[_stylesheet()], font_config=_fonts())
+    document = render_document(letter_html(offer, draft=draft), fetcher)
     output = io.BytesIO()
     document.write_pdf(output)
     return RenderedLetter(

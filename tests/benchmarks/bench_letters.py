@@ -21,6 +21,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,14 +56,20 @@ def prepare() -> Offer:
     return Offer.objects.get(candidate_name="Amelia Clarke")  # approved, two models, GBP
 
 
-def weasyprint_ms(offer: Offer) -> float:
-    letter_render_pdf(offer, version=offer.version, draft=False)  # warm: stylesheet, fonts
+def median_ms(action: Callable[[], object]) -> float:
+    """Median milliseconds of ROUNDS runs of `action`, after one run to warm up."""
+    action()
     times = []
     for _ in range(ROUNDS):
         start = time.perf_counter()
-        letter_render_pdf(offer, version=offer.version, draft=False)
+        action()
         times.append((time.perf_counter() - start) * 1000)
     return statistics.median(times)
+
+
+def weasyprint_ms(offer: Offer) -> float:
+    # The warm-up run builds the stylesheet and fonts that every later render reuses.
+    return median_ms(lambda: letter_render_pdf(offer, version=offer.version, draft=False))
 
 
 def standalone_html(offer: Offer) -> str:
@@ -89,16 +96,14 @@ def chromium_median(html: str) -> float:
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
         page = browser.new_page()
-        page.set_content(html)
-        page.pdf(format="A4")  # warm
-        times = []
-        for _ in range(ROUNDS):
-            start = time.perf_counter()
+
+        def print_to_pdf() -> bytes:
             page.set_content(html)
-            page.pdf(format="A4", print_background=True)
-            times.append((time.perf_counter() - start) * 1000)
+            return page.pdf(format="A4", print_background=True)
+
+        median = median_ms(print_to_pdf)
         browser.close()
-    return statistics.median(times)
+    return median
 
 
 def worker_rss_mb(worker: WorkerProcess) -> float:

@@ -20,13 +20,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.benchmarks import bench_letters  # noqa: E402
-
-ROUNDS = bench_letters.ROUNDS  # importing bench_letters set Django up
-
 import weasyprint.document  # noqa: E402
 from weasyprint import HTML  # noqa: E402
 
+from tests.benchmarks import bench_letters  # noqa: E402  (sets Django up)
+
+# isort: split
 from offers import letters  # noqa: E402
 
 STAGES: dict[str, list[float]] = collections.defaultdict(list)
@@ -56,21 +55,9 @@ def measure_stages() -> None:
 
 
 def weasyprint_median(html: str) -> float:
-    def render() -> None:
-        document = HTML(
-            string=html, base_url=letters.BASE_URL, url_fetcher=letters.StaticOnlyFetcher()
-        )
-        document.render(
-            stylesheets=[letters._stylesheet()], font_config=letters._fonts()
-        ).write_pdf()
-
-    render()
-    times = []
-    for _ in range(ROUNDS):
-        start = time.perf_counter()
-        render()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+    return bench_letters.median_ms(
+        lambda: letters.render_document(html, letters.StaticOnlyFetcher()).write_pdf()
+    )
 
 
 def without_tables_and_chart(html: str) -> str:
