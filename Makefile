@@ -22,7 +22,7 @@ venv: $(VENV)/.synced
 
 run: venv
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --noinput
-	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py refresh_prices --source bundled
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py refresh_prices --source genai-prices
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py demo_data
 	@echo
 	@echo "  Offer builder: http://127.0.0.1:8000   (admin for hiring managers: http://127.0.0.1:8000/admin/)"

@@ -7,6 +7,7 @@ transport, local files, console email); production sets the variables documented
 from __future__ import annotations
 
 import os
+from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
@@ -282,23 +283,70 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
-# Model prices: which source the scheduled refresh reads, how often, and when prices are stale.
-PRICES_SOURCE = env_str("PRICES_SOURCE", "litellm")
-if PRICES_SOURCE not in {"litellm", "openrouter", "bundled"}:
-    raise ImproperlyConfigured("PRICES_SOURCE must be litellm, openrouter or bundled.")
+# Model prices. The primary source defines the current prices; the fallbacks are used, in order,
+# only when the primary's newest prices are stale or its refreshes keep failing.
+PRICE_SOURCES = ("genai-prices", "litellm", "openrouter")
+PRICES_SOURCE = env_str("PRICES_SOURCE", "genai-prices")
+if PRICES_SOURCE not in PRICE_SOURCES:
+    raise ImproperlyConfigured(f"PRICES_SOURCE must be one of {', '.join(PRICE_SOURCES)}.")
+PRICES_FALLBACKS = env_list(
+    "PRICES_FALLBACKS", ",".join(s for s in PRICE_SOURCES if s != PRICES_SOURCE)
+)
+if set(PRICES_FALLBACKS) - set(PRICE_SOURCES) or PRICES_SOURCE in PRICES_FALLBACKS:
+    raise ImproperlyConfigured(
+        f"PRICES_FALLBACKS must name sources among {', '.join(PRICE_SOURCES)} other than "
+        "PRICES_SOURCE."
+    )
 PRICES_REFRESH_HOURS = env_int("PRICES_REFRESH_HOURS", 6)
 PRICES_STALE_AFTER_HOURS = env_int("PRICES_STALE_AFTER_HOURS", 48)
+# A primary whose last this-many refreshes all failed gives way to a fresh fallback.
+PRICES_FALLBACK_AFTER_FAILURES = env_int("PRICES_FALLBACK_AFTER_FAILURES", 3)
 PRICES_FETCH_TIMEOUT = env_int("PRICES_FETCH_TIMEOUT", 20)
 PRICES_FETCH_ATTEMPTS = env_int("PRICES_FETCH_ATTEMPTS", 3)
 PRICES_FETCH_BACKOFF = 2.0  # seconds before the second attempt, doubling after
 PRICES_URLS = {
     source: url
     for source, url in {
+        "genai-prices": env_str("PRICES_GENAI_PRICES_URL"),
         "litellm": env_str("PRICES_LITELLM_URL"),
         "openrouter": env_str("PRICES_OPENROUTER_URL"),
     }.items()
     if url
 }
+# Sources disagreeing on a price class by more than this fraction are flagged.
+PRICES_DISAGREEMENT = Decimal("0.05")
+
+# The token line's words: an agent's working hours a day, and figures a budget is compared with.
+TOKEN_AGENT_HOURS_PER_DAY = env_int("TOKEN_AGENT_HOURS_PER_DAY", 8)
+if not 1 <= TOKEN_AGENT_HOURS_PER_DAY <= 24:
+    raise ImproperlyConfigured("TOKEN_AGENT_HOURS_PER_DAY must be between 1 and 24.")
+
+
+def env_decimal(name: str, default: str = "") -> Decimal | None:
+    value = env_str(name, default).strip()
+    if not value:
+        return None
+    try:
+        number = Decimal(value)
+    except ArithmeticError:
+        raise ImproperlyConfigured(f"{name} must be a decimal number, not {value!r}.") from None
+    if not number.is_finite() or number <= 0:
+        raise ImproperlyConfigured(f"{name} must be more than zero, not {value!r}.")
+    return number
+
+
+# Anthropic's published figure for Claude Code across enterprise deployments ("Manage costs
+# effectively", code.claude.com/docs/en/costs, read 2026-11-29): about $13 per developer per
+# active day, under $30 for 90% of users.
+TOKEN_REFERENCE_USD_PER_DAY = env_decimal("TOKEN_REFERENCE_USD_PER_DAY", "13")
+TOKEN_REFERENCE_LABEL = env_str(
+    "TOKEN_REFERENCE_LABEL",
+    "Anthropic's published average Claude Code spend per developer per active day across "
+    "enterprise deployments (code.claude.com/docs/en/costs; 90% of users stay below $30)",
+)
+# A flat-rate seat plan to compare with, where one is configured (e.g. 2400 for a $200/month plan).
+TOKEN_SEAT_PLAN_USD_PER_YEAR = env_decimal("TOKEN_SEAT_PLAN_USD_PER_YEAR")
+TOKEN_SEAT_PLAN_LABEL = env_str("TOKEN_SEAT_PLAN_LABEL", "a flat-rate seat plan")
 
 # Candidate links: wrong tokens a client may try before it is refused for a while.
 CANDIDATE_LINK_GUESS_RATE = env_str("CANDIDATE_LINK_GUESS_RATE", "10/10m")

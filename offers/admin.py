@@ -28,6 +28,7 @@ from offers.models import (
 )
 from offers.services import OfferError, decision_refusal, offer_approve, offer_reject
 from pricing.money import WHOLE, format_money
+from pricing.services import prices_in_force
 
 Status = Offer.Status
 method_decorator_require_post = method_decorator(require_POST)
@@ -318,6 +319,7 @@ class OfferAdmin(admin.ModelAdmin):
             context.update(
                 figures_context(obj),
                 offer=obj,
+                in_force=prices_in_force(),
                 changes_since_approval=obj.changes_since_approval(),
                 refusal=decision_refusal(offer=obj, by=request.user),
                 can_decide=self.has_approve_permission(request),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from axes.helpers import get_client_ip_address
@@ -26,7 +25,6 @@ from offers.services import (
     offer_accept,
     offer_decline,
 )
-from pricing.valuation import PROFILES
 
 Status = Offer.Status
 GROWTH_SCENARIOS = [1, 3, 10]
@@ -90,13 +88,6 @@ def _page_context(link: CandidateLink, token: str, **extra: Any) -> dict[str, An
             scenarios.append(
                 {"growth": growth, "price": price, "value": equity.value_at(price) * equity.units}
             )
-    valuation = offer.token_valuation
-    profile = PROFILES[offer.token_profile]
-    token_lines = []
-    if valuation:
-        for line in valuation.lines:
-            hours = Decimal(line.tokens_per_day) / Decimal(profile.tokens_per_hour)
-            token_lines.append({"line": line, "hours": hours})
     letter = offer.approved_letter()
     days_left = (offer.expires_on - timezone.localdate()).days
     return {
@@ -105,8 +96,6 @@ def _page_context(link: CandidateLink, token: str, **extra: Any) -> dict[str, An
         "link": link,
         "equity_vesting": equity_vesting(offer),
         "scenarios": scenarios,
-        "token_lines": token_lines,
-        "profile": profile,
         "letter": letter,
         "days_left": days_left,
         "token_terms": settings.LETTER_TOKEN_TERMS,

@@ -4,22 +4,47 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+
 from offers import charts
 from offers.models import Offer
-from pricing.valuation import PROFILES
+from pricing.valuation import PROFILES, compare_budget
 
 
 def figures_context(offer: Offer | None) -> dict[str, Any]:
     if offer is None:
         return {"years": [], "bars": [], "pillars": charts.PILLARS, "valuation": None}
     years = offer.package.years()
+    valuation = offer.token_valuation
     return {
         "years": years,
         "bars": charts.bars(years),
         "pillars": charts.PILLARS,
         "chart": {"width": charts.WIDTH, "height": charts.HEIGHT},
-        "valuation": offer.token_valuation,
+        "valuation": valuation,
         "profile": PROFILES[offer.token_profile],
+        "token_problem": None if valuation else offer.token_valuation_error(),
+        **token_context(offer),
+    }
+
+
+def token_context(offer: Offer) -> dict[str, Any]:
+    """What the people who build and approve offers see beside the token line."""
+    valuation = offer.token_valuation
+    if valuation is None:
+        return {"comparisons": [], "changes_ahead": [], "disagreements": [], "deprecated": []}
+    return {
+        "comparisons": compare_budget(
+            usd_per_day=valuation.usd_per_day,
+            working_days=valuation.working_days,
+            reference_usd_per_day=settings.TOKEN_REFERENCE_USD_PER_DAY,
+            reference_label=settings.TOKEN_REFERENCE_LABEL,
+            seat_usd_per_year=settings.TOKEN_SEAT_PLAN_USD_PER_YEAR,
+            seat_label=settings.TOKEN_SEAT_PLAN_LABEL,
+        ),
+        "changes_ahead": offer.price_changes_ahead(),
+        "disagreements": offer.price_disagreements(),
+        "deprecated": offer.deprecated_models(),
     }
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -12,6 +13,7 @@ from offers.roles import HIRING_MANAGERS
 from offers.services import Allocation
 from pricing.models import ModelPrice, PriceSnapshot
 from pricing.money import CENT, WHOLE
+from pricing.valuation import CLASSES, DEFAULT_PROFILE, PROFILES, TIER_LABELS, TIERS
 
 MODEL_SLOTS = 3
 MONEY_FIELDS = ["base_salary", "sign_on_bonus", "token_usd_per_day", "equity_price_per_unit"]
@@ -54,6 +56,10 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
             "token_usd_per_day",
             "token_tokens_per_day",
             "token_profile",
+            "token_mix_fresh_input",
+            "token_mix_cache_write",
+            "token_mix_cache_read",
+            "token_mix_output",
             "working_days",
             "start_date",
             "expires_on",
@@ -72,6 +78,10 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
             "token_usd_per_day": "Token budget, USD per day",
             "token_tokens_per_day": "Token budget, tokens per day",
             "token_profile": "Usage profile",
+            "token_mix_fresh_input": "Fresh input (% of tokens)",
+            "token_mix_cache_write": "Cache writes (% of tokens)",
+            "token_mix_cache_read": "Cache reads (% of tokens)",
+            "token_mix_output": "Output (% of tokens)",
             "working_days": "Working days per year",
             "expires_on": "Offer expires on",
         }
@@ -82,8 +92,17 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
             get_user_model().objects.filter(groups__name=HIRING_MANAGERS, is_active=True)
         )
         self.fields["department"].queryset = Department.objects.all()  # type: ignore[attr-defined]
+        for name in CLASSES:
+            mix_field = self.fields[f"token_mix_{name}"]
+            mix_field.required = False
+            mix_field.widget.attrs["data-mix"] = name
+        self.fields["token_profile"].widget.attrs["data-presets"] = json.dumps(
+            {key: {k: str(v) for k, v in p.mix.percent().items()} for key, p in PROFILES.items()}
+        )
         self.snapshot = PriceSnapshot.objects.current()
         existing = list(self.instance.allocations.all()) if self.instance.pk else []
+        # A model the offer already uses stays valid even once deprecated (the page says so).
+        self.existing_models = {a.model_id for a in existing}
         for slot in range(1, MODEL_SLOTS + 1):
             current = existing[slot - 1] if len(existing) >= slot else None
             self.fields[f"model_{slot}"] = forms.CharField(
@@ -93,6 +112,22 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
                 widget=forms.TextInput(
                     attrs={"list": "model-options", "autocomplete": "off", "class": "model-pick"}
                 ),
+            )
+            self.fields[f"tier_{slot}"] = forms.ChoiceField(
+                required=False,
+                label=f"Service tier of model {slot}",
+                choices=[(tier, TIER_LABELS[tier].capitalize()) for tier in TIERS],
+                initial=current.tier if current else "standard",
+            )
+            self.fields[f"long_{slot}"] = forms.DecimalField(
+                required=False,
+                label=f"Long requests of model {slot} (% of tokens)",
+                min_value=Decimal(0),
+                max_value=Decimal(100),
+                max_digits=5,
+                decimal_places=2,
+                initial=as_typed(current.long_context_percent) if current else "0",
+                help_text="tokens sent in requests above the model's long-context threshold",
             )
             self.fields[f"share_{slot}"] = forms.DecimalField(
                 required=False,
@@ -139,8 +174,33 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
                 self.add_error("cliff_months", "The cliff is longer than the vesting period.")
         if data.get("equity_type") in {"rsu", "options"} and data.get("vesting_years") == 0:
             self.add_error("vesting_years", "Equity must vest over at least one year.")
+        self._clean_usage_mix(data)
         self._clean_token_models(data)
         return data
+
+    def _clean_usage_mix(self, data: dict[str, Any]) -> None:
+        """Blank shares take the preset's; given ones must all be there and add up to 100%."""
+        profile = PROFILES.get(data.get("token_profile") or DEFAULT_PROFILE)
+        if profile is None:
+            return
+        preset = profile.mix.percent()
+        given = {name: data.get(f"token_mix_{name}") for name in CLASSES}
+        if all(value is None for value in given.values()):
+            for name in CLASSES:
+                data[f"token_mix_{name}"] = preset[name]
+            return
+        for name, value in given.items():
+            if value is None:
+                self.add_error(f"token_mix_{name}", "Give every share, or none for the preset.")
+            elif not 0 <= value <= 100:
+                self.add_error(f"token_mix_{name}", "A share is between 0% and 100%.")
+        if all(value is not None for value in given.values()):
+            total = sum((v for v in given.values() if v is not None), Decimal(0))
+            if total != 100:
+                self.add_error(
+                    "token_mix_fresh_input",
+                    f"The usage shares must add up to 100%, not {as_typed(total)}%.",
+                )
 
     def _clean_token_models(self, data: dict[str, Any]) -> None:
         chosen = []
@@ -164,6 +224,20 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
         for slot, model_id, share in chosen:
             if model_id not in known:
                 self.add_error(f"model_{slot}", f"Unknown model “{model_id}” in today’s prices.")
+            elif known[model_id].is_deprecated() and model_id not in self.existing_models:
+                self.add_error(
+                    f"model_{slot}",
+                    f"{known[model_id].display_name} is deprecated by its maker: choose another.",
+                )
+            else:
+                tier = data.get(f"tier_{slot}") or "standard"
+                offered = known[model_id].rates().tiers
+                if tier not in offered:
+                    self.add_error(
+                        f"tier_{slot}",
+                        f"{known[model_id].display_name} has no {tier} prices in today's prices "
+                        f"(it has {', '.join(t for t in TIERS if t in offered)}).",
+                    )
             if share is None or share <= 0:
                 self.add_error(f"share_{slot}", "Give this model a share above 0%.")
         if data.get("token_budget_unit") == "tokens" and len(chosen) > 1:
@@ -179,8 +253,10 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
                 model_id=model_id,
                 display_name=known[model_id].display_name,
                 share_percent=share or Decimal(100),
+                tier=data.get(f"tier_{slot}") or "standard",
+                long_context_percent=data.get(f"long_{slot}") or Decimal(0),
             )
-            for _, model_id, share in chosen
+            for slot, model_id, share in chosen
             if model_id in known
         ]
 
@@ -200,7 +276,11 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
         offer.price_cache = self.known_prices  # fetched by validation: no second query
         offer.pending_allocations = [
             TokenAllocation(
-                model_id=a.model_id, display_name=a.display_name, share_percent=a.share_percent
+                model_id=a.model_id,
+                display_name=a.display_name,
+                share_percent=a.share_percent,
+                tier=a.tier,
+                long_context_percent=a.long_context_percent,
             )
             for a in self.allocations
         ]

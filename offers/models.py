@@ -4,6 +4,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -18,11 +19,16 @@ from pricing.money import WHOLE, format_money
 from pricing.valuation import (
     DEFAULT_PROFILE,
     DEFAULT_WORKING_DAYS,
+    HUNDRED,
     PROFILES,
+    TIER_LABELS,
+    TIERS,
+    ModelShare,
+    TokenLine,
+    UsageMix,
     Valuation,
     ValuationError,
-    value_budget,
-    value_tokens,
+    value_token_line,
 )
 
 # Every field that changes what the candidate is offered; a change to one after approval
@@ -43,6 +49,10 @@ FIGURE_FIELDS = [
     "token_usd_per_day",
     "token_tokens_per_day",
     "token_profile",
+    "token_mix_fresh_input",
+    "token_mix_cache_write",
+    "token_mix_cache_read",
+    "token_mix_output",
     "working_days",
     "usd_exchange_rate",
     "start_date",
@@ -50,6 +60,12 @@ FIGURE_FIELDS = [
 ]
 # A price change of more than this share makes the offer page say so.
 PRICE_DRIFT_NOTICE = Decimal("0.05")
+
+
+def percent_field(verbose_name: str, default: str = "0") -> models.DecimalField:  # type: ignore[type-arg]
+    return models.DecimalField(
+        verbose_name, max_digits=5, decimal_places=2, default=Decimal(default)
+    )
 
 
 def money_field(**kwargs: object) -> models.DecimalField:  # type: ignore[type-arg]
@@ -158,6 +174,10 @@ class Offer(models.Model):
         choices=[(key, profile.label) for key, profile in PROFILES.items()],
         default=DEFAULT_PROFILE,
     )
+    token_mix_fresh_input = percent_field("fresh input (% of tokens)", "6")
+    token_mix_cache_write = percent_field("cache write (% of tokens)", "6.5")
+    token_mix_cache_read = percent_field("cache read (% of tokens)", "86.5")
+    token_mix_output = percent_field("output (% of tokens)", "1")
     working_days = models.PositiveSmallIntegerField(default=DEFAULT_WORKING_DAYS)
     price_snapshot = models.ForeignKey(
         PriceSnapshot, on_delete=models.PROTECT, null=True, blank=True, related_name="offers"
@@ -242,9 +262,46 @@ class Offer(models.Model):
             return self.pending_allocations
         return list(self.allocations.all())
 
-    @cached_property
-    def token_valuation(self) -> Valuation | None:
-        """The token line valued against the offer's own snapshot (never a newer one)."""
+    @property
+    def token_mix(self) -> UsageMix:
+        return UsageMix.from_percent(
+            self.token_mix_fresh_input,
+            self.token_mix_cache_write,
+            self.token_mix_cache_read,
+            self.token_mix_output,
+        )
+
+    def token_line(
+        self,
+        prices: dict[str, ModelPrice],
+        *,
+        changes_until: datetime.date | None = None,
+        rates_for: dict[str, ModelPrice] | None = None,
+    ) -> TokenLine:
+        """Every input of this offer's token valuation, with these prices (by model id)."""
+        allocations = self.allocation_list()
+        models_ = tuple(
+            ModelShare(
+                rates=prices[a.model_id].rates(changes_until=changes_until),
+                share=a.share_percent / HUNDRED,
+                tier=a.tier,
+                long_context_share=a.long_context_percent / HUNDRED,
+            )
+            for a in allocations
+        )
+        in_tokens = self.token_budget_unit == self.TokenBudgetUnit.TOKENS
+        return TokenLine(
+            models=models_,
+            profile=PROFILES[self.token_profile],
+            mix=self.token_mix,
+            usd_per_day=None if in_tokens else self.token_usd_per_day,
+            tokens_per_day=self.token_tokens_per_day if in_tokens else None,
+            working_days=self.working_days,
+            agent_hours_per_day=settings.TOKEN_AGENT_HOURS_PER_DAY,
+        )
+
+    def token_prices(self) -> dict[str, ModelPrice] | None:
+        """The prices of the offer's models in its own snapshot; None if any is missing."""
         allocations = self.allocation_list()
         if self.price_snapshot_id is None or not allocations:
             return None
@@ -260,25 +317,31 @@ class Offer(models.Model):
             }
         if any(a.model_id not in prices for a in allocations):
             return None
-        profile = PROFILES[self.token_profile]
+        return prices
+
+    @cached_property
+    def token_valuation(self) -> Valuation | None:
+        """The token line valued against the offer's own snapshot (never a newer one)."""
+        prices = self.token_prices()
+        if prices is None:
+            return None
         try:
-            if self.token_budget_unit == self.TokenBudgetUnit.TOKENS:
-                return value_tokens(
-                    tokens_per_day=self.token_tokens_per_day,
-                    rates=prices[allocations[0].model_id].rates(),
-                    profile=profile,
-                    working_days=self.working_days,
-                )
-            return value_budget(
-                usd_per_day=self.token_usd_per_day,
-                allocations=[
-                    (prices[a.model_id].rates(), a.share_percent / 100) for a in allocations
-                ],
-                profile=profile,
-                working_days=self.working_days,
-            )
+            return value_token_line(self.token_line(prices))
         except ValuationError:
             return None
+
+    def token_valuation_error(self) -> str | None:
+        """Why the token line cannot be valued, in words for the recruiter; None if it can."""
+        if not self.allocation_list():
+            return None
+        prices = self.token_prices()
+        if prices is None:
+            return "A model of this budget is not in the offer's prices."
+        try:
+            value_token_line(self.token_line(prices))
+        except ValuationError as error:
+            return str(error)[:1].upper() + str(error)[1:] + "."
+        return None
 
     @property
     def token_usd_per_year(self) -> Decimal:
@@ -383,7 +446,10 @@ class Offer(models.Model):
             text = display() if display else ("" if value is None else str(value))
             record[str(field.verbose_name).capitalize()] = text
         record["Token models"] = ", ".join(
-            f"{a.display_name} {a.share_percent.normalize():f}%" for a in self.allocation_list()
+            f"{a.display_name} {a.share_percent.normalize():f}% ({a.tier}"
+            + (f", {a.long_context_percent.normalize():f}% long" if a.long_context_percent else "")
+            + ")"
+            for a in self.allocation_list()
         )
         snapshot = self.price_snapshot
         record["Prices"] = (
@@ -422,36 +488,102 @@ class Offer(models.Model):
         The offer keeps the snapshot it was valued with (and approved with); this only says
         what a re-valuation would change.
         """
+        from pricing.services import equivalent
+
         valuation = self.token_valuation
         current = PriceSnapshot.objects.current()
         if valuation is None or current is None or current.pk == self.price_snapshot_id:
             return None
-        today = {
-            price.model_id: price
-            for price in current.prices.filter(model_id__in=[ln.model_id for ln in valuation.lines])
-        }
-        missing = [line.display_name for line in valuation.lines if line.model_id not in today]
+        then = self.token_prices() or {}
+        today = {model_id: equivalent(current, price) for model_id, price in then.items()}
+        missing = [then[m].display_name for m, price in today.items() if price is None]
         if missing:
             return PriceDrift(snapshot=current, usd_per_day=None, change=None, missing=missing)
         # The same tokens a day of each model, valued at today's prices.
-        usd_per_day = sum(
-            (
-                value_tokens(
-                    tokens_per_day=line.tokens_per_day,
-                    rates=today[line.model_id].rates(),
+        usd_per_day = Decimal(0)
+        try:
+            for line, allocation in zip(valuation.lines, self.allocation_list(), strict=True):
+                single = TokenLine(
+                    models=(
+                        ModelShare(
+                            rates=today[line.model_id].rates(),  # type: ignore[union-attr]
+                            share=Decimal(1),
+                            tier=allocation.tier,
+                            long_context_share=allocation.long_context_percent / HUNDRED,
+                        ),
+                    ),
                     profile=valuation.profile,
+                    mix=valuation.mix,
+                    tokens_per_day=line.tokens_per_day,
                     working_days=valuation.working_days,
-                ).usd_per_day
-                for line in valuation.lines
-            ),
-            Decimal(0),
-        )
+                )
+                usd_per_day += value_token_line(single).usd_per_day
+        except ValuationError as error:
+            return PriceDrift(
+                snapshot=current, usd_per_day=None, change=None, missing=[], problem=str(error)
+            )
         if not valuation.usd_per_day:
             return None
         change = usd_per_day / valuation.usd_per_day - 1
         if abs(change) <= PRICE_DRIFT_NOTICE:
             return None
         return PriceDrift(snapshot=current, usd_per_day=usd_per_day, change=change, missing=[])
+
+    def price_changes_ahead(self) -> list[PriceChangeAhead]:
+        """Price changes the data announce for the offer's models within its first year."""
+        valuation = self.token_valuation
+        prices = self.token_prices()
+        if valuation is None or prices is None or self.price_snapshot is None:
+            return []
+        as_of = self.price_snapshot.prices_as_of.date()
+        first_year_ends = self.start_date + datetime.timedelta(days=365)
+        ahead = []
+        for line in valuation.lines:
+            for change in prices[line.model_id].price_changes:
+                starts_on = datetime.date.fromisoformat(change["starts_on"])
+                if not as_of < starts_on <= first_year_ends:
+                    continue
+                try:
+                    later = value_token_line(self.token_line(prices, changes_until=starts_on))
+                except ValuationError:
+                    continue
+                after = next(x for x in later.lines if x.model_id == line.model_id)
+                ahead.append(
+                    PriceChangeAhead(
+                        display_name=line.display_name,
+                        starts_on=starts_on,
+                        tokens_before=line.tokens_per_day,
+                        tokens_after=after.tokens_per_day,
+                        usd_per_day=line.usd_per_day,
+                    )
+                )
+        return sorted(ahead, key=lambda change: change.starts_on)
+
+    def price_disagreements(self) -> list[Any]:
+        """Unsettled disagreements between sources about this offer's models."""
+        from pricing.catalogue import canonical_id
+        from pricing.services import disagreements_for
+
+        return disagreements_for({canonical_id(a.model_id) for a in self.allocation_list()})
+
+    def deprecated_models(self) -> list[str]:
+        prices = self.token_prices() or {}
+        return [p.display_name for p in prices.values() if p.is_deprecated()]
+
+
+@dataclass(frozen=True)
+class PriceChangeAhead:
+    display_name: str
+    starts_on: datetime.date
+    tokens_before: int
+    tokens_after: int
+    usd_per_day: Decimal
+
+    @property
+    def change_percent(self) -> Decimal:
+        if not self.tokens_before:
+            return Decimal(0)
+        return (Decimal(self.tokens_after) / self.tokens_before - 1) * 100
 
 
 @dataclass(frozen=True)
@@ -460,6 +592,7 @@ class PriceDrift:
     usd_per_day: Decimal | None  # the same tokens a day at today's prices
     change: Decimal | None  # as a fraction: 0.12 is 12% dearer
     missing: list[str]  # models today's prices no longer list
+    problem: str = ""  # today's prices cannot value the line (a tier they lack, say)
 
     @property
     def change_percent(self) -> Decimal | None:
@@ -474,6 +607,19 @@ class TokenAllocation(models.Model):
     model_id = models.CharField(max_length=255)
     display_name = models.CharField(max_length=255)
     share_percent = models.DecimalField(max_digits=5, decimal_places=2)
+    tier = models.CharField(
+        "service tier",
+        max_length=10,
+        choices=[(tier, TIER_LABELS[tier]) for tier in TIERS],
+        default="standard",
+    )
+    long_context_percent = models.DecimalField(
+        "long requests (% of tokens)",
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(0),
+        help_text="tokens sent in requests above the model's long-context threshold",
+    )
 
     class Meta:
         ordering = ["position", "pk"]

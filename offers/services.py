@@ -58,6 +58,8 @@ class Allocation:
     model_id: str
     display_name: str
     share_percent: Decimal
+    tier: str = "standard"
+    long_context_percent: Decimal = Decimal(0)
 
 
 def _text(value: Any) -> str:
@@ -73,7 +75,11 @@ def _as_stored(field: str, value: Any) -> Any:
 
 
 def _allocations_text(offer: Offer) -> str:
-    return ", ".join(f"{a.model_id} {a.share_percent}%" for a in offer.allocations.all())
+    return ", ".join(
+        f"{a.model_id} {a.share_percent}% {a.tier}"
+        + (f" {a.long_context_percent}% long" if a.long_context_percent else "")
+        for a in offer.allocations.all()
+    )
 
 
 def _write_allocations(offer: Offer, allocations: list[Allocation]) -> None:
@@ -85,6 +91,8 @@ def _write_allocations(offer: Offer, allocations: list[Allocation]) -> None:
             model_id=a.model_id,
             display_name=a.display_name,
             share_percent=a.share_percent,
+            tier=a.tier,
+            long_context_percent=a.long_context_percent,
         )
         for index, a in enumerate(allocations)
     )

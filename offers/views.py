@@ -34,7 +34,7 @@ from offers.services import (
     offer_withdraw,
 )
 from pricing.models import PriceSnapshot
-from pricing.services import flagship_ids
+from pricing.services import featured_prices, prices_in_force, search_prices
 
 LIST_PAGE_SIZE = 25
 
@@ -148,15 +148,18 @@ def _totals_context(form: OfferForm, preview: Offer | None) -> dict[str, Any]:
 
 def _edit_context(form: OfferForm, preview: Offer | None) -> dict[str, Any]:
     snapshot = form.snapshot
-    flagships = []
-    if snapshot is not None:
-        ids = flagship_ids()
-        by_id = {p.model_id: p for p in snapshot.prices.filter(model_id__in=ids)}
-        flagships = [by_id[i] for i in ids if i in by_id]
+    flagships = featured_prices(snapshot) if snapshot is not None else []
     return {
+        "in_force": prices_in_force(),
         **_totals_context(form, preview),
         "model_slots": [
-            (form[f"model_{slot}"], form[f"share_{slot}"]) for slot in range(1, MODEL_SLOTS + 1)
+            (
+                form[f"model_{slot}"],
+                form[f"share_{slot}"],
+                form[f"tier_{slot}"],
+                form[f"long_{slot}"],
+            )
+            for slot in range(1, MODEL_SLOTS + 1)
         ],
         "flagships": flagships,
         "snapshot": snapshot,
@@ -185,6 +188,7 @@ def _detail(
         # Once submitted, the rules as they stood then decide the approvals; before, today's.
         "rules_broken": offer.rule_breaks if submitted else rule_breaks(offer),
         "price_drift": offer.price_drift(),
+        "in_force": prices_in_force(),
         **_letters_context(offer),
         **figures_context(offer),
         "links": offer.links.select_related("revoked_by"),
@@ -273,7 +277,8 @@ def offer_withdraw_view(request: RecruiterRequest, pk: int) -> HttpResponse:
 @require_GET
 @recruiter_required
 def model_search(request: RecruiterRequest) -> HttpResponse:
-    """Options for the model picker: flagships first, then every model matching the query."""
+    """Options for the model picker: featured models, or every offered model matching the query
+    (the makers' own first, then hosts with their region)."""
     snapshot = PriceSnapshot.objects.current()
     query = request.GET.get("q", "").strip()
     for key in request.GET:  # the picker sends its own field's name
@@ -281,18 +286,7 @@ def model_search(request: RecruiterRequest) -> HttpResponse:
             query = str(request.GET[key]).strip()
     results = []
     if snapshot is not None:
-        prices = snapshot.prices.all()
-        if query:
-            prices = (
-                prices.filter(model_id__icontains=query)
-                | prices.filter(display_name__icontains=query)
-                | prices.filter(provider__icontains=query)
-            )
-            results = list(prices.order_by("model_id")[:50])
-        else:
-            ids = flagship_ids()
-            by_id = {p.model_id: p for p in prices.filter(model_id__in=ids)}
-            results = [by_id[i] for i in ids if i in by_id]
+        results = search_prices(snapshot, query) if query else featured_prices(snapshot)
     return render(request, "offers/_model_options.html", {"models": results})
 
 

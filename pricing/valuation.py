@@ -1,50 +1,128 @@
 """What a daily AI token budget buys and costs: pure Decimal arithmetic, no Django needed.
 
-A budget in USD per day is split across models by share. Each model is used with a profile of
-fresh input, cached input and output tokens; its blended price per token is the share-weighted
-sum of its prices, and tokens per day = that model's dollars per day / blended price (whole
-tokens, rounded down). Yearly cost = USD per day x working days per year. The reverse values a
-budget stated in tokens per day of one model.
+One entry point, `value_token_line`, takes every input explicitly (`TokenLine`) and returns a
+`Valuation`. The builder, the offer page, the letter, the candidate page, the admin, price drift
+and `token_quote` all call it.
+
+The model of use:
+- Tokens fall in four classes, each with its own price: fresh input, cache write, cache read and
+  output (reasoning tokens are billed as output). A usage mix gives each class's share of tokens.
+- Each model of the budget has a service tier (standard, batch, priority, flex) whose prices are
+  used where the price data has that tier, and a share of tokens sent in long requests (above the
+  model's long-context threshold), priced at its long-context rates where it has them.
+- Blended price per 1M tokens = Σ class share × class price; tokens per day = that model's
+  dollars per day / blended price (whole tokens, rounded down); yearly cost = USD per day ×
+  working days.
+- The commitment is dollars. Tokens are what those dollars buy at the prices of one snapshot.
 """
 
 from __future__ import annotations
 
 import decimal
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 
 MILLION = Decimal(1_000_000)
 ONE = Decimal(1)
+HUNDRED = Decimal(100)
+CENT = Decimal("0.01")
 DEFAULT_WORKING_DAYS = 230
+DEFAULT_AGENT_HOURS_PER_DAY = 8
+
+CLASSES = ("fresh_input", "cache_write", "cache_read", "output")
+CLASS_LABELS = {
+    "fresh_input": "fresh input",
+    "cache_write": "cache write",
+    "cache_read": "cache read",
+    "output": "output",
+}
+TIERS = ("standard", "batch", "priority", "flex")
+TIER_LABELS = {
+    "standard": "standard",
+    "batch": "batch (asynchronous, within 24 h)",
+    "priority": "priority",
+    "flex": "flex (slower, may be queued)",
+}
 
 
 class ValuationError(ValueError):
-    pass
+    """The inputs cannot be valued; the message is for the person who gave them."""
+
+
+@dataclass(frozen=True)
+class UsageMix:
+    """Each token class's share of all tokens, as fractions that sum to 1."""
+
+    fresh_input: Decimal
+    cache_write: Decimal
+    cache_read: Decimal
+    output: Decimal
+
+    def __post_init__(self) -> None:
+        shares = self.shares()
+        if any(not isinstance(s, Decimal) or not s.is_finite() or s < 0 for s in shares.values()):
+            raise ValuationError("usage shares must be Decimals of zero or more")
+        if sum(shares.values()) != ONE:
+            total = sum(shares.values()) * HUNDRED
+            raise ValuationError(
+                f"the usage shares must add up to 100%, not {total.normalize():f}%: "
+                "fresh input + cache write + cache read + output"
+            )
+
+    def shares(self) -> dict[str, Decimal]:
+        return {name: getattr(self, name) for name in CLASSES}
+
+    @classmethod
+    def from_percent(
+        cls, fresh_input: Decimal, cache_write: Decimal, cache_read: Decimal, output: Decimal
+    ) -> UsageMix:
+        return cls(
+            fresh_input=fresh_input / HUNDRED,
+            cache_write=cache_write / HUNDRED,
+            cache_read=cache_read / HUNDRED,
+            output=output / HUNDRED,
+        )
+
+    def percent(self) -> dict[str, Decimal]:
+        return {name: (share * HUNDRED).normalize() for name, share in self.shares().items()}
 
 
 @dataclass(frozen=True)
 class UsageProfile:
+    """A preset usage mix, where its shares come from, and what is not known about them."""
+
     key: str
     label: str
-    fresh_input: Decimal
-    cached_input: Decimal
-    output: Decimal
-    why: str
-    # For candidates: about how many tokens an hour of this kind of use goes through, and
-    # what to call that hour ("of an agentic coding session"). The team's estimates.
-    tokens_per_hour: int = 1_000_000
-    hour_of: str = "of use"
+    mix: UsageMix
+    source: str
+    uncertain: str
+    # Tokens one session of this kind goes through in an hour of continuous work, and what to
+    # call it; None where no published log says, so no "keeps N busy" sentence is shown.
+    tokens_per_agent_hour: int | None = None
+    agent_noun: str = ""
+    agent_source: str = ""
 
-    def __post_init__(self) -> None:
-        shares = (self.fresh_input, self.cached_input, self.output)
-        if any(not isinstance(s, Decimal) or s < 0 for s in shares):
-            raise ValuationError("usage shares must be Decimals of zero or more")
-        if sum(shares) != ONE:
-            raise ValuationError(
-                f"usage shares must sum to 1 (100%), not {sum(shares)}: "
-                "fresh input + cached input + output"
-            )
 
+# Three published coding-agent usage logs (shares of all tokens, in %):
+#   fresh input / cache write / cache read / output
+# - Claude Code on Bedrock, one developer-day (aws-solutions-library-samples/
+#   guidance-for-claude-code-with-amazon-bedrock, issue 403, 2026-05-25: 23K input, 1.3M cache
+#   write, 15.5M cache read, 125K output):                0.14 /  7.67 / 91.46 / 0.74
+# - GitHub Copilot CLI with Sonnet 4.6, one day (ccusage/ccusage, issue 1364, 2026-06-23):
+#                                                          11.46 / 11.42 / 75.67 / 1.46
+# - Codex with GPT-5.6 Terra, one session (ccusage/ccusage, issue 1784; 63% of output was
+#   reasoning, billed as output):                          6.60 /  0.00 / 92.42 / 0.99
+# The preset is their mean, rounded to half a percent so it adds up to 100.
+AGENTIC_CODING_MIX = UsageMix.from_percent(
+    Decimal("6"), Decimal("6.5"), Decimal("86.5"), Decimal("1")
+)
+# One agent session's throughput: a Claude Code session logged in anthropics/claude-code issue
+# 24147 (comment of 2026-09-02) went through 3.6M cache-read + 172K cache-write tokens (fresh
+# input ~0) in 17 minutes: 3.77M / 17 min ≈ 13.3M tokens an hour. The same log's busiest 5-hour
+# windows averaged 25-34M tokens an hour with larger contexts, so this is the lower, steadier
+# figure.
+AGENT_TOKENS_PER_HOUR = 13_300_000
 
 PROFILES: dict[str, UsageProfile] = {
     profile.key: profile
@@ -52,46 +130,40 @@ PROFILES: dict[str, UsageProfile] = {
         UsageProfile(
             key="agentic-coding",
             label="Agentic coding",
-            fresh_input=Decimal("0.10"),
-            cached_input=Decimal("0.85"),
-            output=Decimal("0.05"),
-            why=(
-                "A coding agent re-sends its whole context (files, tool results, history) on "
-                "every turn and providers serve the repeated part from the prompt cache, so "
-                "most tokens are cached input and few are output. These shares are the team's "
-                "estimate of that shape, not a measurement of any one tool."
+            mix=AGENTIC_CODING_MIX,
+            source=(
+                "The mean of three published coding-agent usage logs: Claude Code on Bedrock "
+                "(one developer-day), GitHub Copilot CLI with Sonnet 4.6 (one day) and Codex "
+                "with GPT-5.6 (one session)."
             ),
-            # About one agent turn a minute re-sending some 60,000 tokens of context.
-            tokens_per_hour=3_600_000,
-            hour_of="of an agentic coding session",
+            uncertain=(
+                "Cache writes ranged from 0% to 11% of tokens and fresh input from 0.1% to "
+                "11% across the logs; a tool that caches less buys fewer tokens. Three logs "
+                "are a small sample."
+            ),
+            tokens_per_agent_hour=AGENT_TOKENS_PER_HOUR,
+            agent_noun="coding agent",
+            agent_source=(
+                "one Claude Code session logged at 3.77 million tokens in 17 minutes "
+                "(about 13.3 million an hour)"
+            ),
         ),
         UsageProfile(
             key="chat",
             label="Chat assistant",
-            fresh_input=Decimal("0.60"),
-            cached_input=Decimal("0.20"),
-            output=Decimal("0.20"),
-            why=(
-                "Conversations with short prompts and replies of similar length; some history "
-                "is cached between turns. The team's estimate."
-            ),
-            # About twenty exchanges an hour of some 2,000 tokens each.
-            tokens_per_hour=40_000,
-            hour_of="of chatting with an assistant",
+            mix=UsageMix.from_percent(Decimal("60"), Decimal("0"), Decimal("20"), Decimal("20")),
+            source="The team's estimate: short prompts, replies of similar length, some history "
+            "served from the cache.",
+            uncertain="No published usage log of chat assistants was found; treat it as a guess.",
         ),
         UsageProfile(
             key="batch",
             label="Batch processing",
-            fresh_input=Decimal("0.75"),
-            cached_input=Decimal("0"),
-            output=Decimal("0.25"),
-            why=(
-                "Documents read once and summarised or transformed: new input every request, "
-                "no cache, output about a third of input. The team's estimate."
-            ),
-            # A pipeline working through documents of some 10,000 tokens, a few a minute.
-            tokens_per_hour=2_000_000,
-            hour_of="of batch document processing",
+            mix=UsageMix.from_percent(Decimal("75"), Decimal("0"), Decimal("0"), Decimal("25")),
+            source="The team's estimate: documents read once and summarised or transformed, "
+            "no cache, output about a third of input.",
+            uncertain="No published usage log of document pipelines was found; treat it as a "
+            "guess. Pick the batch tier where the work can wait a day.",
         ),
     ]
 }
@@ -99,25 +171,56 @@ DEFAULT_PROFILE = "agentic-coding"
 
 
 @dataclass(frozen=True)
+class TierRates:
+    """One service tier's prices of one model, in USD per 1M tokens; None where not given."""
+
+    fresh_input: Decimal
+    output: Decimal
+    cache_read: Decimal | None = None
+    cache_write: Decimal | None = None
+    # Prices for requests above the long-context threshold.
+    long_fresh_input: Decimal | None = None
+    long_output: Decimal | None = None
+    long_cache_read: Decimal | None = None
+    long_cache_write: Decimal | None = None
+
+    @property
+    def has_long_context(self) -> bool:
+        return self.long_fresh_input is not None or self.long_output is not None
+
+
+@dataclass(frozen=True)
 class ModelRates:
-    """One model's prices in USD per 1M tokens."""
+    """What the price data says of one model: its tiers (standard always) and thresholds."""
 
     model_id: str
     display_name: str
-    input: Decimal
-    output: Decimal
-    cached_input: Decimal | None = None
+    tiers: Mapping[str, TierRates]
+    long_context_threshold: int | None = None
 
-    def blended_per_million(self, profile: UsageProfile) -> tuple[Decimal, bool]:
-        """The profile-weighted price per 1M tokens, and whether the cache price was missing."""
-        cache_missing = self.cached_input is None
-        cached = self.input if self.cached_input is None else self.cached_input
-        blended = (
-            profile.fresh_input * self.input
-            + profile.cached_input * cached
-            + profile.output * self.output
-        )
-        return blended, cache_missing and profile.cached_input > 0
+    def __post_init__(self) -> None:
+        if "standard" not in self.tiers:
+            raise ValuationError(f"{self.display_name} has no standard prices")
+
+
+@dataclass(frozen=True)
+class ModelShare:
+    """One model of a budget: its share of the dollars, its tier and its long-request share."""
+
+    rates: ModelRates
+    share: Decimal  # fraction of the budget's dollars
+    tier: str = "standard"
+    long_context_share: Decimal = Decimal(0)  # fraction of its tokens sent in long requests
+
+
+@dataclass(frozen=True)
+class ClassPrice:
+    """The price used for one token class of one model, and where it came from."""
+
+    name: str
+    share: Decimal  # of tokens
+    usd_per_million: Decimal  # after the long-context share
+    basis: str  # e.g. "batch price", "input price: no cache-write price given"
 
 
 @dataclass(frozen=True)
@@ -125,11 +228,17 @@ class ModelLine:
     model_id: str
     display_name: str
     share: Decimal
-    usd_per_day: Decimal
+    tier: str
+    long_context_share: Decimal
+    usd_per_day: Decimal  # exact to the cent; the lines of a budget add up to it
     usd_per_year: Decimal
     tokens_per_day: int
     blended_per_million: Decimal
-    cache_price_assumed: bool  # no cache price in the source: cached input valued at input price
+    classes: tuple[ClassPrice, ...]
+    notes: tuple[str, ...]
+    # Sessions of the profile's kind these tokens keep busy all working day; None if unknown.
+    agents: Decimal | None = None
+    agent_hours: Decimal | None = None  # hours of one session, when less than one agent-day
 
 
 @dataclass(frozen=True)
@@ -138,20 +247,34 @@ class Valuation:
     usd_per_year: Decimal
     working_days: int
     profile: UsageProfile
+    mix: UsageMix
     lines: tuple[ModelLine, ...]
+    agent_hours_per_day: int
 
     @property
-    def tokens_per_day(self) -> int:
-        return sum(line.tokens_per_day for line in self.lines)
+    def mix_is_preset(self) -> bool:
+        return self.mix == self.profile.mix
+
+    @property
+    def mix_label(self) -> str:
+        return self.profile.label + ("" if self.mix_is_preset else " (adjusted)")
 
     @property
     def notes(self) -> list[str]:
-        return [
-            f"{line.display_name} has no cached-input price in this snapshot; "
-            "cached input is valued at the input price."
-            for line in self.lines
-            if line.cache_price_assumed
-        ]
+        return [note for line in self.lines for note in line.notes]
+
+
+@dataclass(frozen=True)
+class TokenLine:
+    """Everything a valuation depends on. Give `usd_per_day` or `tokens_per_day` (one model)."""
+
+    models: tuple[ModelShare, ...]
+    profile: UsageProfile
+    mix: UsageMix
+    usd_per_day: Decimal | None = None
+    tokens_per_day: int | None = None
+    working_days: int = DEFAULT_WORKING_DAYS
+    agent_hours_per_day: int = DEFAULT_AGENT_HOURS_PER_DAY
 
 
 def _context() -> decimal.Context:
@@ -160,91 +283,217 @@ def _context() -> decimal.Context:
     )
 
 
-def _check_working_days(working_days: int) -> None:
-    if isinstance(working_days, bool) or not isinstance(working_days, int):
-        raise ValuationError("working days per year must be a whole number")
-    if not 1 <= working_days <= 366:
-        raise ValuationError("working days per year must be between 1 and 366")
+def _check_whole(value: object, *, what: str, low: int, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValuationError(f"{what} must be a whole number")
+    if not low <= value <= high:
+        raise ValuationError(f"{what} must be between {low} and {high}")
 
 
-def value_budget(
-    *,
-    usd_per_day: Decimal,
-    allocations: list[tuple[ModelRates, Decimal]],
-    profile: UsageProfile,
-    working_days: int = DEFAULT_WORKING_DAYS,
-) -> Valuation:
-    """Value a budget of USD per day split across models; shares are fractions summing to 1."""
-    if not isinstance(usd_per_day, Decimal) or usd_per_day < 0:
-        raise ValuationError("the budget must be a Decimal of zero or more USD per day")
-    _check_working_days(working_days)
-    if not allocations:
+def class_prices(model: ModelShare, mix: UsageMix) -> tuple[tuple[ClassPrice, ...], list[str]]:
+    """The price of each token class for this model, tier and long-context share, with notes."""
+    rates = model.rates
+    name = rates.display_name
+    tier = rates.tiers.get(model.tier)
+    if tier is None:
+        offered = ", ".join(t for t in TIERS if t in rates.tiers)
+        raise ValuationError(
+            f"{name} has no {model.tier} prices in these price data (it has: {offered}); "
+            "choose one of those tiers"
+        )
+    standard = rates.tiers["standard"]
+    long_share = model.long_context_share
+    if not isinstance(long_share, Decimal) or not 0 <= long_share <= 1:
+        raise ValuationError("the share of long requests must be between 0% and 100%")
+    notes: list[str] = []
+    prices = []
+    for attribute in CLASSES:
+        share = getattr(mix, attribute)
+        label = CLASS_LABELS[attribute]
+        short = getattr(tier, attribute)
+        basis = f"{model.tier} price"
+        if short is None and model.tier != "standard" and getattr(standard, attribute) is not None:
+            short = getattr(standard, attribute)
+            basis = f"standard price (no {model.tier} price given)"
+        elif short is None:
+            # Only the two cache classes can be missing: input and output are always given.
+            short = tier.fresh_input
+            basis = f"input price (no {label} price given)"
+        if share and not basis.startswith(model.tier):
+            notes.append(f"{name} ({model.tier}): {label} valued at the {basis}.")
+        price = short
+        if long_share:
+            long = getattr(tier, f"long_{attribute}")
+            if long is None:
+                long = short
+                if tier.has_long_context:
+                    basis += "; long requests at the same price (no long-context price given)"
+                    if share:
+                        notes.append(
+                            f"{name} ({model.tier}): no long-context {label} price given; "
+                            "long requests valued at the ordinary price."
+                        )
+            else:
+                basis += f"; {long_share * HUNDRED:.0f}% of tokens at the long-context price"
+            price = (ONE - long_share) * short + long_share * long
+        prices.append(ClassPrice(name=attribute, share=share, usd_per_million=price, basis=basis))
+    if long_share and not tier.has_long_context:
+        notes.append(
+            f"{name} has one price whatever the request length in these price data, so long "
+            "requests cost the same."
+        )
+    return tuple(prices), notes
+
+
+def split_to_cents(total: Decimal, shares: list[Decimal]) -> list[Decimal]:
+    """Split an amount by shares (summing to 1) into cents that add up to it exactly.
+
+    Largest remainder: each part is rounded down to the cent, and the cents left over go to the
+    parts with the largest remainders (the first of equal ones).
+    """
+    cents = (total / CENT).to_integral_value(rounding=ROUND_FLOOR)
+    if cents * CENT != total:
+        raise ValuationError("the budget must be a whole number of cents")
+    exact = [cents * share for share in shares]
+    floors = [value.to_integral_value(rounding=ROUND_FLOOR) for value in exact]
+    left = int(cents - sum(floors))
+    order = sorted(range(len(shares)), key=lambda i: (-(exact[i] - floors[i]), i))
+    for index in order[:left]:
+        floors[index] += 1
+    return [value * CENT for value in floors]
+
+
+def _agents(
+    tokens_per_day: int, profile: UsageProfile, hours_per_day: int
+) -> tuple[Decimal | None, Decimal | None]:
+    """How many sessions the tokens keep busy all day, or hours of one session if less."""
+    if profile.tokens_per_agent_hour is None:
+        return None, None
+    per_agent_day = Decimal(profile.tokens_per_agent_hour) * hours_per_day
+    agents = Decimal(tokens_per_day) / per_agent_day
+    if agents >= 1:
+        return agents, None
+    return agents, Decimal(tokens_per_day) / Decimal(profile.tokens_per_agent_hour)
+
+
+def value_token_line(line: TokenLine) -> Valuation:
+    """Value a token budget: the one entry point every page, letter and command calls."""
+    _check_whole(line.working_days, what="working days per year", low=1, high=366)
+    _check_whole(line.agent_hours_per_day, what="working hours per day", low=1, high=24)
+    if not line.models:
         raise ValuationError("the budget must be split across at least one model")
-    if sum(share for _, share in allocations) != ONE:
-        raise ValuationError("model shares must sum to 100%")
-    lines = []
+    if (line.usd_per_day is None) == (line.tokens_per_day is None):
+        raise ValuationError("give the budget in USD per day or in tokens per day, not both")
+    shares = [model.share for model in line.models]
+    if any(not isinstance(s, Decimal) or s < 0 for s in shares):
+        raise ValuationError("model shares must be Decimals of zero or more")
+    if sum(shares) != ONE:
+        raise ValuationError("model shares must add up to 100%")
     with decimal.localcontext(_context()):
-        for rates, share in allocations:
-            if not isinstance(share, Decimal) or share < 0:
-                raise ValuationError("model shares must be Decimals of zero or more")
-            blended, assumed = rates.blended_per_million(profile)
-            dollars = usd_per_day * share
+        priced = []
+        for model in line.models:
+            prices, notes = class_prices(model, line.mix)
+            blended = sum((p.share * p.usd_per_million for p in prices), Decimal(0))
             if blended == 0:
-                raise ValuationError(f"{rates.display_name} is free: a budget cannot buy it")
-            tokens = int((dollars * MILLION / blended).to_integral_value(rounding=ROUND_FLOOR))
+                raise ValuationError(
+                    f"{model.rates.display_name} is free at these prices: a budget cannot buy it"
+                )
+            priced.append((model, prices, notes, blended))
+        if line.tokens_per_day is not None:
+            tokens = line.tokens_per_day
+            if isinstance(tokens, bool) or not isinstance(tokens, int) or tokens < 0:
+                raise ValuationError("tokens per day must be a whole number of zero or more")
+            if len(line.models) != 1:
+                raise ValuationError("a budget in tokens per day is for one model only")
+            blended = priced[0][3]
+            # The commitment is dollars, to the cent: the cost of these tokens, rounded up so
+            # the dollars always buy them.
+            usd_per_day = (Decimal(tokens) * blended / MILLION / CENT).to_integral_value(
+                rounding=decimal.ROUND_CEILING
+            ) * CENT
+            dollars = [usd_per_day]
+        else:
+            usd_per_day = line.usd_per_day  # type: ignore[assignment]
+            if not isinstance(usd_per_day, Decimal) or not usd_per_day.is_finite():
+                raise ValuationError("the budget must be a Decimal amount of USD per day")
+            if usd_per_day < 0:
+                raise ValuationError("the budget must be zero or more USD per day")
+            dollars = split_to_cents(usd_per_day, shares)
+        lines = []
+        for (model, prices, notes, blended), line_dollars in zip(priced, dollars, strict=True):
+            if line.tokens_per_day is not None:
+                tokens_per_day = line.tokens_per_day
+            else:
+                tokens_per_day = int(
+                    (line_dollars * MILLION / blended).to_integral_value(rounding=ROUND_FLOOR)
+                )
+            agents, agent_hours = _agents(tokens_per_day, line.profile, line.agent_hours_per_day)
             lines.append(
                 ModelLine(
-                    model_id=rates.model_id,
-                    display_name=rates.display_name,
-                    share=share,
-                    usd_per_day=dollars,
-                    usd_per_year=dollars * working_days,
-                    tokens_per_day=tokens,
+                    model_id=model.rates.model_id,
+                    display_name=model.rates.display_name,
+                    share=model.share,
+                    tier=model.tier,
+                    long_context_share=model.long_context_share,
+                    usd_per_day=line_dollars,
+                    usd_per_year=line_dollars * line.working_days,
+                    tokens_per_day=tokens_per_day,
                     blended_per_million=blended,
-                    cache_price_assumed=assumed,
+                    classes=prices,
+                    notes=tuple(notes),
+                    agents=agents,
+                    agent_hours=agent_hours,
                 )
             )
     return Valuation(
         usd_per_day=usd_per_day,
-        usd_per_year=usd_per_day * working_days,
-        working_days=working_days,
-        profile=profile,
+        usd_per_year=usd_per_day * line.working_days,
+        working_days=line.working_days,
+        profile=line.profile,
+        mix=line.mix,
         lines=tuple(lines),
+        agent_hours_per_day=line.agent_hours_per_day,
     )
 
 
-def value_tokens(
+@dataclass(frozen=True)
+class Comparison:
+    """A budget beside a reference figure, for telling a generous budget from an absurd one."""
+
+    label: str
+    source: str
+    usd_per_day: Decimal | None = None
+    usd_per_year: Decimal | None = None
+    ratio: Decimal = field(default=Decimal(0))
+
+
+def compare_budget(
     *,
-    tokens_per_day: int,
-    rates: ModelRates,
-    profile: UsageProfile,
-    working_days: int = DEFAULT_WORKING_DAYS,
-) -> Valuation:
-    """Value a budget stated as tokens per day of one model, in USD per day and per year."""
-    if (
-        isinstance(tokens_per_day, bool)
-        or not isinstance(tokens_per_day, int)
-        or tokens_per_day < 0
-    ):
-        raise ValuationError("tokens per day must be a whole number of zero or more")
-    _check_working_days(working_days)
-    with decimal.localcontext(_context()):
-        blended, assumed = rates.blended_per_million(profile)
-        dollars = Decimal(tokens_per_day) * blended / MILLION
-    line = ModelLine(
-        model_id=rates.model_id,
-        display_name=rates.display_name,
-        share=ONE,
-        usd_per_day=dollars,
-        usd_per_year=dollars * working_days,
-        tokens_per_day=tokens_per_day,
-        blended_per_million=blended,
-        cache_price_assumed=assumed,
-    )
-    return Valuation(
-        usd_per_day=dollars,
-        usd_per_year=dollars * working_days,
-        working_days=working_days,
-        profile=profile,
-        lines=(line,),
-    )
+    usd_per_day: Decimal,
+    working_days: int,
+    reference_usd_per_day: Decimal | None,
+    reference_label: str,
+    seat_usd_per_year: Decimal | None,
+    seat_label: str,
+) -> list[Comparison]:
+    """The budget as a multiple of typical spend and of a flat-rate seat's yearly price."""
+    comparisons = []
+    if reference_usd_per_day:
+        comparisons.append(
+            Comparison(
+                label="typical spend",
+                source=reference_label,
+                usd_per_day=reference_usd_per_day,
+                ratio=usd_per_day / reference_usd_per_day,
+            )
+        )
+    if seat_usd_per_year:
+        comparisons.append(
+            Comparison(
+                label="seat plan",
+                source=seat_label,
+                usd_per_year=seat_usd_per_year,
+                ratio=usd_per_day * working_days / seat_usd_per_year,
+            )
+        )
+    return comparisons

@@ -4,6 +4,7 @@ import datetime
 import hashlib
 from decimal import Decimal
 from importlib import import_module
+from pathlib import Path
 from typing import Any
 
 from django.contrib.auth.models import Group, Permission, User
@@ -24,10 +25,19 @@ def user(username: str, *, role: str | None = RECRUITERS, **extra: Any) -> User:
     return person
 
 
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "prices"
+SHARED_PRICES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "prices"
+
+
 def snapshot() -> PriceSnapshot:
+    """The prices most tests value offers with: our small genai-prices file, dated today."""
     current = PriceSnapshot.objects.current()
     if current is None:
-        current = prices_refresh(source="bundled").snapshot
+        current = prices_refresh(
+            source="genai-prices",
+            file=FIXTURES / "genai_prices_small.json",
+            as_of=timezone.localdate(),
+        ).snapshot
     assert current is not None
     return current
 
@@ -121,6 +131,7 @@ def dearer_snapshot(factor: str, *, base: PriceSnapshot | None = None) -> PriceS
         source=current.source,
         location=current.location,
         fetched_at=timezone.now(),
+        taken_on=current.taken_on,
         content_hash=hashlib.sha256(f"{current.content_hash} x{factor}".encode()).hexdigest(),
         models_accepted=current.models_accepted,
         models_rejected=0,
@@ -129,7 +140,12 @@ def dearer_snapshot(factor: str, *, base: PriceSnapshot | None = None) -> PriceS
     for price in current.prices.all():
         price.pk = None
         price.snapshot = newer
-        for name in ["input_per_million", "output_per_million", "cached_input_per_million"]:
+        for name in [
+            "input_per_million",
+            "output_per_million",
+            "cached_input_per_million",
+            "cache_write_per_million",
+        ]:
             value = getattr(price, name)
             if value is not None:
                 setattr(price, name, value * multiplier)

@@ -31,7 +31,7 @@ def test_hiring_manager_approves_in_the_admin_and_the_recruiter_sees_it(  # type
     expect(page.locator("#result_list")).to_contain_text("$334,500")
     expect(page.locator("#result_list")).not_to_contain_text("Still A Draft")
     page.get_by_role("link", name="Dana Candidate").click()
-    expect(page.locator(".figures-panel")).to_contain_text("114,942,528")
+    expect(page.locator(".figures-panel")).to_contain_text("180,018,001")
     page.screenshot(path=str(OUTPUT / "admin-approval.png"), full_page=True)
     page.get_by_label("Note (required to reject; the recruiter reads it)").fill("Welcome aboard.")
     page.get_by_role("button", name="Approve these figures").click()

@@ -44,7 +44,7 @@ def test_recruiter_builds_an_offer_with_live_totals(browser_page, live_server) -
     page.get_by_label("Token budget, USD per day").fill("300")
     expect(token_day).to_have_text("$300.00")
     assert page.evaluate("window.__notReloaded") is True
-    assert page.locator('#totals [data-figure="tokens-per-day"]').inner_text() == "229,885,057"
+    assert page.locator('#totals [data-figure="tokens-per-day"]').inner_text() == "360,036,003"
     # 180,000 + 18,000 + 0 sign-on + 60,000 equity + 69,000 tokens
     assert page.locator('#totals [data-figure="first-year"]').inner_text() == "$327,000"
     assert not Offer.objects.exists()

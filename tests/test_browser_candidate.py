@@ -39,8 +39,8 @@ def test_candidate_reads_downloads_and_accepts_on_a_phone(  # type: ignore[no-un
     page.goto(f"{live_server.url}/o/{token}/")
     expect(page.get_by_role("heading", name="Senior Engineer")).to_be_visible()
     words = page.locator("[data-token-words]").first
-    expect(words).to_contain_text("about 115 million tokens a day of Claude Sonnet 4.5")
-    expect(words).to_contain_text("hours of an agentic coding session")
+    expect(words).to_contain_text("about 180 million tokens a day of Claude Sonnet 4.5")
+    expect(words).to_contain_text("coding agents busy all working day")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375, f"the page is {width}px wide on a 375px screen"
     page.screenshot(path=str(OUTPUT / "candidate.png"), full_page=True)

@@ -185,9 +185,13 @@ def test_page_shows_the_offer_in_plain_words(client: Client, sent) -> None:  # t
     assert "10 days left" in page
     for figure in ["$200,000", "$20,000", "$60,000", "$34,500", "$334,500", "$1,278,000"]:
         assert figure in page
-    assert "about 115 million tokens a day of Claude Sonnet 4.5" in page
-    assert "roughly 32 hours of an agentic coding session every working day" in page
-    assert "Bundled list prices as of 1 Aug 2026" in page
+    # $150 at 0.06 x 3 + 0.065 x 3.75 + 0.865 x 0.3 + 0.01 x 15 = $0.83325 per 1M tokens.
+    prices_date = f"{offer.price_snapshot.prices_as_of:%-d %B %Y}"
+    words = "about 180 million tokens a day of Claude Sonnet 4.5</strong> at the prices of "
+    assert words + prices_date in page
+    # 180M / (13.3M an hour x 8 hours): never more hours than a working day.
+    assert "enough to keep about 1.7 coding agents busy all working day" in page
+    assert " hours of an agentic coding session" not in page
     assert "not cash" in page
     assert "Illustrations only" in page
     assert 'data-scenario="3">$720,000' in page  # 4,800 RSUs at 3 × $50

@@ -18,6 +18,7 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from pypdf import PdfReader
 from weasyprint import HTML
 
@@ -62,8 +63,8 @@ def test_letter_shows_every_figure_of_the_offer_page(
         "$334,500",  # first-year total
         "$1,278,000",  # four-year total
         "$150.00",  # token budget per day
-        "114,942,528",  # tokens per day of Claude Sonnet 4.5
-        "Bundled list prices as of 1 Aug 2026",
+        "180,018,001",  # tokens per day of Claude Sonnet 4.5
+        f"genai-prices, as of {timezone.localdate():%-d %b %Y}",
     ]
     for figure in figures:
         assert figure in page, figure

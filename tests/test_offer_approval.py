@@ -428,7 +428,12 @@ def test_admin_change_page_shows_the_figures_and_approves(
 ) -> None:
     client = admin_client(manager)
     page = client.get(reverse("admin:offers_offer_change", args=[pending.pk])).content.decode()
-    for figure in ["$334,500", "$150.00", "114,942,528", "Bundled list prices as of 1 Aug 2026"]:
+    for figure in [
+        "$334,500",
+        "$150.00",
+        "180,018,001",
+        f"genai-prices, as of {timezone.localdate():%-d %b %Y}",
+    ]:
         assert figure in page
     assert "Not approved before" in page
     assert "field-action" in page  # the history, inline
@@ -592,7 +597,7 @@ def test_approval_keeps_its_prices_and_the_page_says_when_today_differs(
     frozen = Offer.objects.get(pk=pending.pk)
     assert frozen.price_snapshot_id == pending.price_snapshot_id != newer.pk
     assert frozen.token_valuation is not None
-    assert frozen.token_valuation.tokens_per_day == 114_942_528
+    assert frozen.token_valuation.lines[0].tokens_per_day == 180_018_001
 
 
 def test_open_offers_past_their_expiry_expire_and_their_link_stops(

@@ -36,8 +36,8 @@ def test_recruiter_creates_an_offer_and_it_is_audited(client: Client, recruiter)
     assert (event.action, event.actor, event.to_status) == ("created", recruiter, "draft")
     page = client.get(offer.get_absolute_url()).content.decode()
     assert "$334,500" in page  # first-year total
-    assert "114,942,528" in page  # tokens per day of Claude Sonnet 4.5
-    assert "Bundled list prices as of 1 Aug 2026" in page
+    assert "180,018,001" in page  # tokens per day of Claude Sonnet 4.5
+    assert f"genai-prices, as of {timezone.localdate():%-d %b %Y}" in page
 
 
 def test_htmx_recompute_returns_only_the_totals_panel_and_saves_nothing(
@@ -54,7 +54,7 @@ def test_htmx_recompute_returns_only_the_totals_panel_and_saves_nothing(
     assert content.strip().startswith('<section id="totals"')
     assert "<form" not in content and "<html" not in content
     assert "$300.00" in content
-    assert "229,885,057" in content  # 300 / 1.305 per 1M
+    assert "360,036,003" in content  # 300 / 0.83325 per 1M
     assert "$369,000" in content  # first year with $69,000 of tokens
     assert not Offer.objects.exists()
 
@@ -160,12 +160,17 @@ def test_list_filters_and_searches(client: Client, recruiter) -> None:  # type: 
     assert "$334,500" in content and "$150.00" in content
 
 
-def test_model_search_lists_flagships_first_and_finds_any_model(client: Client, recruiter) -> None:  # type: ignore[no-untyped-def]
-    flagships = client.get(reverse("offers:model_search")).content.decode()
-    assert "claude-sonnet-5" in flagships and "gpt-5.2" in flagships
-    assert "gpt-4.1-mini" not in flagships  # not a flagship: found by search only
-    found = client.get(reverse("offers:model_search"), {"model_1": "grok"}).content.decode()
-    assert "xai/grok-4.5" in found and "claude" not in found
+def test_model_search_lists_featured_models_first_and_finds_any_model(
+    client: Client, recruiter
+) -> None:  # type: ignore[no-untyped-def]
+    featured = client.get(reverse("offers:model_search")).content.decode()
+    assert "claude-sonnet-4-5" in featured and '"gpt-5"' in featured
+    assert "gpt-4.1-mini" not in featured  # not featured: found by search only
+    found = client.get(reverse("offers:model_search"), {"model_1": "bedrock"}).content.decode()
+    assert (
+        "aws/eu.anthropic.claude-sonnet-4-5" in found and "Claude Sonnet 4.5 · AWS Bedrock" in found
+    )
+    assert "gpt" not in found
 
 
 @pytest.mark.parametrize("count", [5, 200])

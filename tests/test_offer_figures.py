@@ -71,7 +71,7 @@ def test_offer_token_line_in_usd_per_day() -> None:
     valuation = offer.token_valuation
     assert valuation is not None
     assert valuation.usd_per_year == Decimal("34500")
-    assert valuation.lines[0].tokens_per_day == 114_942_528  # 150 / 1.305 per 1M
+    assert valuation.lines[0].tokens_per_day == 180_018_001  # 150 / 0.83325 per 1M
     assert offer.first_year_total == Decimal("334500")
 
 
@@ -82,8 +82,8 @@ def test_offer_token_line_in_tokens_per_day() -> None:
         token_tokens_per_day=40_000_000,
         token_usd_per_day=Decimal(0),
     )
-    assert offer.token_usd_per_day_valued == Decimal("52.2")  # 40M x $1.305 per 1M
-    assert offer.token_usd_per_year == Decimal("12006")
+    assert offer.token_usd_per_day_valued == Decimal("33.33")  # 40M x $0.83325 per 1M
+    assert offer.token_usd_per_year == Decimal("7665.90")  # the day rounded up to the cent, x 230
 
 
 def test_non_usd_offer_converts_the_token_line_with_its_exchange_rate() -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -8,6 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from pytest_httpx import HTTPXMock
 
 from pricing.models import ModelPrice, PriceSnapshot
@@ -35,13 +37,15 @@ def test_refresh_from_litellm_url_writes_one_snapshot_with_its_counts(
     assert snapshot == PriceSnapshot.objects.current()
     assert snapshot.location == litellm.DEFAULT_URL
     assert (snapshot.models_accepted, snapshot.models_rejected, snapshot.models_skipped) == (
-        6,
+        8,
         6,
         2,
     )
+    # Nothing in the file dates it: prices fetched now are as of today.
+    assert snapshot.taken_on == timezone.localdate()
     assert {r["model"] for r in snapshot.rejections} >= {"negative-model", "absurd-model"}
     sonnet = snapshot.prices.get(model_id="claude-sonnet-4-5")
-    assert sonnet.display_name == "Claude Sonnet 4.5"  # the published name, from the bundled list
+    assert sonnet.display_name == "Claude Sonnet 4.5"  # the published name, from genai-prices
     assert sonnet.input_per_million == Decimal("3")
     assert sonnet.output_per_million == Decimal("15")
 
@@ -53,7 +57,7 @@ def test_unchanged_content_writes_nothing(httpx_mock: HTTPXMock) -> None:
     assert second.outcome == "unchanged"
     assert second.snapshot == first.snapshot
     assert PriceSnapshot.objects.count() == 1
-    assert ModelPrice.objects.count() == 6
+    assert ModelPrice.objects.count() == 8
 
 
 def test_changed_price_writes_a_new_current_snapshot_and_keeps_the_old(
@@ -87,7 +91,7 @@ def test_garbage_or_failing_source_leaves_the_previous_snapshot_current(
     httpx_mock.add_response(url=litellm.DEFAULT_URL, **response)  # type: ignore[arg-type]
     result = prices_refresh(source="litellm")
     assert result.outcome == "rejected"
-    assert f"snapshot #{good.pk} stays current" in result.message  # type: ignore[union-attr]
+    assert f"snapshot #{good.pk} stays in force" in result.message  # type: ignore[union-attr]
     assert PriceSnapshot.objects.current() == good
     assert PriceSnapshot.objects.count() == 1
 
@@ -121,7 +125,7 @@ def test_a_payload_dropping_over_30_percent_of_models_is_rejected_whole(
     httpx_mock.add_response(url=litellm.DEFAULT_URL, json=shrunk)
     result = prices_refresh(source="litellm")
     assert result.outcome == "rejected"
-    assert "4 models where the last snapshot had 6" in result.message
+    assert "4 models where the last snapshot had 8" in result.message
     assert PriceSnapshot.objects.current() == good
     assert good.prices.get(model_id="gpt-5").input_per_million == Decimal("1.25")  # type: ignore[union-attr]
 
@@ -164,13 +168,13 @@ def test_no_partial_snapshot_is_visible_when_writing_fails(
 
 def test_import_uses_bulk_inserts_not_one_query_per_model() -> None:
     with CaptureQueriesContext(connection) as queries:
-        prices_refresh(source="bundled")
-    assert ModelPrice.objects.count() >= 25
-    assert len(queries) < 12
+        prices_refresh(source="genai-prices")  # the installed package: some 2,000 models
+    assert ModelPrice.objects.count() > 1000
+    assert len(queries) < ModelPrice.objects.count() / 20  # batches, not a query a model
 
 
 def test_snapshots_are_immutable() -> None:
-    snapshot = prices_refresh(source="bundled").snapshot
+    snapshot = prices_refresh(source="genai-prices").snapshot
     assert snapshot is not None
     snapshot.source = "litellm"
     with pytest.raises(ValueError, match="immutable"):
@@ -180,28 +184,71 @@ def test_snapshots_are_immutable() -> None:
 def test_refresh_prices_command_prints_what_it_accepted_and_rejected(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    call_command("refresh_prices", "--file", str(FIXTURES / "litellm_small.json"))
+    call_command(
+        "refresh_prices",
+        "--source",
+        "litellm",
+        "--file",
+        str(FIXTURES / "litellm_small.json"),
+        "--as-of",
+        "2026-08-01",
+    )
     out = capsys.readouterr().out
     assert "new snapshot" in out
-    assert "accepted 6, rejected 6, skipped 2" in out
+    assert "prices as of 2026-08-01" in out
+    assert "accepted 8, rejected 6, skipped 2" in out
     assert "rejected absurd-model: input price is absurd" in out
 
 
 def test_refresh_prices_command_fails_loudly_on_garbage(tmp_path: Path) -> None:
-    call_command("refresh_prices", "--source", "bundled")
+    call_command("refresh_prices", "--source", "genai-prices")
     garbage = tmp_path / "prices.json"
     garbage.write_text("{ nope")
     with pytest.raises(CommandError, match="payload rejected: not valid JSON"):
-        call_command("refresh_prices", "--file", str(garbage))
-    assert PriceSnapshot.objects.current().source == "bundled"  # type: ignore[union-attr]
+        call_command(
+            "refresh_prices", "--source", "litellm", "--file", str(garbage), "--as-of", "2026-11-01"
+        )
+    assert PriceSnapshot.objects.current().source == "genai-prices"  # type: ignore[union-attr]
+
+
+def test_a_file_that_does_not_say_its_date_needs_as_of() -> None:
+    with pytest.raises(CommandError, match="give --as-of YYYY-MM-DD"):
+        call_command(
+            "refresh_prices", "--source", "litellm", "--file", str(FIXTURES / "litellm_small.json")
+        )
+    assert not PriceSnapshot.objects.exists()
+
+
+def test_a_file_that_states_its_date_is_as_of_that_date(tmp_path: Path) -> None:
+    dated = json.loads(LITELLM.replace(b"NaN", b"null"))
+    dated["last_updated"] = "2026-08-01T09:00:00Z"
+    path = tmp_path / "litellm.json"
+    path.write_text(json.dumps(dated))
+    snapshot = prices_refresh(source="litellm", file=path).snapshot
+    assert snapshot is not None and snapshot.taken_on == datetime.date(2026, 8, 1)
+    assert snapshot.is_stale  # months old, whenever it was imported
 
 
 def test_scheduled_refresh_reads_the_configured_source(httpx_mock: HTTPXMock, settings) -> None:  # type: ignore[no-untyped-def]
     from pricing.tasks import refresh_prices
 
     settings.PRICES_SOURCE = "openrouter"
+    settings.PRICES_FALLBACKS = ["genai-prices", "litellm"]
     httpx_mock.add_response(
         url=openrouter.DEFAULT_URL, content=(FIXTURES / "openrouter_page2.json").read_bytes()
     )
     assert refresh_prices() == "created"
     assert PriceSnapshot.objects.current().source == "openrouter"  # type: ignore[union-attr]
+
+
+def test_scheduled_genai_prices_refresh_fetches_the_published_data(httpx_mock: HTTPXMock) -> None:
+    from pricing.sources import genai_prices
+    from pricing.tasks import refresh_prices
+
+    httpx_mock.add_response(
+        url=genai_prices.DEFAULT_URL, content=(FIXTURES / "genai_prices_small.json").read_bytes()
+    )
+    assert refresh_prices() == "created"
+    current = PriceSnapshot.objects.current()
+    assert current is not None and current.location == genai_prices.DEFAULT_URL
+    assert current.taken_on == timezone.localdate()

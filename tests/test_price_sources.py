@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from pricing.sources import PayloadError, bundled, litellm, openrouter
+from pricing import catalogue
+from pricing.sources import PayloadError, genai_prices, litellm, openrouter
 
 FIXTURES = Path(__file__).parent / "fixtures" / "prices"
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "prices"
@@ -30,9 +31,19 @@ def test_litellm_rows_are_converted_to_exact_usd_per_million() -> None:
     assert sonnet.long_context_threshold == 200000
     assert sonnet.long_context_input_per_million == Decimal("6")
     assert sonnet.long_context_output_per_million == Decimal("22.5")
-    # Tiers (_flex, _batches) do not replace the standard price.
+    assert sonnet.long_context_cache_read_per_million == Decimal("0.6")
+    assert sonnet.long_context_cache_write_per_million is None
+    assert sonnet.tiers == {"batch": {"fresh_input": "1.5", "output": "7.5"}}
+    assert sonnet.first_party and sonnet.canonical_id == "claude-sonnet-4-5"
+    # Tiers (_flex, _batches) do not replace the standard price; a tier gives what it changes.
     assert rows["gpt-5"].input_per_million == Decimal("1.25")
     assert rows["gpt-5"].cache_write_per_million is None
+    assert rows["gpt-5"].tiers["flex"]["fresh_input"] == "0.625"
+    assert rows["gpt-5"].tiers["batch"] == {"fresh_input": "1.25", "output": "5"}
+    # Hosts and regions are named; deprecation dates are kept.
+    azure = rows["azure/eu/gpt-5"]
+    assert (azure.first_party, azure.host, azure.region) == (False, "Microsoft Azure", "eu")
+    assert rows["gpt-4-0613"].deprecated_on is not None
     # Ints and tiny floats survive exactly.
     flash = rows["deepseek-v4-flash"]
     assert flash.input_per_million == Decimal("0")
@@ -62,7 +73,7 @@ def test_litellm_skips_non_models_and_non_text_and_rejects_bad_rows_alone() -> N
     assert "not a number" in reasons["string-priced-model"]
     assert "not a finite number" in reasons["nan-model"]
     assert "no output price" in reasons["no-output-model"]
-    assert len(parsed.rows) == 6
+    assert len(parsed.rows) == 8
 
 
 @pytest.mark.parametrize("payload", [b"", b"{not json", b"[1, 2]", b"\xff\xfe"])
@@ -77,7 +88,9 @@ def test_openrouter_strings_unknown_prices_free_models_and_long_context() -> Non
     rows = by_id(parsed.rows)
     sonnet = rows["anthropic/claude-sonnet-4.5"]
     assert sonnet.provider == "anthropic"
-    assert sonnet.display_name == "Anthropic: Claude Sonnet 4.5"
+    assert sonnet.display_name == "Claude Sonnet 4.5"
+    assert sonnet.first_party and sonnet.host == "OpenRouter"
+    assert sonnet.canonical_id == "claude-sonnet-4-5"
     assert sonnet.input_per_million == Decimal("3")
     assert sonnet.cache_write_per_million == Decimal("3.75")
     assert sonnet.long_context_threshold == 200000
@@ -98,15 +111,96 @@ def test_openrouter_garbage_is_a_payload_error() -> None:
         openrouter.parse(json.dumps({"models": []}).encode())
 
 
-def test_bundled_snapshot_covers_the_current_providers_offline() -> None:
-    raw = bundled.PATH.read_bytes()
-    parsed = bundled.parse(raw)
+def test_genai_prices_package_data_imports_offline_with_its_release_date() -> None:
+    parsed = genai_prices.parse_package()
+    assert parsed.as_of == genai_prices.RELEASES[genai_prices.package_version()]
+    assert len(parsed.rows) > 1000
     assert parsed.rejected == []
-    assert len(parsed.rows) >= 25
-    providers = {row.provider.split(" ")[0] for row in parsed.rows}
-    assert {"openai", "anthropic", "google", "deepseek", "mistral", "xai", "meta"} <= providers
-    assert bundled.taken_on(raw) is not None
-    assert len(bundled.flagship_ids(raw)) >= 5
+    rows = by_id(parsed.rows)
+    featured = {row.canonical_id for row in parsed.rows if row.first_party}
+    missing = set(catalogue.FEATURED) - featured
+    assert not missing, f"featured models the package does not price: {missing}"
+    sonnet = rows["claude-sonnet-4-5"]
+    assert sonnet.display_name == "Claude Sonnet 4.5"
+    assert "batch" in sonnet.tiers
+
+
+def test_the_installed_genai_prices_version_has_a_recorded_release_date() -> None:
+    # A lock upgrade must record the new version's release date: it is the prices' "as of".
+    assert genai_prices.package_version() in genai_prices.RELEASES
+
+
+def test_genai_prices_file_tiers_long_context_dated_changes_and_hosts() -> None:
+    import datetime
+
+    raw = (FIXTURES / "genai_prices_small.json").read_bytes()
+    parsed = genai_prices.parse(raw, as_of=datetime.date(2026, 11, 29))
+    rows = by_id(parsed.rows)
+    sonnet = rows["claude-sonnet-4-5"]
+    assert (sonnet.input_per_million, sonnet.long_context_input_per_million) == (
+        Decimal("3"),
+        Decimal("6"),
+    )
+    assert sonnet.long_context_threshold == 200000
+    assert sonnet.long_context_cache_read_per_million == Decimal("0.6")
+    assert sonnet.cache_write_per_million == Decimal("3.75")  # the 5-minute write, not the 1-hour
+    assert sonnet.tiers["batch"]["fresh_input"] == "1.5"
+    assert sonnet.tiers["batch"]["long_output"] == "11.25"
+    assert set(rows["gpt-5"].tiers) == {"batch", "priority", "flex"}
+    assert rows["deepseek-v4-flash"].tiers == {}
+    # An introductory price in force, and the announced change kept for later.
+    intro = rows["claude-sonnet-5"]
+    assert intro.input_per_million == Decimal("2")
+    assert intro.price_changes == [
+        {
+            "starts_on": "2099-01-01",
+            "rates": {
+                "fresh_input": "3",
+                "output": "15",
+                "cache_read": "0.3",
+                "cache_write": "3.75",
+            },
+        }
+    ]
+    # A host's copy of a model is named by host, not taken for the maker's.
+    bedrock = rows["aws/eu.anthropic.claude-sonnet-4-5"]
+    assert (bedrock.first_party, bedrock.host, bedrock.canonical_id) == (
+        False,
+        "AWS Bedrock",
+        "claude-sonnet-4-5",
+    )
+    assert rows["claude-3-opus"].deprecated is True
+    assert parsed.skipped == 1  # the embedding model
+
+
+def test_genai_prices_resolves_dated_prices_as_of_the_data_date() -> None:
+    import datetime
+
+    raw = (FIXTURES / "genai_prices_small.json").read_bytes()
+    later = by_id(genai_prices.parse(raw, as_of=datetime.date(2099, 6, 1)).rows)
+    assert later["claude-sonnet-5"].input_per_million == Decimal("3")
+    assert later["claude-sonnet-5"].price_changes == []
+
+
+@pytest.mark.parametrize("payload", [b"{}", b"not json", b'[{"id": "x"}]'])
+def test_genai_prices_garbage_is_a_payload_error(payload: bytes) -> None:
+    with pytest.raises(PayloadError):
+        genai_prices.parse(payload)
+
+
+@pytest.mark.parametrize(
+    ("model_id", "canonical"),
+    [
+        ("anthropic/claude-sonnet-4.5", "claude-sonnet-4-5"),
+        ("claude-sonnet-4-5-20250929", "claude-sonnet-4-5"),
+        ("eu.anthropic.claude-sonnet-4-5-v1:0", "claude-sonnet-4-5"),
+        ("azure/eu/gpt-5.6-sol", "gpt-5-6-sol"),
+        ("xai/grok-4.5", "grok-4-5"),
+        ("GLM-5.3", "glm-5-3"),
+    ],
+)
+def test_one_model_is_recognised_across_sources(model_id: str, canonical: str) -> None:
+    assert catalogue.canonical_id(model_id) == canonical
 
 
 @needs_shared
@@ -116,6 +210,10 @@ def test_litellm_real_file_imports_thousands_of_models() -> None:
     rows = by_id(parsed.rows)
     assert rows["claude-sonnet-4-5"].input_per_million == Decimal("3")
     assert all(row.input_per_million <= 1000 for row in parsed.rows)
+    # The same model under many keys: the maker's own row is first-party, hosts are named.
+    assert rows["gpt-5.6-sol"].first_party and rows["gpt-5.6-sol"].tiers["priority"]
+    assert not rows["azure/eu/gpt-5.6-sol"].first_party
+    assert rows["azure/eu/gpt-5.6-sol"].region == "eu"
     assert any("absurd" in reason for _, reason in parsed.rejected)
 
 
@@ -127,3 +225,16 @@ def test_openrouter_real_response_imports() -> None:
     assert openrouter.next_page(raw, "https://openrouter.ai/api/v1/models") is None
     assert any(row.long_context_threshold for row in parsed.rows)
     assert all(isinstance(row.input_per_million, Decimal) for row in parsed.rows)
+
+
+@needs_shared
+def test_genai_prices_real_file_imports() -> None:
+    import datetime
+
+    raw = (SHARED / "genai_prices_v2_2026-08-21.json").read_bytes()
+    parsed = genai_prices.parse(raw, as_of=datetime.date(2026, 8, 21))
+    assert len(parsed.rows) > 1000
+    rows = by_id(parsed.rows)
+    # Claude Sonnet 5's introductory $2 ran to 31 Aug; $3 from 1 Sep was announced.
+    assert rows["claude-sonnet-5"].input_per_million == Decimal("2")
+    assert rows["claude-sonnet-5"].price_changes[0]["starts_on"] == "2026-09-01"

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django import template
 
 from pricing.money import CENT, WHOLE, format_money, round_money
+from pricing.valuation import CLASS_LABELS
 
 register = template.Library()
 
@@ -40,3 +41,27 @@ def per_million(value: Decimal | None) -> str:
     if value is None:
         return "—"
     return f"${value.normalize():f}"
+
+
+@register.filter
+def about(value: Decimal | None) -> str:
+    """A count of agents or hours for people: one decimal under 10 (`1.7`), whole above (`71`)."""
+    if value is None:
+        return "—"
+    if value < 10:
+        return f"{round_money(value, places=Decimal('0.1')).normalize():f}"
+    return f"{round_money(value, places=WHOLE):,}"
+
+
+@register.filter
+def percent(value: Decimal | None) -> str:
+    """A fraction as a percentage: `0.865` → `86.5%`."""
+    if value is None:
+        return "—"
+    return f"{(value * 100).normalize():f}%"
+
+
+@register.filter
+def token_class(name: str) -> str:
+    """A token class for people: `cache_read` → `cache read`."""
+    return CLASS_LABELS.get(name, name)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+import json
 import math
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -32,10 +34,21 @@ class PriceRow:
     long_context_threshold: int | None = None
     long_context_input_per_million: Decimal | None = None
     long_context_output_per_million: Decimal | None = None
+    long_context_cache_read_per_million: Decimal | None = None
+    long_context_cache_write_per_million: Decimal | None = None
+    canonical_id: str = ""
+    first_party: bool = False
+    host: str = ""
+    region: str = ""
+    deprecated: bool = False
+    deprecated_on: datetime.date | None = None
+    # Other service tiers and announced price changes, as decimal strings (see ModelPrice).
+    tiers: dict[str, dict[str, str]] = field(default_factory=dict)
+    price_changes: list[dict[str, object]] = field(default_factory=list)
 
     def canonical(self) -> str:
         """A stable text form of the row, for the snapshot's content hash."""
-        return "|".join("" if value is None else str(value) for value in self.__dict__.values())
+        return json.dumps(self.__dict__, sort_keys=True, default=str)
 
 
 @dataclass
@@ -43,11 +56,28 @@ class Parsed:
     rows: list[PriceRow] = field(default_factory=list)
     rejected: list[tuple[str, str]] = field(default_factory=list)  # (model id, reason)
     skipped: int = 0  # entries that are not token-priced text models (images, audio, …)
+    as_of: datetime.date | None = None  # the data's own date, where it states one
 
     def extend(self, other: Parsed) -> None:
         self.rows.extend(other.rows)
         self.rejected.extend(other.rejected)
         self.skipped += other.skipped
+        self.as_of = self.as_of or other.as_of
+
+
+def parse_date(value: object) -> datetime.date | None:
+    """A date a source wrote as text (`2026-08-01` or a timestamp starting so), else None."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def tier_values(**prices: Decimal | None) -> dict[str, str]:
+    """A tier's prices as decimal strings for JSON, leaving out those not given."""
+    return {name: format(value, "f") for name, value in prices.items() if value is not None}
 
 
 def to_decimal(value: object, *, what: str) -> Decimal:

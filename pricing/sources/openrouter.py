@@ -6,11 +6,21 @@ import json
 from decimal import Decimal
 from urllib.parse import urljoin
 
-from pricing.sources import Parsed, PayloadError, PriceRow, RowError, per_million, to_decimal
+from pricing import catalogue
+from pricing.sources import (
+    Parsed,
+    PayloadError,
+    PriceRow,
+    RowError,
+    parse_date,
+    per_million,
+    to_decimal,
+)
 
 NAME = "openrouter"
 DEFAULT_URL = "https://openrouter.ai/api/v1/models"
 UNKNOWN = Decimal(-1)
+CLASS_KEYS = {k: k for k in ("prompt", "completion", "input_cache_read", "input_cache_write")}
 
 
 def load(raw: bytes) -> dict[str, object]:
@@ -64,26 +74,41 @@ def row(model_id: str, model: dict[str, object], pricing: dict[str, object]) -> 
     output_price = price(pricing, "completion", free=free)
     if input_price is None or output_price is None:
         raise RowError("price unknown (-1): a router that picks a model per request")
-    threshold = long_input = long_output = None
+    threshold = None
+    long: dict[str, Decimal | None] = {}
     overrides = pricing.get("overrides")
-    if isinstance(overrides, list) and overrides and isinstance(overrides[0], dict):
-        first = overrides[0]
-        if isinstance(first.get("min_prompt_tokens"), int):
+    if isinstance(overrides, list):
+        # Long-context rates: the override with the lowest prompt-length threshold.
+        tiers = [o for o in overrides if isinstance(o, dict)]
+        tiers = [o for o in tiers if isinstance(o.get("min_prompt_tokens"), int)]
+        if tiers:
+            first = min(tiers, key=lambda o: o["min_prompt_tokens"])
             threshold = first["min_prompt_tokens"]
-            long_input = price(first, "prompt", free=free)
-            long_output = price(first, "completion", free=free)
+            for name, key in CLASS_KEYS.items():
+                long[name] = price(first, key, free=free)
     context = model.get("context_length")
-    name = model.get("name")
+    name = str(model.get("name") or model_id)
+    vendor = model_id.split("/")[0] if "/" in model_id else "openrouter"
+    canonical = catalogue.canonical_id(model_id)
+    deprecated_on = parse_date(model.get("expiration_date"))
     return PriceRow(
-        provider=model_id.split("/")[0] if "/" in model_id else "openrouter",
+        provider=vendor,
         model_id=model_id,
-        display_name=str(name) if name else model_id,
+        canonical_id=canonical,
+        # "Anthropic: Claude Sonnet 4.5" → "Claude Sonnet 4.5"
+        display_name=name.split(": ", 1)[-1],
+        # OpenRouter resells at the maker's list price; its rows count as the maker's.
+        first_party=catalogue.is_first_party(vendor, canonical),
+        host="OpenRouter",
+        deprecated_on=deprecated_on,
         input_per_million=input_price,
         output_per_million=output_price,
         cached_input_per_million=price(pricing, "input_cache_read", free=free),
         cache_write_per_million=price(pricing, "input_cache_write", free=free),
         context_window=context if isinstance(context, int) and context > 0 else None,
         long_context_threshold=threshold,
-        long_context_input_per_million=long_input,
-        long_context_output_per_million=long_output,
+        long_context_input_per_million=long.get("prompt"),
+        long_context_output_per_million=long.get("completion"),
+        long_context_cache_read_per_million=long.get("input_cache_read"),
+        long_context_cache_write_per_million=long.get("input_cache_write"),
     )

@@ -10,6 +10,7 @@ quote under 1 ms.
 
 from __future__ import annotations
 
+import datetime
 import os
 import sys
 import tempfile
@@ -32,7 +33,9 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from pricing.models import PriceSnapshot  # noqa: E402,F401
 from pricing.services import prices_refresh  # noqa: E402
-from pricing.valuation import PROFILES, value_budget  # noqa: E402
+from pricing.valuation import PROFILES, ModelShare, TokenLine, value_token_line  # noqa: E402
+
+AS_OF = datetime.date(2026, 8, 1)  # the file's date, as published
 
 
 def main() -> None:
@@ -43,13 +46,13 @@ def main() -> None:
 
     started = time.perf_counter()
     with CaptureQueriesContext(connection) as queries:
-        first = prices_refresh(source="litellm", file=payload)
+        first = prices_refresh(source="litellm", file=payload, as_of=AS_OF)
     import_s = time.perf_counter() - started
     assert first.outcome == "created", first.message
 
     started = time.perf_counter()
     with CaptureQueriesContext(connection) as requeries:
-        again = prices_refresh(source="litellm", file=payload)
+        again = prices_refresh(source="litellm", file=payload, as_of=AS_OF)
     reimport_s = time.perf_counter() - started
     assert again.outcome == "unchanged", again.message
     writes = [
@@ -60,10 +63,13 @@ def main() -> None:
     runs = 2000
     started = time.perf_counter()
     for _ in range(runs):
-        value_budget(
-            usd_per_day=Decimal("150"),
-            allocations=[(rates, Decimal(1))],
-            profile=PROFILES["agentic-coding"],
+        value_token_line(
+            TokenLine(
+                models=(ModelShare(rates=rates, share=Decimal(1)),),
+                profile=PROFILES["agentic-coding"],
+                mix=PROFILES["agentic-coding"].mix,
+                usd_per_day=Decimal("150"),
+            )
         )
     quote_ms = (time.perf_counter() - started) / runs * 1000
 

@@ -39,7 +39,7 @@ DEMO_OFFERS = [
         "42.50",
         "0",
         "150",
-        [("claude-sonnet-4-5", "70"), ("gpt-5", "30")],
+        [("claude-sonnet-5-5", "70"), ("gpt-6.1-sol", "30")],
         "draft",
     ),
     (
@@ -55,7 +55,7 @@ DEMO_OFFERS = [
         "9.00",
         "2.50",
         "100",
-        [("mistral/mistral-large-3", "100")],
+        [("mistral-large-4", "100")],
         "pending_approval",
     ),
     (
@@ -71,7 +71,7 @@ DEMO_OFFERS = [
         "42.50",
         "0",
         "300",
-        [("claude-opus-4-7", "50"), ("gemini/gemini-2.5-pro", "50")],
+        [("claude-opus-5-5", "50"), ("gemini-4-argon", "50")],
         "approved",
     ),
     (
@@ -165,7 +165,7 @@ class Command(BaseCommand):
         from django.utils import timezone
 
         if PriceSnapshot.objects.current() is None:
-            prices_refresh(source="bundled")
+            prices_refresh(source="genai-prices")
         recruiter = User.objects.get(username="recruiter")
         manager = User.objects.get(username="manager")
         finance = User.objects.get(username="finance")

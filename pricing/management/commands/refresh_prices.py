@@ -1,27 +1,52 @@
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from pricing.models import PriceSnapshot
-from pricing.services import prices_refresh
+from pricing.services import SOURCES, prices_in_force, prices_refresh
+
+
+def date_argument(text: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(text) from None
 
 
 class Command(BaseCommand):
-    help = "Read model prices from a source and write a new snapshot if they changed."
+    help = (
+        "Read model prices from a source and write a new snapshot if they changed; then "
+        "cross-check the sources."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--source", choices=PriceSnapshot.Source.values, default=PriceSnapshot.Source.LITELLM
+            "--source",
+            choices=list(SOURCES),
+            default="genai-prices",
+            help="genai-prices reads the installed package unless --file or --url is given",
         )
         where = parser.add_mutually_exclusive_group()
         where.add_argument("--file", type=Path, help="read this file instead of fetching")
         where.add_argument("--url", help="fetch this URL instead of the source's default")
+        parser.add_argument(
+            "--as-of",
+            type=date_argument,
+            metavar="YYYY-MM-DD",
+            help="the date the prices were published (a file that does not say needs it)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        result = prices_refresh(source=options["source"], url=options["url"], file=options["file"])
+        result = prices_refresh(
+            source=options["source"],
+            url=options["url"],
+            file=options["file"],
+            as_of=options["as_of"],
+        )
         if result.outcome == "rejected":
             raise CommandError(result.report())
         self.stdout.write(result.report())
+        self.stdout.write(f"In force: {prices_in_force().reason}")

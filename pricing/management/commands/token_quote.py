@@ -5,26 +5,53 @@ import json
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from pricing.models import ModelPrice, PriceSnapshot
 from pricing.money import round_money
+from pricing.services import prices_in_force
 from pricing.valuation import (
+    CLASS_LABELS,
     DEFAULT_PROFILE,
     DEFAULT_WORKING_DAYS,
+    HUNDRED,
     PROFILES,
+    TIERS,
+    ModelShare,
+    TokenLine,
+    UsageMix,
     Valuation,
     ValuationError,
-    value_budget,
-    value_tokens,
+    value_token_line,
 )
 
 
 def decimal_argument(text: str) -> Decimal:
     try:
-        return Decimal(text)
+        number = Decimal(text)
     except InvalidOperation:
         raise ValueError(text) from None
+    if not number.is_finite():
+        raise ValueError(text)
+    return number
+
+
+def shares_argument(text: str) -> tuple[Decimal, ...]:
+    parts = tuple(decimal_argument(part) for part in text.split(","))
+    if len(parts) != 4:
+        raise ValueError(text)
+    return parts
+
+
+def plain(number: Decimal) -> str:
+    """A decimal as plain digits: never `1E+1`."""
+    return format(number.normalize(), "f")
+
+
+def dollars(number: Decimal) -> str:
+    """Money to the cent, as plain digits: `150.00`."""
+    return format(round_money(number), "f")
 
 
 def find_model(snapshot: PriceSnapshot, model_id: str) -> ModelPrice:
@@ -42,7 +69,7 @@ def find_model(snapshot: PriceSnapshot, model_id: str) -> ModelPrice:
 
 
 class Command(BaseCommand):
-    help = "Value a daily token budget against the current price snapshot."
+    help = "Value a daily token budget against the prices in force."
 
     def add_arguments(self, parser: CommandParser) -> None:
         amount = parser.add_mutually_exclusive_group(required=True)
@@ -53,11 +80,26 @@ class Command(BaseCommand):
             "--share", action="append", type=decimal_argument, help="percent per --model"
         )
         parser.add_argument("--profile", choices=sorted(PROFILES), default=DEFAULT_PROFILE)
+        parser.add_argument(
+            "--shares",
+            type=shares_argument,
+            metavar="FRESH,CACHE_WRITE,CACHE_READ,OUTPUT",
+            help="usage mix in percent of tokens, instead of the profile's (must add up to 100)",
+        )
+        parser.add_argument("--tier", choices=TIERS, default="standard")
+        parser.add_argument(
+            "--long-context-share",
+            type=decimal_argument,
+            default=Decimal(0),
+            metavar="PERCENT",
+            help="tokens sent in requests above the model's long-context threshold",
+        )
         parser.add_argument("--working-days", type=int, default=DEFAULT_WORKING_DAYS)
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        snapshot = PriceSnapshot.objects.current()
+        in_force = prices_in_force()
+        snapshot = in_force.snapshot
         if snapshot is None:
             raise CommandError("No price snapshot yet: run `manage.py refresh_prices` first.")
         models = [find_model(snapshot, model_id) for model_id in options["model"]]
@@ -66,71 +108,96 @@ class Command(BaseCommand):
             raise CommandError("Give one --share (percent) for each --model.")
         profile = PROFILES[options["profile"]]
         try:
-            if options["tokens_per_day"] is not None:
-                if len(models) != 1:
-                    raise CommandError("--tokens-per-day values one model at a time.")
-                valuation = value_tokens(
-                    tokens_per_day=options["tokens_per_day"],
-                    rates=models[0].rates(),
-                    profile=profile,
-                    working_days=options["working_days"],
-                )
-            else:
-                valuation = value_budget(
-                    usd_per_day=options["usd_per_day"],
-                    allocations=[(m.rates(), s / 100) for m, s in zip(models, shares, strict=True)],
-                    profile=profile,
-                    working_days=options["working_days"],
-                )
+            mix = UsageMix.from_percent(*options["shares"]) if options["shares"] else profile.mix
+            if not 0 <= options["long_context_share"] <= 100:
+                raise ValuationError("--long-context-share is a percentage from 0 to 100")
+            line = TokenLine(
+                models=tuple(
+                    ModelShare(
+                        rates=model.rates(),
+                        share=share / HUNDRED,
+                        tier=options["tier"],
+                        long_context_share=options["long_context_share"] / HUNDRED,
+                    )
+                    for model, share in zip(models, shares, strict=True)
+                ),
+                profile=profile,
+                mix=mix,
+                usd_per_day=options["usd_per_day"],
+                tokens_per_day=options["tokens_per_day"],
+                working_days=options["working_days"],
+                agent_hours_per_day=settings.TOKEN_AGENT_HOURS_PER_DAY,
+            )
+            valuation = value_token_line(line)
         except ValuationError as error:
             raise CommandError(str(error)) from None
         if options["json"]:
-            self.stdout.write(json.dumps(as_json(valuation, snapshot), indent=2))
+            self.stdout.write(json.dumps(as_json(valuation, snapshot, in_force.reason), indent=2))
         else:
-            self.stdout.write(as_text(valuation, snapshot))
+            self.stdout.write(as_text(valuation, snapshot, in_force.reason))
 
 
-def as_json(valuation: Valuation, snapshot: PriceSnapshot) -> dict[str, object]:
+def as_json(valuation: Valuation, snapshot: PriceSnapshot, reason: str) -> dict[str, object]:
     return {
-        "usd_per_day": str(round_money(valuation.usd_per_day)),
-        "usd_per_year": str(round_money(valuation.usd_per_year)),
+        "usd_per_day": dollars(valuation.usd_per_day),
+        "usd_per_year": dollars(valuation.usd_per_year),
         "working_days": valuation.working_days,
         "profile": valuation.profile.key,
-        "tokens_per_day": valuation.tokens_per_day,
+        "shares": {name: plain(share) for name, share in valuation.mix.percent().items()},
         "models": [
             {
                 "model": line.model_id,
-                "share": str(line.share),
-                "usd_per_day": str(round_money(line.usd_per_day)),
+                "share": plain(line.share),
+                "tier": line.tier,
+                "long_context_share": plain(line.long_context_share),
+                "usd_per_day": dollars(line.usd_per_day),
                 "tokens_per_day": line.tokens_per_day,
-                "blended_usd_per_million": str(line.blended_per_million.normalize()),
+                "blended_usd_per_million": plain(line.blended_per_million),
+                "classes": {
+                    price.name: {
+                        "share": plain(price.share),
+                        "usd_per_million": plain(price.usd_per_million),
+                        "basis": price.basis,
+                    }
+                    for price in line.classes
+                },
+                "agents": None
+                if line.agents is None
+                else plain(line.agents.quantize(Decimal("0.1"))),
             }
             for line in valuation.lines
         ],
         "notes": valuation.notes,
         "prices": {
             "source": snapshot.source,
-            "as_of": snapshot.prices_as_of.isoformat(),
+            "as_of": snapshot.prices_as_of.date().isoformat(),
             "snapshot": snapshot.pk,
+            "in_force": reason,
         },
     }
 
 
-def as_text(valuation: Valuation, snapshot: PriceSnapshot) -> str:
+def as_text(valuation: Valuation, snapshot: PriceSnapshot, reason: str) -> str:
+    mix = ", ".join(
+        f"{CLASS_LABELS[name]} {plain(share)}%" for name, share in valuation.mix.percent().items()
+    )
     lines = [
         f"${round_money(valuation.usd_per_day):,} per day, "
         f"${round_money(valuation.usd_per_year):,} per year "
-        f"({valuation.working_days} working days), profile: {valuation.profile.label}",
+        f"({valuation.working_days} working days), usage: {valuation.mix_label} ({mix})",
     ]
     for line in valuation.lines:
         lines.append(
-            f"  {line.display_name}: {line.tokens_per_day:,} tokens per day for "
+            f"  {line.display_name} ({line.tier}): {line.tokens_per_day:,} tokens per day for "
             f"${round_money(line.usd_per_day):,} "
-            f"(${line.blended_per_million.normalize():f} per 1M tokens blended)"
+            f"(${plain(line.blended_per_million)} per 1M tokens blended)"
         )
+        for price in line.classes:
+            if price.share:
+                lines.append(
+                    f"    {CLASS_LABELS[price.name]}: {plain(price.share * 100)}% at "
+                    f"${plain(price.usd_per_million)} per 1M ({price.basis})"
+                )
     lines += [f"  note: {note}" for note in valuation.notes]
-    lines.append(
-        f"Prices: {snapshot.get_source_display()} as of {snapshot.prices_as_of:%Y-%m-%d %H:%M} UTC "
-        f"(snapshot #{snapshot.pk})"
-    )
+    lines.append(f"Prices: {snapshot} (snapshot #{snapshot.pk}). {reason}")
     return "\n".join(lines)
