@@ -46,8 +46,13 @@ class TokenAllocationInline(admin.TabularInline):
     model = TokenAllocation
     extra = 0
     can_delete = False
-    readonly_fields = ["model_id", "display_name", "share_percent"]
-    fields = ["model_id", "display_name", "share_percent"]
+    readonly_fields = fields = [
+        "model_id",
+        "display_name",
+        "share_percent",
+        "tier",
+        "long_context_percent",
+    ]
 
     def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False

@@ -140,7 +140,12 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
             )
         for name, value in self.initial.items():
             if isinstance(value, Decimal):
-                self.initial[name] = as_typed(value)
+                # Shares of tokens read 6.5, not 6.50; amounts keep their cents (42.50).
+                self.initial[name] = (
+                    format(value.normalize(), "f")
+                    if name.startswith("token_mix_")
+                    else as_typed(value)
+                )
         self.allocations: list[Allocation] = []
         self.known_prices: dict[str, ModelPrice] = {}
 
