@@ -42,17 +42,15 @@ class DepartmentAdmin(admin.ModelAdmin):
     filter_horizontal = ["recruiters"]
 
 
+ALLOCATION_FIELDS = ("model_id", "display_name", "share_percent", "tier", "long_context_percent")
+
+
 class TokenAllocationInline(admin.TabularInline):
     model = TokenAllocation
     extra = 0
     can_delete = False
-    readonly_fields = fields = [
-        "model_id",
-        "display_name",
-        "share_percent",
-        "tier",
-        "long_context_percent",
-    ]
+    fields = ALLOCATION_FIELDS
+    readonly_fields = ALLOCATION_FIELDS
 
     def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
