@@ -270,8 +270,9 @@ elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
         "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 300),
         "unacked_restore_interval": env_int("CELERY_RESTORE_INTERVAL", 10),
         "unacked_restore_throttle": 1,
-        # A publish to a broker that vanished without closing the socket fails instead of
-        # hanging the web request (the letter then waits in the outbox for the sweep).
+        # The workers' connection: a broker that vanished without closing the socket is given
+        # up after these. Web requests publish with BROKER_WEB_TIMEOUT instead
+        # (ops.services.web_broker_connection), so a hung broker holds no request.
         "socket_connect_timeout": 5,
         "socket_timeout": 15,
     }
@@ -282,6 +283,8 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Seconds a web request waits for the broker per socket operation (publish, health check).
+BROKER_WEB_TIMEOUT = env_int("BROKER_WEB_TIMEOUT", 1)
 CELERY_TIMEZONE = TIME_ZONE
 # Model prices. The primary source defines the current prices; the fallbacks are used, in order,
 # only when the primary's newest prices are stale or its refreshes keep failing.
@@ -371,7 +374,7 @@ LETTER_MAX_ATTEMPTS = env_int("LETTER_MAX_ATTEMPTS", 5)
 LETTER_RETRY_BACKOFF_MAX = env_int("LETTER_RETRY_BACKOFF_MAX", 60)
 LETTER_REQUEUE_AFTER = env_int("LETTER_REQUEUE_AFTER", 120)
 LETTER_STUCK_AFTER = env_int("LETTER_STUCK_AFTER", LETTER_TIME_LIMIT + 30)
-LETTER_SWEEP_SECONDS = env_int("LETTER_SWEEP_SECONDS", 60)
+LETTER_SWEEP_SECONDS = env_int("LETTER_SWEEP_SECONDS", 15)
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     visibility = int(CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"])  # type: ignore[call-overload]
     if visibility <= LETTER_RETRY_BACKOFF_MAX or visibility <= LETTER_TIME_LIMIT:
@@ -411,6 +414,9 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
+        # Django's own default handlers (DEBUG's console, mail_admins) are replaced: every
+        # record goes through the redacting console handler.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "fontTools": {"level": "WARNING"},
     },

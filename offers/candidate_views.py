@@ -55,11 +55,16 @@ def _guessing(request: HttpRequest, *, count: bool) -> bool:
 
 
 def _link_or_response(request: HttpRequest, token: str) -> CandidateLink | HttpResponseBase:
-    """The link, or the page to show instead: too many guesses, not found, or gone."""
-    if _guessing(request, count=False):
-        return _private(render(request, "candidate/too_many.html", status=429))
+    """The link, or the page to show instead: too many guesses, not found, or gone.
+
+    The token is looked up first: the real candidate is never refused because someone else
+    on the same address guessed. Only wrong tokens count towards the limit, and past it every
+    wrong token gets 429 (so a guesser cannot tell a miss from the limit).
+    """
     link = candidate_link_find(token)
     if link is None:
+        if _guessing(request, count=False):
+            return _private(render(request, "candidate/too_many.html", status=429))
         _guessing(request, count=True)
         return _private(render(request, "candidate/not_found.html", status=404))
     offer = link.offer

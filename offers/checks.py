@@ -29,3 +29,32 @@ def letters_font_subsetting(app_configs: Any = None, **kwargs: Any) -> list[Chec
             id="offers.W001",
         )
     ]
+
+
+@register(Tags.security, deploy=True)
+def shared_cache_and_real_email(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """In production, candidate links need a cache every web process shares, and real email."""
+    from django.conf import settings
+
+    found: list[CheckMessage] = []
+    backend = settings.CACHES["default"]["BACKEND"]
+    if backend.endswith(("LocMemCache", "DummyCache")):
+        found.append(
+            CheckWarning(
+                "The cache is kept in each process: the candidate-link guess limit counts per "
+                "process, so N web processes let N times the wrong guesses through.",
+                hint="Set CACHE_URL to a Redis every web process shares (redis://host:6379/1).",
+                id="offers.W002",
+            )
+        )
+    if settings.EMAIL_BACKEND.endswith(("console.EmailBackend", "filebased.EmailBackend")):
+        found.append(
+            CheckWarning(
+                "Emails are written to the console (or files), not sent: candidate links and "
+                "approval requests would end up in the server's log.",
+                hint="Set EMAIL_BACKEND (e.g. django.core.mail.backends.smtp.EmailBackend) "
+                "and EMAIL_HOST etc.",
+                id="offers.W003",
+            )
+        )
+    return found

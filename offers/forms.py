@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +18,41 @@ from pricing.valuation import CLASSES, DEFAULT_PROFILE, PROFILES, TIER_LABELS, T
 
 MODEL_SLOTS = 3
 MONEY_FIELDS = ["base_salary", "sign_on_bonus", "token_usd_per_day", "equity_price_per_unit"]
+# Above these an amount is a typing slip, not an offer (in the offer's currency, or USD a day).
+CEILINGS: dict[str, Decimal] = {
+    "base_salary": Decimal("1000000000"),
+    "sign_on_bonus": Decimal("1000000000"),
+    "equity_price_per_unit": Decimal("1000000"),
+    "equity_strike_price": Decimal("1000000"),
+    "token_usd_per_day": Decimal("100000"),
+    "usd_exchange_rate": Decimal("100000"),
+}
+WHOLE_CEILINGS = {"equity_units": 1_000_000_000, "token_tokens_per_day": 1_000_000_000_000}
+TEXT_FIELDS = ["candidate_name", "role_title", "level", "location", "internal_notes"]
+# Characters no name or title needs, which can disguise what a person reads: controls (a bell,
+# a backspace, an escape) and the bidirectional embeddings, overrides and isolates.
+BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
+MAX_OPEN_DAYS = 366
+MAX_START_DAYS = 2 * 366
+
+
+def clean_text(value: str, *, multiline: bool) -> str:
+    """NFC-normalised text, or ValidationError for control and bidirectional characters."""
+    text = unicodedata.normalize("NFC", value)
+    allowed = {"\n", "\r", "\t"} if multiline else set()
+    bad = sorted(
+        {
+            c
+            for c in text
+            if (unicodedata.category(c) == "Cc" and c not in allowed) or c in BIDI_CONTROLS
+        }
+    )
+    if bad:
+        codes = ", ".join(f"U+{ord(c):04X}" for c in bad)
+        raise forms.ValidationError(
+            f"Remove the invisible control characters ({codes}): they can disguise the text."
+        )
+    return text
 
 
 def as_typed(value: Decimal) -> str:
@@ -86,8 +122,9 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
             "expires_on": "Offer expires on",
         }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, builder: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.builder_id = getattr(builder, "pk", None)
         self.fields["hiring_manager"].queryset = (  # type: ignore[attr-defined]
             get_user_model().objects.filter(groups__name=HIRING_MANAGERS, is_active=True)
         )
@@ -132,6 +169,8 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
             self.fields[f"share_{slot}"] = forms.DecimalField(
                 required=False,
                 label=f"Share of model {slot} (%)",
+                min_value=Decimal(0),
+                max_value=Decimal(100),
                 max_digits=5,
                 decimal_places=2,
                 initial=as_typed(current.share_percent)
@@ -151,6 +190,39 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        self.warnings: list[str] = []
+        for name in TEXT_FIELDS:
+            if isinstance(data.get(name), str):
+                try:
+                    data[name] = clean_text(data[name], multiline=name == "internal_notes")
+                except forms.ValidationError as error:
+                    self.add_error(name, error)
+        for name, ceiling in CEILINGS.items():
+            value = data.get(name)
+            if value is not None and value > ceiling:
+                self.add_error(name, f"That is more than {ceiling:,}: check the amount.")
+        for name, whole_ceiling in WHOLE_CEILINGS.items():
+            value = data.get(name)
+            if value is not None and value > whole_ceiling:
+                self.add_error(name, f"That is more than {whole_ceiling:,}: check the number.")
+        self._clean_dates(data)
+        working_days = data.get("working_days")
+        if working_days is not None:
+            if not 1 <= working_days <= 366:
+                self.add_error("working_days", "Working days per year are between 1 and 366.")
+            elif not 200 <= working_days <= 260:
+                self.warnings.append(
+                    f"{working_days} working days a year is unusual (most jobs have 200 to 260)."
+                )
+        if (data.get("vesting_years") or 0) > 10:
+            self.add_error("vesting_years", "Vesting over more than 10 years is not offered.")
+        builders = {self.builder_id, self.instance.created_by_id if self.instance.pk else None}
+        manager = data.get("hiring_manager")
+        if manager is not None and manager.pk in builders - {None}:
+            self.add_error(
+                "hiring_manager",
+                "You build this offer, so someone else must be its hiring manager and approve it.",
+            )
         for name in MONEY_FIELDS + ["target_bonus_percent", "usd_exchange_rate"]:
             value = data.get(name)
             if value is not None and value < 0:
@@ -167,9 +239,6 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
             self.add_error("usd_exchange_rate", "The exchange rate must be more than zero.")
         if data.get("currency") == "USD" and rate is not None and rate != 1:
             self.add_error("usd_exchange_rate", "An offer in USD has an exchange rate of 1.")
-        expires = data.get("expires_on")
-        if expires and expires < timezone.localdate():
-            self.add_error("expires_on", "The expiry date is in the past.")
         if data.get("equity_type") == "options" and not data.get("equity_strike_price"):
             self.add_error("equity_strike_price", "Stock options need a strike price.")
         if data.get("equity_type") in {"rsu", "options"}:
@@ -182,6 +251,25 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
         self._clean_usage_mix(data)
         self._clean_token_models(data)
         return data
+
+    def _clean_dates(self, data: dict[str, Any]) -> None:
+        today = timezone.localdate()
+        expires, start = data.get("expires_on"), data.get("start_date")
+        if expires is not None:
+            if expires <= today:
+                self.add_error("expires_on", "The offer must stay open at least until tomorrow.")
+            elif (expires - today).days > MAX_OPEN_DAYS:
+                self.add_error("expires_on", "An offer stays open a year at most.")
+        if start is not None:
+            if start < today:
+                self.add_error("start_date", "The start date is in the past.")
+            elif (start - today).days > MAX_START_DAYS:
+                self.add_error("start_date", "The start date is more than two years ahead.")
+        if start is not None and expires is not None and today <= start < expires:
+            self.warnings.append(
+                "The start date comes before the offer expires: the candidate may not have "
+                "answered by then."
+            )
 
     def _clean_usage_mix(self, data: dict[str, Any]) -> None:
         """Blank shares take the preset's; given ones must all be there and add up to 100%."""

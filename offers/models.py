@@ -31,9 +31,16 @@ from pricing.valuation import (
     value_token_line,
 )
 
-# Every field that changes what the candidate is offered; a change to one after approval
-# needs a new approval.
-FIGURE_FIELDS = [
+# Everything the letter and the candidate page show: a change to any of these after approval
+# needs a new approval. Internal notes are not among them.
+APPROVED_TERMS = [
+    "candidate_name",
+    "candidate_email",
+    "role_title",
+    "level",
+    "department",
+    "location",
+    "hiring_manager",
     "currency",
     "base_salary",
     "target_bonus_percent",
@@ -58,6 +65,8 @@ FIGURE_FIELDS = [
     "start_date",
     "expires_on",
 ]
+# The terms that are figures: a change to one values the offer again with today's prices.
+PRICED_TERMS = APPROVED_TERMS[APPROVED_TERMS.index("currency") : APPROVED_TERMS.index("start_date")]
 # A price change of more than this share makes the offer page say so.
 PRICE_DRIFT_NOTICE = Decimal("0.05")
 
@@ -438,12 +447,17 @@ class Offer(models.Model):
     def figures_record(self) -> dict[str, str]:
         """Every figure as a person reads it: stored at approval, compared on the next one."""
         record = {}
-        for name in FIGURE_FIELDS:
+        for name in APPROVED_TERMS:
             field = self._meta.get_field(name)
             assert isinstance(field, models.Field)
             value = getattr(self, name)
             display = getattr(self, f"get_{name}_display", None)
-            text = display() if display else ("" if value is None else str(value))
+            if display:
+                text = display()
+            elif isinstance(value, User):
+                text = value.get_full_name() or value.get_username()
+            else:
+                text = "" if value is None else str(value)
             record[str(field.verbose_name).capitalize()] = text
         record["Token models"] = ", ".join(
             f"{a.display_name} {a.share_percent.normalize():f}% ({a.tier}"
@@ -764,6 +778,9 @@ class Letter(models.Model):
     )
     requested_at = models.DateTimeField(auto_now_add=True)
     queued_at = models.DateTimeField(help_text="when its job was last sent to the broker")
+    enqueued = models.BooleanField(
+        default=False, help_text="the broker took its job (else the sweep sends it again)"
+    )
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -777,6 +794,11 @@ class Letter(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.state in {self.State.QUEUED, self.State.RENDERING}
+
+    @property
+    def is_superseded(self) -> bool:
+        """The offer's approved terms changed after this letter's version."""
+        return self.offer_version != self.offer.version
 
     @property
     def download_name(self) -> str:

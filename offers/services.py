@@ -31,7 +31,8 @@ from django.utils import timezone
 from offers import notifications
 from offers.letters import LetterCannotRender, letter_render_pdf
 from offers.models import (
-    FIGURE_FIELDS,
+    APPROVED_TERMS,
+    PRICED_TERMS,
     CandidateLink,
     Letter,
     Offer,
@@ -132,14 +133,16 @@ def offer_update(
         after_allocations = _allocations_text(offer)
         if before_allocations != after_allocations:
             changes["token models"] = [before_allocations, after_allocations]
-        figures_changed = any(f in changes for f in [*FIGURE_FIELDS, "token models"])
-        if figures_changed:
-            # Figures are valued with today's prices from the moment they change.
+        terms_changed = any(f in changes for f in [*APPROVED_TERMS, "token models"])
+        if terms_changed:
+            offer.version += 1  # letters of the version before are superseded
+        if any(f in changes for f in [*PRICED_TERMS, "token models"]):
+            # Figures are valued with today's prices from the moment they change; a new role
+            # title alone keeps the prices the figures were valued with.
             offer.price_snapshot = PriceSnapshot.objects.current()
-            offer.version += 1
         from_status = offer.status
         note = note_links = ""
-        if figures_changed and offer.status in {
+        if terms_changed and offer.status in {
             Status.APPROVED,
             Status.SENT,
             Status.PENDING_EXCEPTION,
@@ -154,10 +157,10 @@ def offer_update(
             offer.status = Status.PENDING_APPROVAL
             offer.approved_by = offer.exception_approved_by = None
             offer.approved_at = offer.exception_approved_at = None
-            note = "Figures changed after approval: needs approval again." + note_links
+            note = "Approved terms changed: needs approval again." + note_links
         elif offer.status == Status.REJECTED:
             offer.status = Status.DRAFT
-        if figures_changed and offer.status == Status.PENDING_APPROVAL:
+        if terms_changed and offer.status == Status.PENDING_APPROVAL:
             _refresh_valuation(offer)
             offer.rule_breaks = rule_breaks(offer)
         offer.save()
@@ -247,6 +250,13 @@ def offer_submit(*, offer: Offer, by: User) -> Offer:
 
 def decision_refusal(*, offer: Offer, by: User) -> str | None:
     """Why `by` may not approve or reject `offer` as it stands, or None if they may."""
+    if by.pk in {offer.created_by_id, offer.submitted_by_id} and (
+        offer.status in Offer.AWAITING_STATUSES
+    ):
+        return (
+            "You created or submitted this offer, so someone else must approve or reject it "
+            "(separation of duties), whatever your roles."
+        )
     if offer.status == Status.PENDING_APPROVAL:
         if not by.has_perm("offers.approve_offer"):
             return "You do not have permission to approve offers."
@@ -372,26 +382,43 @@ def letter_request(*, offer: Offer, by: User) -> Letter:
     return letter
 
 
+BROKER_REFUSED = "The broker did not take its job"
+
+
 def letter_enqueue(letter_id: int) -> bool:
     """Send the letter's job to the broker; if it is unreachable the sweep tries again later."""
     from offers.tasks import render_letter_task
+    from ops.services import web_broker_connection
 
     try:
-        render_letter_task.apply_async(
-            (letter_id,),
-            # The limits travel with the job: the worker applies the sender's settings.
-            soft_time_limit=settings.LETTER_SOFT_TIME_LIMIT,
-            time_limit=settings.LETTER_TIME_LIMIT,
-            retry_policy={"max_retries": 2, "interval_start": 0.2},
-        )
+        with web_broker_connection() as connection:
+            # `connection` is a Celery publish option the type stubs do not list.
+            render_letter_task.apply_async(  # type: ignore[call-arg]
+                (letter_id,),
+                # The limits travel with the job: the worker applies the sender's settings.
+                soft_time_limit=settings.LETTER_SOFT_TIME_LIMIT,
+                time_limit=settings.LETTER_TIME_LIMIT,
+                # One try with short socket timeouts: a hung broker costs a request about a
+                # second, and the sweep queues the letter again.
+                connection=connection,
+                retry=False,
+            )
     except Exception as error:  # kombu raises OperationalError, redis ConnectionError, OSError…
+        Letter.objects.filter(pk=letter_id, state=Letter.State.QUEUED).update(
+            enqueued=False,
+            last_error=f"{BROKER_REFUSED} ({type(error).__name__}); "
+            "it is sent again within a minute.",
+        )
         logger.warning(
             "Letter %s stays queued: the broker did not take its job (%s); "
-            "the sweep queues it again.",
+            "the sweep sends it again.",
             letter_id,
             error,
         )
         return False
+    sent = Letter.objects.filter(pk=letter_id, state=Letter.State.QUEUED)
+    sent.update(enqueued=True)
+    sent.filter(last_error__startswith=BROKER_REFUSED).update(last_error="")
     return True
 
 
@@ -429,10 +456,12 @@ def letter_render(*, letter_id: int) -> Letter | None:
             letter.started_at = timezone.now()
             letter.save(update_fields=["state", "attempts", "started_at"])
     if give_up:
+        last = letter.last_error or (
+            "the rendering process stopped without finishing each time (killed, out of "
+            "memory, or past the time limit)"
+        )
         return letter_fail(
-            letter_id=letter_id,
-            reason=f"Gave up after {letter.attempts} attempts; "
-            f"last error: {letter.last_error or 'none'}",
+            letter_id=letter_id, reason=f"Gave up after {letter.attempts} attempts: {last}"
         )
     pause = getattr(settings, "LETTER_RENDER_PAUSE_SECONDS", 0)
     if pause:
@@ -470,12 +499,25 @@ def letter_render(*, letter_id: int) -> Letter | None:
     return letter
 
 
+# A letter's first publish happens as its request commits; one not taken after this is resent.
+SEND_AGAIN_AFTER = datetime.timedelta(seconds=5)
+
+
 def letters_sweep() -> int:
-    """Queue again the letters whose job was lost: broker down at request time, worker died."""
+    """Send again the jobs the broker never took, and queue again letters whose job was lost.
+
+    A letter whose publish failed (broker down or hung) is sent at every sweep: its job is not
+    in the broker, so no letter is rendered twice. One the broker took but nobody finished
+    (a worker that died, a queue that was lost) is queued again only after
+    `LETTER_REQUEUE_AFTER`, or `LETTER_STUCK_AFTER` once rendering began, longer than the hard
+    time limit, so a live render is never doubled.
+    """
     now = timezone.now()
     lost = Letter.objects.filter(
-        Q(
+        Q(state=Letter.State.QUEUED, enqueued=False, queued_at__lt=now - SEND_AGAIN_AFTER)
+        | Q(
             state=Letter.State.QUEUED,
+            enqueued=True,
             queued_at__lt=now - datetime.timedelta(seconds=settings.LETTER_REQUEUE_AFTER),
         )
         | Q(
@@ -484,10 +526,16 @@ def letters_sweep() -> int:
         )
     )
     requeued = 0
-    for letter_id in list(lost.values_list("pk", flat=True)):
+    for letter_id, state in list(lost.values_list("pk", "state")):
+        changes: dict[str, Any] = {"state": Letter.State.QUEUED, "queued_at": now}
+        if state == Letter.State.RENDERING:
+            changes["last_error"] = (
+                "The rendering process stopped without finishing (killed, out of memory, or "
+                "past the time limit); queued again."
+            )
         Letter.objects.filter(pk=letter_id).exclude(
             state__in=[Letter.State.READY, Letter.State.FAILED]
-        ).update(state=Letter.State.QUEUED, queued_at=now)
+        ).update(**changes)
         if letter_enqueue(letter_id):
             requeued += 1
     if requeued:
@@ -523,6 +571,11 @@ def candidate_link_create(
             raise OfferError("Only an approved offer can be sent to the candidate.")
         if offer.expires_on < timezone.localdate():
             raise OfferError("The offer has expired: change its expiry date (and approve it).")
+        if offer.expires_on > timezone.localdate() + datetime.timedelta(days=366):
+            raise OfferError(
+                "The offer's expiry date is more than a year ahead: correct it (and approve it) "
+                "before sending."
+            )
         now = timezone.now()
         offer.links.filter(revoked_at__isnull=True).update(revoked_at=now, revoked_by=by)
         link = CandidateLink.objects.create(

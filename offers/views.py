@@ -104,14 +104,20 @@ def offer_edit(request: RecruiterRequest, pk: int) -> HttpResponse:
 
 def _edit(request: RecruiterRequest, offer: Offer) -> HttpResponse:
     if request.method == "GET":
-        form = OfferForm(instance=offer, initial=_defaults(request) if offer.pk is None else None)
+        form = OfferForm(
+            instance=offer,
+            initial=_defaults(request) if offer.pk is None else None,
+            builder=request.user,
+        )
         preview = offer if offer.pk else None
     else:
-        form = OfferForm(request.POST, instance=offer)
+        form = OfferForm(request.POST, instance=offer, builder=request.user)
         valid = form.is_valid()
         preview = form.preview() if valid else None
         if valid and "recompute" not in request.POST:
             data, allocations = form.offer_data(), form.allocations
+            for warning in form.warnings:
+                messages.warning(request, warning)
             if offer.pk is None:
                 saved = offer_create(data=data, allocations=allocations, by=request.user)
                 messages.success(request, f"Offer for {saved.candidate_name} saved as a draft.")

@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import re
 
-CANDIDATE_PATH = re.compile(r"/o/[A-Za-z0-9_\-]+")
+# `/o/<token>`, the slash possibly percent-encoded, and everything up to the next slash, space,
+# quote or query: a token with one character percent-encoded is still all redacted.
+CANDIDATE_PATH = re.compile(r"/o(?:/|%2[fF])[^/\s\"'?#]+")
 
 
 class RedactCandidateTokens(logging.Filter):
@@ -13,7 +15,7 @@ class RedactCandidateTokens(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if "/o/" in message:
+        if "/o" in message:
             record.msg = CANDIDATE_PATH.sub("/o/[token]", message)
             record.args = ()
         return True

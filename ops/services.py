@@ -39,7 +39,20 @@ def database_check() -> Check:
     return Check(ok=True, detail=connection.vendor)
 
 
-def broker_check(*, timeout: int = 2) -> Check:
+def web_broker_connection() -> Connection:
+    """A broker connection for web requests: every socket operation gives up after
+    `BROKER_WEB_TIMEOUT` seconds, so a broker that accepts and never answers cannot hold a
+    request (workers keep the longer timeouts their blocking reads need)."""
+    timeout = settings.BROKER_WEB_TIMEOUT
+    options = dict(settings.CELERY_BROKER_TRANSPORT_OPTIONS)
+    if settings.CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+        options.update(socket_timeout=timeout, socket_connect_timeout=timeout)
+    return Connection(
+        settings.CELERY_BROKER_URL, transport_options=options, connect_timeout=timeout
+    )
+
+
+def broker_check() -> Check:
     url = settings.CELERY_BROKER_URL
     options = dict(settings.CELERY_BROKER_TRANSPORT_OPTIONS)
     if url.startswith("filesystem://"):
@@ -47,7 +60,8 @@ def broker_check(*, timeout: int = 2) -> Check:
         if not os.access(folder, os.W_OK):
             return Check(ok=False, detail=f"broker folder {folder} is not writable")
         return Check(ok=True, detail="filesystem")
-    broker = Connection(url, transport_options=options, connect_timeout=timeout)
+    timeout = settings.BROKER_WEB_TIMEOUT
+    broker = web_broker_connection()
     errors: tuple[type[BaseException], ...] = (
         OSError,
         KombuOperationalError,

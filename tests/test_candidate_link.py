@@ -88,7 +88,9 @@ def test_guessing_is_rate_limited_per_client(sent, settings) -> None:  # type: i
     guesser = Client(REMOTE_ADDR="203.0.113.9")
     assert [guesser.get(page_url(f"wrong-{n}")).status_code for n in range(3)] == [404] * 3
     assert guesser.get(page_url("wrong-4")).status_code == 429
-    assert guesser.get(page_url(token)).status_code == 429  # even the right token, for a while
+    # The real candidate on the same address (a shared office network) is never refused.
+    assert guesser.get(page_url(token)).status_code == 200
+    assert guesser.get(page_url("wrong-5")).status_code == 429
     assert Client(REMOTE_ADDR="198.51.100.7").get(page_url(token)).status_code == 200
 
 

@@ -48,18 +48,30 @@ def test_bad_boolean_setting_is_refused() -> None:
     assert "DEBUG must be true or false, not 'maybe'" in result.stderr
 
 
-def test_production_settings_pass_the_deploy_check() -> None:
-    result = subprocess.run(
+def deploy_check(**environment: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
         env={
-            **{k: v for k, v in os.environ.items() if k != "DEBUG"},
+            **{
+                k: v
+                for k, v in os.environ.items()
+                if k not in {"DEBUG", "CACHE_URL", "EMAIL_BACKEND"}
+            },
             "DJANGO_SETTINGS_MODULE": "config.settings",
             "SECRET_KEY": "p9Xq-7vLz2Rk_w4Hn8Tc1Yb5Jm3Gd6Fs0Ae_QuKoPiLyNhMtRgVbCxZaSdWeRtY",
             "ALLOWED_HOSTS": "offers.example.com",
+            **environment,
         },
         capture_output=True,
         text=True,
+    )
+
+
+def test_production_settings_pass_the_deploy_check() -> None:
+    result = deploy_check(
+        CACHE_URL="redis://127.0.0.1:6379/1",
+        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
     )
     if harfbuzz_subset_usable():
         assert result.returncode == 0, result.stdout + result.stderr
@@ -170,3 +182,11 @@ def test_a_queued_task_is_run_by_a_real_worker_through_the_real_broker(
     )
     assert beat.beats == 1
     assert "ops.tasks.heartbeat" in celery_worker_process.log()
+
+
+def test_deploy_check_warns_of_a_per_process_cache_and_console_email() -> None:
+    result = deploy_check()
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "offers.W002" in output and "guess limit counts per process" in output
+    assert "offers.W003" in output and "candidate links and approval requests" in output

@@ -76,7 +76,7 @@ def test_plain_submit_recompute_works_without_javascript(client: Client, recruit
         (
             "expires_on",
             str(timezone.localdate() - datetime.timedelta(days=1)),
-            "The expiry date is in the past.",
+            "The offer must stay open at least until tomorrow.",
         ),
     ],
 )
