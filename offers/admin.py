@@ -16,6 +16,7 @@ from django.utils.decorators import method_decorator
 from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
+from offers import lifecycle
 from offers.figures import figures_context
 from offers.models import (
     ApprovalPolicy,
@@ -102,9 +103,9 @@ def awaiting(user: Any) -> Q:
     """Offers waiting for this person's decision."""
     if user.is_superuser:
         return Q(status__in=Offer.AWAITING_STATUSES)
-    mine = Q(status=Status.PENDING_APPROVAL, hiring_manager=user)
+    mine = Q(status__in=lifecycle.MOVES["approve"].sources, hiring_manager=user)
     if user.has_perm("offers.approve_exceptions"):
-        mine |= Q(status=Status.PENDING_EXCEPTION) & ~Q(approved_by=user)
+        mine |= Q(status__in=lifecycle.MOVES["approve_exceptions"].sources) & ~Q(approved_by=user)
     return mine
 
 
@@ -326,7 +327,7 @@ class OfferAdmin(admin.ModelAdmin):
                 changes_since_approval=obj.changes_since_approval(),
                 refusal=decision_refusal(offer=obj, by=request.user),
                 can_decide=self.has_approve_permission(request),
-                is_awaiting=obj.status in Offer.AWAITING_STATUSES,
+                is_awaiting=obj.is_awaiting,
             )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
@@ -354,7 +355,7 @@ class OfferAdmin(admin.ModelAdmin):
                     note=note,
                     expected_version=self._version(request),
                 )
-                if offer.status == Status.PENDING_EXCEPTION:
+                if offer.awaits_exceptions:
                     self.message_user(
                         request,
                         f"Approved the offer for {offer.candidate_name}; it is outside an "

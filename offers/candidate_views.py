@@ -14,6 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit.core import get_usage
 
+from offers import lifecycle
 from offers.figures import equity_vesting, figures_context
 from offers.letters import letter_file_response
 from offers.models import CandidateLink, Offer
@@ -68,15 +69,9 @@ def _link_or_response(request: HttpRequest, token: str) -> CandidateLink | HttpR
         _guessing(request, count=True)
         return _private(render(request, "candidate/not_found.html", status=404))
     offer = link.offer
-    reason = None
-    if offer.status == Status.WITHDRAWN:
-        reason = "withdrawn"
-    elif link.is_revoked:
-        reason = "revoked"
-    elif offer.status == Status.EXPIRED or (offer.status == Status.SENT and link.is_expired()):
-        reason = "expired"
-    elif offer.status not in {Status.SENT, Status.ACCEPTED, Status.DECLINED}:
-        reason = "revoked"
+    reason = lifecycle.gone_reason(
+        offer.status, link_revoked=link.is_revoked, link_expired=link.is_expired()
+    )
     if reason:
         context = {"reason": reason, "offer": offer, "recruiter": offer.created_by}
         return _private(render(request, "candidate/gone.html", context, status=410))
@@ -105,7 +100,7 @@ def _page_context(link: CandidateLink, token: str, **extra: Any) -> dict[str, An
         "days_left": days_left,
         "token_terms": settings.LETTER_TOKEN_TERMS,
         "recruiter": offer.created_by,
-        "answered": offer.status in {Status.ACCEPTED, Status.DECLINED},
+        "answered": offer.is_answered,
         "answer_event": offer.events.filter(action__in=["accepted", "declined"]).last(),
         "link_token": token,  # the candidate's own URL, for the page's forms and links
         **extra,

@@ -13,6 +13,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from offers import lifecycle
 from offers.compensation import Equity, Package
 from pricing.models import ModelPrice, PriceSnapshot
 from pricing.money import WHOLE, format_money
@@ -109,17 +110,7 @@ class OfferQuerySet(models.QuerySet["Offer"]):
 
 
 class Offer(models.Model):
-    class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        PENDING_APPROVAL = "pending_approval", "Pending approval"
-        PENDING_EXCEPTION = "pending_exception", "Awaiting exception approval"
-        APPROVED = "approved", "Approved"
-        SENT = "sent", "Sent"
-        ACCEPTED = "accepted", "Accepted"
-        DECLINED = "declined", "Declined"
-        REJECTED = "rejected", "Rejected"
-        WITHDRAWN = "withdrawn", "Withdrawn"
-        EXPIRED = "expired", "Expired"
+    Status = lifecycle.Status
 
     class Currency(models.TextChoices):
         USD = "USD", "USD — US dollar"
@@ -410,17 +401,55 @@ class Offer(models.Model):
 
     # Workflow --------------------------------------------------------------------------------
 
-    FINAL_STATUSES = frozenset({Status.ACCEPTED, Status.DECLINED, Status.WITHDRAWN, Status.EXPIRED})
-    AWAITING_STATUSES = frozenset({Status.PENDING_APPROVAL, Status.PENDING_EXCEPTION})
+    FINAL_STATUSES = lifecycle.FINAL
+    AWAITING_STATUSES = lifecycle.AWAITING
 
     @property
     def figures_approved(self) -> bool:
-        """The figures as they stand are the approved ones (a letter of them is no draft)."""
-        return (
-            self.status
-            in {self.Status.APPROVED, self.Status.SENT, self.Status.ACCEPTED, self.Status.DECLINED}
-            and self.approved_version == self.version
+        """The terms as they stand are the approved ones (a letter of them is no draft)."""
+        return lifecycle.has_live_approval(
+            self.status, approved_version=self.approved_version, version=self.version
         )
+
+    @property
+    def is_awaiting(self) -> bool:
+        return lifecycle.is_awaiting(self.status)
+
+    @property
+    def is_answered(self) -> bool:
+        return lifecycle.is_answered(self.status)
+
+    @property
+    def shows_approval(self) -> bool:
+        return lifecycle.shows_approval(self.status)
+
+    @property
+    def can_send_link(self) -> bool:
+        return lifecycle.can_send_link(self.status, live_approval=self.figures_approved)
+
+    @property
+    def link_is_live(self) -> bool:
+        return lifecycle.link_is_live(self.status)
+
+    @property
+    def reopens_on_change(self) -> bool:
+        return lifecycle.reopens_on_change(self.status)
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == lifecycle.Status.DRAFT
+
+    @property
+    def is_accepted(self) -> bool:
+        return self.status == lifecycle.Status.ACCEPTED
+
+    @property
+    def awaits_manager(self) -> bool:
+        return lifecycle.allows("approve", self.status)
+
+    @property
+    def awaits_exceptions(self) -> bool:
+        return lifecycle.allows("approve_exceptions", self.status)
 
     def approved_letter(self) -> Letter | None:
         """The finished letter of the figures as approved, which the candidate downloads."""
@@ -430,19 +459,19 @@ class Offer(models.Model):
 
     @property
     def can_have_letter(self) -> bool:
-        return self.status not in {self.Status.WITHDRAWN, self.Status.EXPIRED}
+        return lifecycle.can_have_letter(self.status)
 
     @property
     def is_editable(self) -> bool:
-        return self.status not in self.FINAL_STATUSES
+        return lifecycle.is_open(self.status)
 
     @property
     def can_be_submitted(self) -> bool:
-        return self.status in {self.Status.DRAFT, self.Status.REJECTED}
+        return lifecycle.allows("submit", self.status)
 
     @property
     def can_be_withdrawn(self) -> bool:
-        return self.status not in self.FINAL_STATUSES
+        return lifecycle.allows("withdraw", self.status)
 
     def figures_record(self) -> dict[str, str]:
         """Every figure as a person reads it: stored at approval, compared on the next one."""

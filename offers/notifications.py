@@ -26,7 +26,7 @@ def _send(*, subject: str, template: str, context: dict[str, object], to: list[s
 def awaiting_approval(offer: Offer) -> None:
     """To the hiring manager, or to the exception approvers once the manager has approved."""
     link = settings.SITE_URL + reverse("admin:offers_offer_change", args=[offer.pk])
-    if offer.status == Offer.Status.PENDING_EXCEPTION:
+    if offer.awaits_exceptions:
         approvers = (
             get_user_model()
             .objects.with_perm(

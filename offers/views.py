@@ -129,7 +129,7 @@ def _edit(request: RecruiterRequest, offer: Offer) -> HttpResponse:
                 except OfferError as error:
                     messages.error(request, str(error))
                     return redirect(offer)
-                if saved.status == Offer.Status.PENDING_APPROVAL and offer.status != saved.status:
+                if saved.is_awaiting and offer.status != saved.status:
                     messages.warning(
                         request,
                         f"Offer for {saved.candidate_name} saved. Its figures changed after "
@@ -187,7 +187,7 @@ def _detail(
         ),
         pk=pk,
     )
-    submitted = offer.status != Offer.Status.DRAFT
+    submitted = not offer.is_draft
     context = {
         "offer": offer,
         "events": offer.events.select_related("actor"),

@@ -5,7 +5,7 @@ import socket
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import DatabaseError, connection, models
+from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
 from kombu import Connection
 from kombu.exceptions import OperationalError as KombuOperationalError
@@ -14,11 +14,13 @@ from ops.models import WorkerHeartbeat
 
 
 def heartbeat_record(*, hostname: str) -> WorkerHeartbeat:
-    heartbeat, _ = WorkerHeartbeat.objects.update_or_create(
-        hostname=hostname,
-        defaults={"last_seen": timezone.now()},
-    )
-    WorkerHeartbeat.objects.filter(pk=heartbeat.pk).update(beats=models.F("beats") + 1)
+    # One transaction: nobody sees the row before its count includes this beat.
+    with transaction.atomic():
+        heartbeat, _ = WorkerHeartbeat.objects.update_or_create(
+            hostname=hostname,
+            defaults={"last_seen": timezone.now()},
+        )
+        WorkerHeartbeat.objects.filter(pk=heartbeat.pk).update(beats=models.F("beats") + 1)
     heartbeat.refresh_from_db()
     return heartbeat
 

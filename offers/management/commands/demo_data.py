@@ -242,7 +242,7 @@ class Command(BaseCommand):
                 offer = offer_submit(offer=offer, by=recruiter)
             if status not in {"draft", "pending_approval"}:
                 offer = offer_approve(offer=offer, by=manager, note="Within budget.")
-                if offer.status == Offer.Status.PENDING_EXCEPTION:
+                if offer.awaits_exceptions:
                     offer = offer_approve(offer=offer, by=finance, note="Agreed for this role.")
             if status in {"sent", "accepted"}:
                 _, token = candidate_link_create(offer=offer, by=recruiter)

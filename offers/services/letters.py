@@ -1,0 +1,207 @@
+"""Letters: the outbox row, its job on the broker, the render, and the sweep for lost jobs."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import logging
+import time
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from offers.letters import LetterCannotRender, letter_render_pdf
+from offers.models import (
+    Letter,
+    Offer,
+)
+from offers.services.workflow import OfferError
+
+Status = Offer.Status
+logger = logging.getLogger(__name__)
+
+
+def letter_request(*, offer: Offer, by: User) -> Letter:
+    """Ask for a letter: the row is the outbox, its job is queued once the row is committed."""
+    if not offer.can_have_letter:
+        raise OfferError(
+            f"This offer is {offer.get_status_display().lower()}: it gets no more letters."
+        )
+    with transaction.atomic():
+        letter = Letter.objects.create(
+            offer=offer,
+            offer_version=offer.version,
+            draft=not offer.figures_approved,
+            requested_by=by,
+            queued_at=timezone.now(),
+        )
+        transaction.on_commit(partial(letter_enqueue, letter.pk))
+    return letter
+
+
+BROKER_REFUSED = "The broker did not take its job"
+
+
+def letter_enqueue(letter_id: int) -> bool:
+    """Send the letter's job to the broker; if it is unreachable the sweep tries again later."""
+    from offers.tasks import render_letter_task
+    from ops.services import web_broker_connection
+
+    try:
+        with web_broker_connection() as connection:
+            # `connection` is a Celery publish option the type stubs do not list.
+            render_letter_task.apply_async(  # type: ignore[call-arg]
+                (letter_id,),
+                # The limits travel with the job: the worker applies the sender's settings.
+                soft_time_limit=settings.LETTER_SOFT_TIME_LIMIT,
+                time_limit=settings.LETTER_TIME_LIMIT,
+                # One try with short socket timeouts: a hung broker costs a request about a
+                # second, and the sweep queues the letter again.
+                connection=connection,
+                retry=False,
+            )
+    except Exception as error:  # kombu raises OperationalError, redis ConnectionError, OSError…
+        Letter.objects.filter(pk=letter_id, state=Letter.State.QUEUED).update(
+            enqueued=False,
+            last_error=f"{BROKER_REFUSED} ({type(error).__name__}); "
+            "it is sent again within a minute.",
+        )
+        logger.warning(
+            "Letter %s stays queued: the broker did not take its job (%s); "
+            "the sweep sends it again.",
+            letter_id,
+            error,
+        )
+        return False
+    sent = Letter.objects.filter(pk=letter_id, state=Letter.State.QUEUED)
+    sent.update(enqueued=True)
+    sent.filter(last_error__startswith=BROKER_REFUSED).update(last_error="")
+    return True
+
+
+def letter_fail(*, letter_id: int, reason: str) -> Letter:
+    with transaction.atomic():
+        letter = Letter.objects.select_for_update().get(pk=letter_id)
+        if letter.state != Letter.State.READY:
+            letter.state = Letter.State.FAILED
+            letter.last_error = reason
+            letter.finished_at = timezone.now()
+            letter.save(update_fields=["state", "last_error", "finished_at"])
+    logger.warning("Letter %s failed: %s", letter_id, reason)
+    return letter
+
+
+def letter_retry_later(*, letter_id: int, error: BaseException) -> None:
+    """An error that can pass: back to queued with the reason, for the task's retry."""
+    Letter.objects.filter(pk=letter_id, state=Letter.State.RENDERING).update(
+        state=Letter.State.QUEUED,
+        last_error=f"Will retry: {type(error).__name__}: {error}"[:2000],
+        queued_at=timezone.now(),
+    )
+
+
+def letter_render(*, letter_id: int) -> Letter | None:
+    """Render one letter and store it; a letter already ready or failed is left as it is."""
+    with transaction.atomic():
+        letter = Letter.objects.select_for_update().filter(pk=letter_id).first()
+        if letter is None or letter.state in {Letter.State.READY, Letter.State.FAILED}:
+            return letter  # a second delivery of the same job: nothing to do
+        give_up = letter.attempts >= settings.LETTER_MAX_ATTEMPTS
+        if not give_up:
+            letter.state = Letter.State.RENDERING
+            letter.attempts += 1
+            letter.started_at = timezone.now()
+            letter.save(update_fields=["state", "attempts", "started_at"])
+    if give_up:
+        last = letter.last_error or (
+            "the rendering process stopped without finishing each time (killed, out of "
+            "memory, or past the time limit)"
+        )
+        return letter_fail(
+            letter_id=letter_id, reason=f"Gave up after {letter.attempts} attempts: {last}"
+        )
+    pause = getattr(settings, "LETTER_RENDER_PAUSE_SECONDS", 0)
+    if pause:
+        time.sleep(pause)  # tests only: a window in which to kill the worker mid-render
+    offer = Offer.objects.select_related("department", "price_snapshot").get(pk=letter.offer_id)
+    if not offer.can_have_letter:
+        return letter_fail(
+            letter_id=letter_id, reason=f"The offer was {offer.get_status_display().lower()}."
+        )
+    draft = not offer.figures_approved
+    try:
+        rendered = letter_render_pdf(offer, version=letter.offer_version, draft=draft)
+    except LetterCannotRender as error:
+        return letter_fail(letter_id=letter_id, reason=str(error))
+    if rendered.refused:
+        logger.warning("Letter %s: refused to fetch %s", letter_id, rendered.refused)
+    with transaction.atomic():
+        letter = Letter.objects.select_for_update().get(pk=letter_id)
+        if letter.state == Letter.State.READY:
+            return letter  # another delivery finished first
+        name = default_storage.save(
+            f"letters/offer-{offer.pk}/letter-{letter.pk}-v{letter.offer_version}.pdf",
+            ContentFile(rendered.pdf),
+        )
+        letter.file.name = name
+        letter.size = len(rendered.pdf)
+        letter.sha256 = hashlib.sha256(rendered.pdf).hexdigest()
+        letter.fingerprint = rendered.fingerprint
+        letter.pages = rendered.pages
+        letter.draft = draft
+        letter.state = Letter.State.READY
+        letter.last_error = ""
+        letter.finished_at = timezone.now()
+        letter.save()
+    return letter
+
+
+# A letter's first publish happens as its request commits; one not taken after this is resent.
+SEND_AGAIN_AFTER = datetime.timedelta(seconds=5)
+
+
+def letters_sweep() -> int:
+    """Send again the jobs the broker never took, and queue again letters whose job was lost.
+
+    A letter whose publish failed (broker down or hung) is sent at every sweep: its job is not
+    in the broker, so no letter is rendered twice. One the broker took but nobody finished
+    (a worker that died, a queue that was lost) is queued again only after
+    `LETTER_REQUEUE_AFTER`, or `LETTER_STUCK_AFTER` once rendering began, longer than the hard
+    time limit, so a live render is never doubled.
+    """
+    now = timezone.now()
+    lost = Letter.objects.filter(
+        Q(state=Letter.State.QUEUED, enqueued=False, queued_at__lt=now - SEND_AGAIN_AFTER)
+        | Q(
+            state=Letter.State.QUEUED,
+            enqueued=True,
+            queued_at__lt=now - datetime.timedelta(seconds=settings.LETTER_REQUEUE_AFTER),
+        )
+        | Q(
+            state=Letter.State.RENDERING,
+            started_at__lt=now - datetime.timedelta(seconds=settings.LETTER_STUCK_AFTER),
+        )
+    )
+    requeued = 0
+    for letter_id, state in list(lost.values_list("pk", "state")):
+        changes: dict[str, Any] = {"state": Letter.State.QUEUED, "queued_at": now}
+        if state == Letter.State.RENDERING:
+            changes["last_error"] = (
+                "The rendering process stopped without finishing (killed, out of memory, or "
+                "past the time limit); queued again."
+            )
+        Letter.objects.filter(pk=letter_id).exclude(
+            state__in=[Letter.State.READY, Letter.State.FAILED]
+        ).update(**changes)
+        if letter_enqueue(letter_id):
+            requeued += 1
+    if requeued:
+        logger.info("Sweep queued %s letter(s) again", requeued)
+    return requeued

@@ -1,0 +1,200 @@
+"""Candidate links: made once, looked up by hash, answered once."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import logging
+import secrets
+import unicodedata
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+
+from offers import lifecycle, notifications
+from offers.models import (
+    CandidateLink,
+    Letter,
+    Offer,
+)
+from offers.services.letters import letter_request
+from offers.services.workflow import OfferError, audit, locked, move
+
+Status = Offer.Status
+logger = logging.getLogger(__name__)
+
+
+TOKEN_BYTES = 32  # 256 bits; the URL carries 43 characters of it
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def link_expiry(offer: Offer) -> datetime.datetime:
+    """The end of the offer's last day, in the site's time zone."""
+    last_day = datetime.datetime.combine(
+        offer.expires_on + datetime.timedelta(days=1), datetime.time()
+    )
+    return timezone.make_aware(last_day)
+
+
+def candidate_link_create(
+    *, offer: Offer, by: User, email: bool = False
+) -> tuple[CandidateLink, str]:
+    """A new private link (older ones revoked); the token is returned once and never stored."""
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    with transaction.atomic():
+        offer = locked(offer)
+        if not offer.can_send_link:
+            raise OfferError("Only an approved offer can be sent to the candidate.")
+        if offer.expires_on < timezone.localdate():
+            raise OfferError("The offer has expired: change its expiry date (and approve it).")
+        if offer.expires_on > timezone.localdate() + datetime.timedelta(days=366):
+            raise OfferError(
+                "The offer's expiry date is more than a year ahead: correct it (and approve it) "
+                "before sending."
+            )
+        now = timezone.now()
+        offer.links.filter(revoked_at__isnull=True).update(revoked_at=now, revoked_by=by)
+        link = CandidateLink.objects.create(
+            offer=offer,
+            token_hash=token_hash(token),
+            created_by=by,
+            expires_at=link_expiry(offer),
+            emailed_to=offer.candidate_email if email else "",
+        )
+        if lifecycle.allows("send", offer.status):
+            offer = move(offer, "send", by=by, note="Candidate link created.")
+        else:
+            audit(
+                offer,
+                by=by,
+                action="link reissued",
+                from_status=offer.status,
+                note="The earlier link no longer works.",
+            )
+        if not offer.letters.filter(
+            state__in=[Letter.State.QUEUED, Letter.State.RENDERING, Letter.State.READY],
+            offer_version=offer.version,
+            draft=False,
+        ).exists():
+            letter_request(offer=offer, by=by)  # the candidate downloads the approved letter
+        if email:
+            notifications.candidate_link(offer, url=candidate_url(token))
+    return link, token
+
+
+def candidate_url(token: str) -> str:
+    return settings.SITE_URL + reverse("candidate:offer", args=[token])
+
+
+def candidate_link_revoke(*, link: CandidateLink, by: User) -> CandidateLink:
+    with transaction.atomic():
+        updated = CandidateLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now(), revoked_by=by
+        )
+        if updated:
+            audit(link.offer, by=by, action="link revoked", from_status=link.offer.status)
+    link.refresh_from_db()
+    return link
+
+
+def candidate_link_find(token: str) -> CandidateLink | None:
+    """Look a token up by its hash: the time taken does not depend on how much of it was right."""
+    return (
+        CandidateLink.objects.select_related("offer", "offer__created_by")
+        .filter(token_hash=token_hash(token))
+        .first()
+    )
+
+
+def candidate_link_viewed(link: CandidateLink) -> None:
+    now = timezone.now()
+    CandidateLink.objects.filter(pk=link.pk).update(
+        view_count=F("view_count") + 1,
+        last_viewed_at=now,
+        first_viewed_at=Coalesce("first_viewed_at", Value(now)),
+    )
+
+
+def names_match(typed: str, expected: str) -> bool:
+    def normal(name: str) -> str:
+        return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+    return bool(typed.strip()) and normal(typed) == normal(expected)
+
+
+def _answer(
+    *,
+    link: CandidateLink,
+    answer: str,
+    note: str,
+    ip: str,
+    user_agent: str,
+    extra: dict[str, str],
+) -> Offer:
+    with transaction.atomic():
+        link = CandidateLink.objects.select_for_update().get(pk=link.pk)
+        offer = locked(link.offer)
+        if link.is_revoked:
+            raise OfferError("This link no longer works: ask your recruiter for a new one.")
+        if link.is_expired() or offer.expires_on < timezone.localdate():
+            raise OfferError("This offer has expired and can no longer be answered.")
+        if offer.is_answered:
+            raise OfferError(
+                f"You have already {offer.get_status_display().lower()} this offer; "
+                "the answer is final."
+            )
+        if not lifecycle.allows(answer, offer.status):
+            raise OfferError("This offer can no longer be answered.")
+        offer = move(
+            offer,
+            answer,
+            by=None,  # the candidate has no account
+            note=note,
+            changes={
+                "by": "the candidate, through their link",
+                "ip address": ip,
+                "user agent": user_agent[:500],
+                **extra,
+            },
+        )
+        notifications.candidate_answered(offer, note=note)
+    return offer
+
+
+def offer_accept(
+    *, link: CandidateLink, full_name: str, confirmed: bool, ip: str, user_agent: str
+) -> Offer:
+    if not confirmed:
+        raise OfferError("Tick the box to confirm that you accept the offer.")
+    if not names_match(full_name, link.offer.candidate_name):
+        raise OfferError(
+            "The name you typed does not match the name on the offer: type your full name as "
+            "it appears at the top of this page."
+        )
+    return _answer(
+        link=link,
+        answer="accept",
+        note="",
+        ip=ip,
+        user_agent=user_agent,
+        extra={"name typed": full_name.strip()},
+    )
+
+
+def offer_decline(*, link: CandidateLink, reason: str, ip: str, user_agent: str) -> Offer:
+    return _answer(
+        link=link,
+        answer="decline",
+        note=reason.strip()[:2000],
+        ip=ip,
+        user_agent=user_agent,
+        extra={},
+    )
