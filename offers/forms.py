@@ -109,6 +109,7 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
         labels = {
             "usd_exchange_rate": "Exchange rate (offer currency per 1 USD)",
             "target_bonus_percent": "Target bonus (% of base)",
+            "sign_on_bonus": "Sign-on bonus",
             "equity_price_per_unit": "Price per share (or preferred price)",
             "equity_strike_price": "Strike price (options)",
             "token_usd_per_day": "Token budget, USD per day",
@@ -129,6 +130,10 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
             get_user_model().objects.filter(groups__name=HIRING_MANAGERS, is_active=True)
         )
         self.fields["department"].queryset = Department.objects.all()  # type: ignore[attr-defined]
+        # Managers by name, as every other page shows them.
+        self.fields["hiring_manager"].label_from_instance = (  # type: ignore[attr-defined]
+            lambda user: user.get_full_name() or user.get_username()
+        )
         for name in CLASSES:
             mix_field = self.fields[f"token_mix_{name}"]
             mix_field.required = False

@@ -869,5 +869,10 @@ class CandidateLink(models.Model):
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
 
+    @property
+    def last_day(self) -> datetime.date:
+        """The last day the link works (it expires at the end of it, site time)."""
+        return timezone.localtime(self.expires_at - datetime.timedelta(microseconds=1)).date()
+
     def is_expired(self, now: datetime.datetime | None = None) -> bool:
         return (now or timezone.now()) >= self.expires_at

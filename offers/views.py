@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -32,6 +33,7 @@ from offers.services import (
     offer_submit,
     offer_update,
     offer_withdraw,
+    token_hash,
 )
 from pricing.models import PriceSnapshot
 from pricing.services import featured_prices, prices_in_force, search_prices
@@ -200,7 +202,23 @@ def _detail(
         "links": offer.links.select_related("revoked_by"),
         **(extra or {}),
     }
-    return render(request, "offers/detail.html", context)
+    token = request.get_signed_cookie(
+        NEW_LINK_COOKIE, default=None, salt=f"new-link-{offer.pk}", max_age=120
+    )
+    if token:
+        link = offer.links.filter(token_hash=token_hash(token), revoked_at__isnull=True).first()
+        if link is not None:
+            context.update(new_link_url=candidate_url(token), new_link=link)
+    if offer.can_send_link:
+        nonce = secrets.token_urlsafe(16)
+        request.session[f"link-nonce-{offer.pk}"] = nonce
+        context["link_nonce"] = nonce
+    response = render(request, "offers/detail.html", context)
+    if token:
+        response.delete_cookie(NEW_LINK_COOKIE, path=offer.get_absolute_url())
+        response["Cache-Control"] = "private, no-store"
+        response["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 LETTERS_SHOWN = 5
@@ -296,21 +314,45 @@ def model_search(request: RecruiterRequest) -> HttpResponse:
     return render(request, "offers/_model_options.html", {"models": results})
 
 
+NEW_LINK_COOKIE = "new_link"
+
+
 @require_POST
 @recruiter_required
 def offer_link_create(request: RecruiterRequest, pk: int) -> HttpResponse:
-    """Create the candidate's link and show it this once (only its hash is kept)."""
+    """Create the candidate's link, then show it once on the offer page (only its hash is kept).
+
+    Post, then redirect: a reload never makes a second link. The form carries a one-time nonce,
+    so a repeated post (double click, back and submit) changes nothing either. The token travels
+    to the page in a short-lived signed cookie on the recruiter's browser, never in the database.
+    """
     offer = get_object_or_404(Offer.objects.visible_to(request.user), pk=pk)
+    fresh = request.POST.get("nonce") == request.session.pop(f"link-nonce-{offer.pk}", None)
+    if offer.can_send_link and not fresh:
+        messages.info(
+            request,
+            "Nothing was done: the button was pressed twice, or the page was out of date. "
+            "Press it again to create a new link (the one sent before then stops working).",
+        )
+        return redirect(offer)
     try:
-        link, token = candidate_link_create(
+        _, token = candidate_link_create(
             offer=offer, by=request.user, email=request.POST.get("email") == "yes"
         )
     except OfferError as error:
         messages.error(request, str(error))
         return redirect(offer)
-    response = _detail(request, pk, {"new_link_url": candidate_url(token), "new_link": link})
-    response["Cache-Control"] = "private, no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    response = redirect(f"{offer.get_absolute_url()}#candidate-link")
+    response.set_signed_cookie(
+        NEW_LINK_COOKIE,
+        token,
+        salt=f"new-link-{offer.pk}",
+        max_age=120,
+        path=offer.get_absolute_url(),
+        secure=request.is_secure(),
+        httponly=True,
+        samesite="Strict",
+    )
     return response
 
 

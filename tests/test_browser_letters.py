@@ -28,7 +28,7 @@ def test_recruiter_generates_a_letter_watches_it_render_and_downloads_it(  # typ
         # One locator for state and text: the section is swapped every second while polling.
         rendering = page.locator('#letters [data-letter-state="rendering"] .progress')
         expect(rendering).to_have_text("Rendering…", timeout=15000)
-        download_link = page.get_by_role("link", name="Download PDF")
+        download_link = page.get_by_role("link", name="Download the letter (PDF)")
         expect(download_link).to_be_visible(timeout=30000)  # polling brought it in
         page.screenshot(path=str(OUTPUT / "letters.png"), full_page=True)
         with page.expect_download() as download_info:

@@ -281,7 +281,11 @@ def test_accept_needs_the_right_name_the_box_and_a_confirmation(
     recruiter_client = Client()
     recruiter_client.force_login(offer.created_by)
     history = recruiter_client.get(offer.get_absolute_url()).content.decode()
-    assert "ip address: 192.0.2.44" in history and "user agent: Mobile Safari/17" in history
+    assert "The candidate accepted the offer." in history and "ip address: 192.0.2.44" in history
+    # The browser's identification string is kept for the audit, not shown on the page.
+    event = offer.events.get(action="accepted")
+    assert event.changes["user agent"] == "Mobile Safari/17"
+    assert "Mobile Safari/17" not in history
 
 
 def test_an_answer_is_final(client: Client, sent) -> None:  # type: ignore[no-untyped-def]
@@ -321,8 +325,12 @@ def test_recruiter_creates_the_link_sees_it_once_and_emails_it(
     refused = client.post(create, follow=True).content.decode()
     assert "Only an approved offer can be sent" in refused
     factories.approved(offer, recruiter=recruiter, manager=manager)
+    page = client.get(offer.get_absolute_url()).content.decode()
+    nonce = page.split('name="nonce" value="')[1].split('"')[0]
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(create, {"email": "yes"})
+        posted = client.post(create, {"email": "yes", "nonce": nonce})
+    assert posted.status_code == 302  # post, then redirect: a reload posts nothing
+    response = client.get(posted["Location"])
     page = response.content.decode()
     assert response.status_code == 200 and "shown only this once" in page
     assert response["Cache-Control"] == "private, no-store"
@@ -334,7 +342,13 @@ def test_recruiter_creates_the_link_sees_it_once_and_emails_it(
     assert OfferEvent.objects.filter(offer=offer, action="sent").exists()
     [email] = [m for m in mail.outbox if m.to == ["dana@example.org"]]
     assert url in email.body
+    # Shown once: a reload no longer has it, and no second link was made.
     assert token not in client.get(offer.get_absolute_url()).content.decode()
+    # The same post again (a double click, or back and submit) changes nothing.
+    again = client.post(create, {"email": "yes", "nonce": nonce}, follow=True)
+    assert "Nothing was done" in again.content.decode()
+    assert CandidateLink.objects.count() == 1
+    assert CandidateLink.objects.get().revoked_at is None
 
 
 def test_only_the_offers_recruiters_create_or_revoke_links(sent, manager: User) -> None:  # type: ignore[no-untyped-def]

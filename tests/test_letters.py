@@ -224,7 +224,7 @@ def test_generate_letter_shows_progress_that_polls_until_ready(
     letter_render(letter_id=letter.pk)
     done = client.get(letters_url, headers={"HX-Request": "true"}).content.decode()
     assert "hx-trigger" not in done  # polling stops
-    assert "Download PDF" in done and "(DRAFT)" in done
+    assert "Download the letter (PDF)" in done and "(DRAFT)" in done
     download = client.get(reverse("offers:letter", args=[offer.pk, letter.pk]))
     assert download.status_code == 200
     assert download["Content-Type"] == "application/pdf"

@@ -559,8 +559,9 @@ def test_recruiter_submits_and_withdraws_from_the_offer_page(
     assert Offer.objects.get(pk=offer.pk).status == Status.WITHDRAWN
     page = client.get(offer.get_absolute_url()).content.decode()
     assert "Edit offer" not in page and "Role closed." in page
-    # The history speaks in the statuses' names, not their stored values.
-    assert "Draft → Pending approval" in page and "Pending approval → Withdrawn" in page
+    # The history reads as sentences, not stored values.
+    assert "riley submitted it for approval." in page and "riley withdrew it." in page
+    assert "pending_approval" not in page
     assert "pending_approval →" not in page
     assert client.get(reverse("offers:edit", args=[offer.pk])).status_code == 302
 

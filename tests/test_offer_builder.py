@@ -199,8 +199,9 @@ def test_detail_shows_history_of_system_events(client: Client, recruiter) -> Non
         offer=offer, actor=None, action="expired", from_status="draft", to_status="expired"
     )
     content = client.get(offer.get_absolute_url()).content.decode()
-    assert "by the system" in content
-    assert "Created</strong> by riley" in content
+    assert "The system marked it expired." in content
+    assert "riley created the offer as a draft." in content
+    assert "— →" not in content
 
 
 def test_edit_form_shows_amounts_as_a_person_types_them(client: Client, recruiter) -> None:  # type: ignore[no-untyped-def]

@@ -153,7 +153,10 @@ class Command(BaseCommand):
             self._demo_offers()
         for name, url in self.links:
             # Shown this once, like to a recruiter: only the token's hash is stored.
-            self.stdout.write(f"Candidate link for {name}: {url}")
+            self.stdout.write(
+                f"The private link {name} (a demo candidate) would get by email; open it on a "
+                f"phone to read and answer the offer as a candidate: {url}"
+            )
         self.stdout.write("Demo logins (username / password):")
         for username, password, group_name, _, _, _ in DEMO_USERS:
             role = group_name or "superuser"

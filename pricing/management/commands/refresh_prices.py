@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -40,12 +41,19 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        result = prices_refresh(
-            source=options["source"],
-            url=options["url"],
-            file=options["file"],
-            as_of=options["as_of"],
-        )
+        # The command prints the report itself: the service's log lines would say it twice.
+        service_log = logging.getLogger("pricing.services")
+        level = service_log.level
+        service_log.setLevel(logging.CRITICAL)
+        try:
+            result = prices_refresh(
+                source=options["source"],
+                url=options["url"],
+                file=options["file"],
+                as_of=options["as_of"],
+            )
+        finally:
+            service_log.setLevel(level)
         if result.outcome == "rejected":
             raise CommandError(result.report())
         self.stdout.write(result.report())
