@@ -170,6 +170,8 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
 )
 
 LANGUAGE_CODE = "en-us"
+# One way of writing dates and times everywhere, the admin included ("29 Nov 2026, 17:52").
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

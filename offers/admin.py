@@ -110,7 +110,7 @@ def awaiting(user: Any) -> Q:
 
 
 class AwaitingFilter(admin.SimpleListFilter):
-    title = "show"
+    title = "whose turn"
     parameter_name = "awaiting"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
@@ -252,6 +252,11 @@ class OfferAdmin(admin.ModelAdmin):
         posted_action = request.POST.get("action") if request.method == "POST" else None
         if posted_action in APPROVAL_ACTIONS and not self.has_approve_permission(request):
             raise PermissionDenied
+        awaiting_me = request.GET.get("awaiting") == "me"
+        extra_context = {
+            **(extra_context or {}),
+            "title": "Offers awaiting your approval" if awaiting_me else "Offers",
+        }
         return super().changelist_view(request, extra_context)
 
     def _decide_many(

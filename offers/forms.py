@@ -9,7 +9,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from offers.models import Department, Offer, TokenAllocation
+from offers.models import PRICED_TERMS, Department, Offer, TokenAllocation
 from offers.roles import HIRING_MANAGERS
 from offers.services import Allocation
 from pricing.models import ModelPrice, PriceSnapshot
@@ -148,7 +148,7 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
         for slot in range(1, MODEL_SLOTS + 1):
             current = existing[slot - 1] if len(existing) >= slot else None
             self.fields[f"model_{slot}"] = forms.CharField(
-                required=slot == 1,
+                required=False,
                 label=f"Model {slot}",
                 initial=current.model_id if current else "",
                 widget=forms.TextInput(
@@ -310,8 +310,12 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
                     self.add_error(f"model_{slot}", "Choose a model for this share.")
                 continue
             chosen.append((slot, model_id, share))
+        budget = data.get("token_usd_per_day") or data.get("token_tokens_per_day")
+        if not chosen and budget:
+            self.add_error("model_1", "Choose a model for the token budget.")
         if self.snapshot is None:
-            self.add_error("model_1", "No model prices yet: ask an operator to refresh prices.")
+            if chosen:
+                self.add_error("model_1", "No model prices yet: ask an operator to refresh prices.")
             return
         known = {
             price.model_id: price
@@ -367,9 +371,22 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
     def offer_data(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
-    def preview(self) -> Offer:
-        """The offer as typed, unsaved, valued with today's prices, for the live totals."""
+    def preview(self) -> Offer | None:
+        """The offer as typed, unsaved, valued with today's prices, for the live totals.
+
+        Every figure the typed pay and token fields allow: a recruiter tries packages before
+        they know the candidate's email or the dates. None while a figure field is wrong.
+        """
         offer = self.instance
+        slots = ("model_", "share_", "tier_", "long_")
+        if any(name in self.errors for name in PRICED_TERMS) or any(
+            name.startswith(slots) for name in self.errors
+        ):
+            return None
+        if offer.base_salary is None:
+            return None
+        if offer.start_date is None:
+            offer.start_date = timezone.localdate()  # for price changes within the first year
         offer.price_snapshot = self.snapshot
         offer.price_cache = self.known_prices  # fetched by validation: no second query
         offer.pending_allocations = [

@@ -115,7 +115,7 @@ def _edit(request: RecruiterRequest, offer: Offer) -> HttpResponse:
     else:
         form = OfferForm(request.POST, instance=offer, builder=request.user)
         valid = form.is_valid()
-        preview = form.preview() if valid else None
+        preview = form.preview()
         if valid and "recompute" not in request.POST:
             data, allocations = form.offer_data(), form.allocations
             for warning in form.warnings:
@@ -157,6 +157,10 @@ def _totals_context(form: OfferForm, preview: Offer | None) -> dict[str, Any]:
 def _edit_context(form: OfferForm, preview: Offer | None) -> dict[str, Any]:
     snapshot = form.snapshot
     flagships = featured_prices(snapshot) if snapshot is not None else []
+    # The picked models by name and seller, beside their ids.
+    existing = form.instance.allocations.all() if form.instance.pk else []
+    names = {a.model_id: a.display_name for a in existing}
+    names.update({model_id: p.picker_label for model_id, p in form.known_prices.items()})
     return {
         "in_force": prices_in_force(),
         **_totals_context(form, preview),
@@ -166,6 +170,7 @@ def _edit_context(form: OfferForm, preview: Offer | None) -> dict[str, Any]:
                 form[f"share_{slot}"],
                 form[f"tier_{slot}"],
                 form[f"long_{slot}"],
+                names.get(str(form[f"model_{slot}"].value() or "")),
             )
             for slot in range(1, MODEL_SLOTS + 1)
         ],

@@ -31,7 +31,17 @@ def test_recruiter_builds_an_offer_with_live_totals(browser_page, live_server) -
     page.get_by_label("Offer expires on").fill("2027-01-15")
     page.get_by_label("Base salary").fill("180000")
     page.get_by_label("Target bonus (% of base)").fill("10")
+    # Fields show when they apply: no exchange rate for USD, no strike price for RSUs, no
+    # grant fields without equity, and no "Recompute" button (totals update themselves).
+    expect(page.get_by_label("Exchange rate (offer currency per 1 USD)")).to_be_hidden()
+    expect(page.get_by_role("button", name="Recompute totals")).to_be_hidden()
+    page.get_by_label("Equity type").select_option("none")
+    expect(page.get_by_label("Equity units")).to_be_hidden()
+    page.get_by_label("Equity type").select_option("options")
+    expect(page.get_by_label("Strike price (options)")).to_be_visible()
     page.get_by_label("Equity type").select_option("rsu")
+    expect(page.get_by_label("Strike price (options)")).to_be_hidden()
+    expect(page.get_by_label("Token budget, tokens per day")).to_be_hidden()
     page.get_by_label("Equity units").fill("4800")
     page.get_by_label("Price per share (or preferred price)").fill("50")
     page.get_by_label("Model 1", exact=True).fill("claude-sonnet-4-5")

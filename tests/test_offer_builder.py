@@ -235,3 +235,31 @@ def test_edit_form_shows_amounts_as_a_person_types_them(client: Client, recruite
     )
     offer.refresh_from_db()
     assert offer.version == 1
+
+
+def test_totals_show_what_the_typed_pay_fields_allow_before_the_candidate_is_known(
+    client: Client, recruiter
+) -> None:  # type: ignore[no-untyped-def]
+    post = factories.form_post(
+        candidate_email="",
+        start_date="",
+        expires_on="",
+        hiring_manager="",
+        token_usd_per_day="0",
+        model_1="",
+        share_1="",
+        recompute="1",
+    )
+    response = client.post(reverse("offers:new"), post, HTTP_HX_REQUEST="true")
+    content = response.content.decode()
+    # base 200,000 + bonus 20,000 + sign-on 20,000 + equity 60,000 (no token line)
+    assert 'data-figure="first-year">$300,000' in content
+    # What is missing is said beside each field (swapped in place), each once.
+    assert 'id="errors-candidate_email" hx-swap-oob="true"' in content
+    assert content.count("This field is required.") == 4
+    assert "Model 1" not in content  # a $0 budget needs no model
+    assert not Offer.objects.exists()
+    post.pop("recompute")
+    saved = client.post(reverse("offers:new"), post)
+    assert saved.status_code == 200 and not Offer.objects.exists()  # saving stays strict
+    assert "This field is required." in saved.content.decode()
