@@ -25,6 +25,7 @@ from offers.models import (
     OfferEvent,
     SalaryBand,
     TokenAllocation,
+    search_form,
     with_figures,
 )
 from offers.services import OfferError, decision_refusal, offer_approve, offer_reject
@@ -166,6 +167,14 @@ class OfferAdmin(admin.ModelAdmin):
     ]
     list_filter = [AwaitingFilter, "status", "department", BreaksRuleFilter]
     search_fields = ["candidate_name", "candidate_email", "role_title"]
+    search_help_text = "Candidate, email or role; case and accents do not matter."
+
+    def get_search_results(self, request, queryset, search_term):  # type: ignore[no-untyped-def]
+        """Every word must match, ignoring case and accents ("zoe" finds "Zoë") on any database."""
+        for word in search_form(search_term).split():
+            queryset = queryset.filter(search_text__contains=word)
+        return queryset, False
+
     list_select_related = ["department", "submitted_by", "price_snapshot"]
     ordering = ["-submitted_at", "-pk"]
     actions = ["approve_selected", "reject_selected"]
@@ -329,7 +338,8 @@ class OfferAdmin(admin.ModelAdmin):
                 figures_context(obj),
                 offer=obj,
                 in_force=prices_in_force(),
-                changes_since_approval=obj.changes_since_approval(),
+                changes_since_approval=(changes := obj.changes_since_approval()),
+                any_change=any(changed for *_, changed in changes),
                 refusal=decision_refusal(offer=obj, by=request.user),
                 can_decide=self.has_approve_permission(request),
                 is_awaiting=obj.is_awaiting,

@@ -9,7 +9,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from offers.models import PRICED_TERMS, Department, Offer, TokenAllocation
+from offers.models import PRICED_TERMS, TERM_LABELS, Department, Offer, TokenAllocation
 from offers.roles import HIRING_MANAGERS
 from offers.services import Allocation
 from pricing.models import ModelPrice, PriceSnapshot
@@ -106,22 +106,7 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
             "expires_on": forms.DateInput(attrs={"type": "date"}),
             "internal_notes": forms.Textarea(attrs={"rows": 3}),
         }
-        labels = {
-            "usd_exchange_rate": "Exchange rate (offer currency per 1 USD)",
-            "target_bonus_percent": "Target bonus (% of base)",
-            "sign_on_bonus": "Sign-on bonus",
-            "equity_price_per_unit": "Price per share (or preferred price)",
-            "equity_strike_price": "Strike price (options)",
-            "token_usd_per_day": "Token budget, USD per day",
-            "token_tokens_per_day": "Token budget, tokens per day",
-            "token_profile": "Usage profile",
-            "token_mix_fresh_input": "Fresh input (% of tokens)",
-            "token_mix_cache_write": "Cache writes (% of tokens)",
-            "token_mix_cache_read": "Cache reads (% of tokens)",
-            "token_mix_output": "Output (% of tokens)",
-            "working_days": "Working days per year",
-            "expires_on": "Offer expires on",
-        }
+        labels = TERM_LABELS
 
     def __init__(self, *args: Any, builder: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
@@ -66,10 +67,49 @@ APPROVED_TERMS = [
     "start_date",
     "expires_on",
 ]
+# How people read each term, in the builder and in "changes since the last approval".
+TERM_LABELS = {
+    "candidate_name": "Candidate name",
+    "candidate_email": "Candidate email",
+    "role_title": "Role title",
+    "level": "Level",
+    "department": "Department",
+    "location": "Location",
+    "hiring_manager": "Hiring manager",
+    "currency": "Currency",
+    "usd_exchange_rate": "Exchange rate (offer currency per 1 USD)",
+    "base_salary": "Base salary",
+    "target_bonus_percent": "Target bonus (% of base)",
+    "sign_on_bonus": "Sign-on bonus",
+    "equity_type": "Equity type",
+    "equity_units": "Equity units",
+    "equity_price_per_unit": "Price per share (or preferred price)",
+    "equity_strike_price": "Strike price (options)",
+    "vesting_years": "Vesting years",
+    "cliff_months": "Cliff months",
+    "vesting_frequency": "Vesting frequency",
+    "token_budget_unit": "Token budget unit",
+    "token_usd_per_day": "Token budget, USD per day",
+    "token_tokens_per_day": "Token budget, tokens per day",
+    "token_profile": "Usage profile",
+    "token_mix_fresh_input": "Fresh input (% of tokens)",
+    "token_mix_cache_write": "Cache writes (% of tokens)",
+    "token_mix_cache_read": "Cache reads (% of tokens)",
+    "token_mix_output": "Output (% of tokens)",
+    "working_days": "Working days per year",
+    "start_date": "Start date",
+    "expires_on": "Offer expires on",
+}
 # The terms that are figures: a change to one values the offer again with today's prices.
 PRICED_TERMS = APPROVED_TERMS[APPROVED_TERMS.index("currency") : APPROVED_TERMS.index("start_date")]
 # A price change of more than this share makes the offer page say so.
 PRICE_DRIFT_NOTICE = Decimal("0.05")
+
+
+def search_form(text: str) -> str:
+    """Text as searches compare it, on every database: no case, no accents ("Zoë" → "zoe")."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def percent_field(verbose_name: str, default: str = "0") -> models.DecimalField:  # type: ignore[type-arg]
@@ -192,6 +232,9 @@ class Offer(models.Model):
     start_date = models.DateField()
     expires_on = models.DateField()
     internal_notes = models.TextField(blank=True)
+    search_text = models.TextField(
+        blank=True, editable=False, help_text="candidate, email and role, for searching"
+    )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="offers_created"
@@ -247,6 +290,17 @@ class Offer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.candidate_name} — {self.role_title}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.search_text = search_form(
+            f"{self.candidate_name} {self.candidate_email} {self.role_title}"
+        )
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"candidate_name", "candidate_email", "role_title"} & set(
+            update_fields
+        ):
+            kwargs["update_fields"] = {*update_fields, "search_text"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("offers:detail", args=[self.pk])
@@ -475,19 +529,7 @@ class Offer(models.Model):
 
     def figures_record(self) -> dict[str, str]:
         """Every figure as a person reads it: stored at approval, compared on the next one."""
-        record = {}
-        for name in APPROVED_TERMS:
-            field = self._meta.get_field(name)
-            assert isinstance(field, models.Field)
-            value = getattr(self, name)
-            display = getattr(self, f"get_{name}_display", None)
-            if display:
-                text = display()
-            elif isinstance(value, User):
-                text = value.get_full_name() or value.get_username()
-            else:
-                text = "" if value is None else str(value)
-            record[str(field.verbose_name).capitalize()] = text
+        record = {TERM_LABELS[name]: self.term_text(name) for name in APPROVED_TERMS}
         record["Token models"] = ", ".join(
             f"{a.display_name} {a.share_percent.normalize():f}% ({a.tier}"
             + (f", {a.long_context_percent.normalize():f}% long" if a.long_context_percent else "")
@@ -508,6 +550,32 @@ class Offer(models.Model):
         record["First-year total"] = format_money(self.first_year_total, currency, places=WHOLE)
         record["Four-year total"] = format_money(self.four_year_total, currency, places=WHOLE)
         return record
+
+    def term_text(self, name: str) -> str:
+        """One approved term as the offer page writes it: $200,000, 10%, 13 Dec 2026."""
+        value = getattr(self, name)
+        display = getattr(self, f"get_{name}_display", None)
+        if display:
+            return str(display())
+        if value is None or value == "":
+            return "—"
+        if isinstance(value, User):
+            return value.get_full_name() or value.get_username()
+        if isinstance(value, datetime.date):
+            return f"{value:%-d %b %Y}"
+        if name in {"base_salary", "sign_on_bonus"}:
+            return format_money(value, self.currency, places=WHOLE)
+        if name in {"equity_price_per_unit", "equity_strike_price"}:
+            return format_money(value, self.currency)
+        if name == "token_usd_per_day":
+            return format_money(value, "USD")
+        if name.endswith("_percent") or name.startswith("token_mix_"):
+            return f"{value.normalize():f}%"
+        if isinstance(value, Decimal):
+            return f"{value.normalize():f}"
+        if isinstance(value, int):
+            return f"{value:,}"
+        return str(value)
 
     def changes_since_approval(self) -> list[tuple[str, str, str, bool]]:
         """(figure, as approved, now, changed) for every figure; empty if never approved."""

@@ -20,7 +20,7 @@ from django_htmx.middleware import HtmxDetails
 from offers.figures import figures_context
 from offers.forms import MODEL_SLOTS, OfferFilterForm, OfferForm
 from offers.letters import letter_file_response
-from offers.models import Letter, Offer, with_figures
+from offers.models import Letter, Offer, search_form, with_figures
 from offers.roles import RECRUITERS
 from offers.rules import rule_breaks
 from offers.services import (
@@ -73,7 +73,7 @@ def offer_list(request: RecruiterRequest) -> HttpResponse:
     )
     if filters.is_valid():
         if filters.cleaned_data["q"]:
-            offers = offers.filter(candidate_name__icontains=filters.cleaned_data["q"])
+            offers = offers.filter(search_text__contains=search_form(filters.cleaned_data["q"]))
         if filters.cleaned_data["status"]:
             offers = offers.filter(status=filters.cleaned_data["status"])
     page = Paginator(offers, LIST_PAGE_SIZE).get_page(request.GET.get("page"))

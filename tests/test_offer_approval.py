@@ -79,7 +79,7 @@ def test_approve_records_the_approved_figures_and_emails_the_recruiter(
         approved = offer_approve(offer=pending, by=manager, note="Good hire.")
     assert approved.status == Status.APPROVED
     assert approved.approved_by == manager and approved.approved_version == approved.version
-    assert approved.approved_figures["Base salary"] == "200000.00"
+    assert approved.approved_figures["Base salary"] == "$200,000"
     assert approved.approved_figures["First-year total"] == "$334,500"
     assert approved.approved_figures["Token budget per day (USD)"] == "$150.00"
     event = OfferEvent.objects.filter(offer=pending, action="approved").get()
@@ -619,3 +619,22 @@ def test_open_offers_past_their_expiry_expire_and_their_link_stops(
     assert offers_expire() == 0
     response = client.get(reverse("candidate:offer", args=[token]))
     assert response.status_code == 410 and "This offer has expired" in response.content.decode()
+
+
+def test_the_approval_page_shows_the_grant_and_only_what_changed_as_people_read_it(
+    pending: Offer, recruiter: User, manager: User
+) -> None:
+    approved = offer_approve(offer=pending, by=manager)
+    changed = factories.edit(approved, by=recruiter, base_salary=Decimal("210000"))
+    page = (
+        admin_client(manager)
+        .get(reverse("admin:offers_offer_change", args=[changed.pk]))
+        .content.decode()
+    )
+    grant = "Equity grant: 4,800 RSUs, valued at $50.00 a share, vesting monthly over 4 years"
+    assert grant in page
+    assert "In USD — US dollar." in page
+    section = page.split("Changes since the last approval")[1].split("</table>")[0]
+    assert '<th scope="row">Base salary</th><td>$200,000</td><td>$210,000</td>' in section
+    assert "Currency" not in section and "Token usd per day" not in section
+    assert "2026-" not in section  # no ISO dates

@@ -263,3 +263,17 @@ def test_totals_show_what_the_typed_pay_fields_allow_before_the_candidate_is_kno
     saved = client.post(reverse("offers:new"), post)
     assert saved.status_code == 200 and not Offer.objects.exists()  # saving stays strict
     assert "This field is required." in saved.content.decode()
+
+
+@pytest.mark.parametrize("query", ["ångström", "ANGSTROM", "zoe", "ZOË", "zoë ångström"])
+def test_search_ignores_case_and_accents_in_the_app_and_the_admin(
+    client: Client, recruiter, query: str
+) -> None:  # type: ignore[no-untyped-def]
+    factories.offer(by=recruiter, candidate_name="Zoë Ångström")
+    factories.offer(by=recruiter, candidate_name="Bob Otieno")
+    content = client.get(reverse("offers:list"), {"q": query}).content.decode()
+    assert "Zoë Ångström" in content and "Bob Otieno" not in content
+    admin = Client()
+    admin.force_login(factories.user("ops", role=None, is_staff=True, is_superuser=True))
+    found = admin.get("/admin/offers/offer/", {"awaiting": "all", "q": query}).content.decode()
+    assert "Zoë Ångström" in found and "Bob Otieno" not in found
