@@ -9,7 +9,7 @@ from ops import views as ops_views
 
 admin.site.site_header = "Offer approvals"
 admin.site.site_title = "Offer approvals"
-admin.site.index_title = "Hiring managers"
+admin.site.index_title = "Approvals"
 # The offers list needs the width; the home page lists every section.
 admin.site.enable_nav_sidebar = False
 

@@ -100,6 +100,30 @@ def can_approve_anything(user: Any) -> bool:
     return bool(user.has_perm("offers.approve_offer") or user.has_perm("offers.approve_exceptions"))
 
 
+def awaiting_list(user: Any) -> list[Offer]:
+    """What awaits this person, oldest first, with the figures the admin home shows."""
+    offers = list(
+        Offer.objects.filter(awaiting(user))
+        .exclude(created_by=user)
+        .exclude(submitted_by=user)
+        .select_related("department", "price_snapshot")
+        .prefetch_related("allocations")
+        .order_by("submitted_at", "pk")
+    )
+    return with_figures(offers)
+
+
+def admin_index(request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+    """The admin home leads with the offers awaiting this person's decision."""
+    context = {**(extra_context or {}), "awaiting_offers": awaiting_list(request.user)}
+    return admin.AdminSite.index(admin.site, request, context)
+
+
+admin.site.index = admin_index  # type: ignore[method-assign]
+# Recruiters use the app; people in the admin approve. "View site" would be a 403 for them.
+admin.site.site_url = None  # type: ignore[assignment]
+
+
 def awaiting(user: Any) -> Q:
     """Offers waiting for this person's decision."""
     if user.is_superuser:

@@ -638,3 +638,13 @@ def test_the_approval_page_shows_the_grant_and_only_what_changed_as_people_read_
     assert '<th scope="row">Base salary</th><td>$200,000</td><td>$210,000</td>' in section
     assert "Currency" not in section and "Token usd per day" not in section
     assert "2026-" not in section  # no ISO dates
+
+
+def test_the_managers_admin_home_leads_with_what_awaits_them(pending: Offer, manager: User) -> None:
+    page = admin_client(manager).get("/admin/").content.decode()
+    assert "1 offer awaits your approval" in page
+    home = page.split("data-awaiting")[1].split("</table>")[0]
+    assert pending.candidate_name in home and "$334,500" in home and "$150.00" in home
+    assert "View site" not in page  # recruiters' pages would answer 403
+    offer_approve(offer=pending, by=manager)
+    assert "Nothing awaits your approval" in admin_client(manager).get("/admin/").content.decode()
