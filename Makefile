@@ -25,10 +25,10 @@ run: venv
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py refresh_prices --source genai-prices
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py demo_data
 	@echo
-	@echo "  Offer builder: http://127.0.0.1:8000   (admin for hiring managers: http://127.0.0.1:8000/admin/)"
-	@echo "  Web server, Celery worker and Celery beat start now; Ctrl-C stops all three."
+	@echo "  Starting the web server, a Celery worker and Celery beat; the address follows once it answers."
 	@echo
-	DEBUG=$${DEBUG:-true} PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/honcho -f Procfile.dev start
+	@# honcho ends with 130 after Ctrl-C: that is how make run is meant to stop, not an error.
+	DEBUG=$${DEBUG:-true} PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho -f Procfile.dev start || [ $$? -eq 130 ]
 
 lint: venv
 	$(BIN)/ruff check .

@@ -67,12 +67,13 @@ COMPANY_NAME = env_str("COMPANY_NAME", "Example Corp")
 # A file under static/ (the letter's renderer reads nothing else), shown at the letter's top.
 COMPANY_LOGO = env_str("COMPANY_LOGO", "letters/logo.svg")
 LETTER_SIGNATORY = env_str("LETTER_SIGNATORY", "Head of People")
+LETTER_SIGNATORY_NAME = env_str("LETTER_SIGNATORY_NAME")  # the person who signs, by name
 LETTER_TOKEN_TERMS = env_str(
     "LETTER_TOKEN_TERMS",
     "The AI token budget is for your work at the company only. It is not cash, cannot be "
     "exchanged for cash or transferred, and an unused day's budget is not carried over. "
     "The company may change the models available; the daily budget in US dollars stays as "
-    "stated in this letter.",
+    "stated in your offer.",
 )
 
 INSTALLED_APPS = [

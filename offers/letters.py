@@ -126,6 +126,7 @@ def letter_context(offer: Offer, *, draft: bool) -> dict[str, Any]:
         "company_name": settings.COMPANY_NAME,
         "logo": settings.COMPANY_LOGO,
         "signatory": settings.LETTER_SIGNATORY,
+        "signatory_name": settings.LETTER_SIGNATORY_NAME,
         "token_terms": settings.LETTER_TOKEN_TERMS,
         "today": timezone.localdate(),
     }

@@ -23,7 +23,7 @@ from pypdf import PdfReader
 from weasyprint import HTML
 
 from offers.checks import harfbuzz_subset_usable
-from offers.letters import BASE_URL, StaticOnlyFetcher, letter_render_pdf
+from offers.letters import BASE_URL, StaticOnlyFetcher, letter_html, letter_render_pdf
 from offers.models import Letter, Offer
 from offers.services import (
     letter_render,
@@ -486,3 +486,28 @@ def test_letters_are_subset_with_harfbuzz_where_it_is_installed(
     rendered = letter_render_pdf(offer, version=offer.version, draft=True)
     assert used and set(used) == {"harfbuzz"}
     assert len(rendered.pdf) < 100_000  # subsets of the fonts, not 700 kB of whole fonts
+
+
+@pytest.mark.django_db
+def test_letter_names_people_reads_its_chart_and_keeps_the_signatures_with_the_closing(
+    recruiter: User, manager: User, settings
+) -> None:  # type: ignore[no-untyped-def]
+    settings.LETTER_SIGNATORY_NAME = "Jordan Lee"
+    manager.first_name, manager.last_name = "Morgan", "Hale"
+    manager.save()
+    offer = factories.offer(by=recruiter, hiring_manager=manager, location="Berlin (hybrid)")
+    offer = factories.approved(offer, recruiter=recruiter, manager=manager)
+    rendered = letter_render_pdf(offer, version=offer.version, draft=False)
+    text = pdf_text(rendered.pdf)
+    assert "reporting to Morgan Hale" in text
+    assert "Location: Berlin (hybrid)." in text and "((" not in text
+    assert "Jordan Lee, Head of People, for Example Corp" in text
+    # The chart writes each year's total under its bar, in a legible size.
+    html = letter_html(offer, draft=False)
+    assert 'font-size="19" font-weight="bold" fill="#1d2330">$334,500</text>' in html
+    # The signatures are on the page of the closing paragraph.
+    reader = PdfReader(io.BytesIO(rendered.pdf))
+    last = " ".join(reader.pages[-1].extract_text().split())
+    assert "This offer is open until" in last and "accepted on (date)" in last
+    # Prices per 1M tokens with one precision.
+    assert re.search(r"\$0\.833\b", text)

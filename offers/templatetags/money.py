@@ -38,9 +38,12 @@ def tokens(value: int | None) -> str:
 
 @register.filter
 def per_million(value: Decimal | None) -> str:
+    """A price per 1M tokens with one precision: `$0.833`, `$15.000`; tiny ones `$0.0028`."""
     if value is None:
         return "—"
-    return f"${value.normalize():f}"
+    if 0 < value < Decimal("0.01"):
+        return f"${round_money(value, places=Decimal('0.0001')):f}"
+    return f"${round_money(value, places=Decimal('0.001')):,f}"
 
 
 @register.filter
