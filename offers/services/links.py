@@ -70,7 +70,7 @@ def candidate_link_create(
             emailed_to=offer.candidate_email if email else "",
         )
         if lifecycle.allows("send", offer.status):
-            offer = move(offer, "send", by=by, note="Candidate link created.")
+            offer = move(offer, "send", by=by)
         else:
             audit(
                 offer,
