@@ -5,7 +5,11 @@ Screenshots of every page go to test-results/journey-<person>-<device>-<step>.pn
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
+from django.contrib.auth.models import User
 from playwright.sync_api import Page, expect
 
 from offers.models import CandidateLink, Offer
@@ -16,14 +20,14 @@ from tests.browser import OUTPUT, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-DEVICES = {
+DEVICES: dict[str, dict[str, Any]] = {
     "laptop": {"viewport": {"width": 1280, "height": 900}},
     "phone": {"viewport": {"width": 375, "height": 812}, "is_mobile": True, "has_touch": True},
 }
 
 
 @pytest.fixture(params=list(DEVICES))
-def device(request, browser_page) -> tuple[str, Page]:  # type: ignore[no-untyped-def]
+def device(request, browser_page) -> Iterator[tuple[str, Page]]:  # type: ignore[no-untyped-def]
     context = browser_page.context.browser.new_context(**DEVICES[request.param])
     page = context.new_page()
     page.set_default_timeout(15000)
@@ -33,12 +37,12 @@ def device(request, browser_page) -> tuple[str, Page]:  # type: ignore[no-untype
 
 def shot(page: Page, person: str, device: str, step: str) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
-    limit = DEVICES[device]["viewport"]["width"]  # type: ignore[index]
+    limit = DEVICES[device]["viewport"]["width"]
     assert width <= limit, f"{person}'s {step} page is {width}px wide on a {limit}px screen"
     page.screenshot(path=str(OUTPUT / f"journey-{person}-{device}-{step}.png"), full_page=True)
 
 
-def people() -> tuple[object, object]:
+def people() -> tuple[User, User]:
     recruiter = factories.user("riley", first_name="Riley", last_name="Recruiter")
     manager = factories.user(
         "morgan", role=HIRING_MANAGERS, is_staff=True, first_name="Morgan", last_name="Hale"
