@@ -739,6 +739,26 @@ class TokenAllocation(models.Model):
         return f"{self.display_name} {self.share_percent}%"
 
 
+# What each audit action says, after the person's name (or "The candidate", "The system").
+EVENT_SENTENCES = {
+    "created": "created the offer as a draft",
+    "submitted": "submitted it for approval",
+    "approved": "approved it",
+    "approved by hiring manager": "approved it; as it is outside an exception rule, an "
+    "exception approver approves it next",
+    "exceptions approved": "approved its exceptions",
+    "rejected": "rejected it",
+    "sent": "sent it: the candidate's link was created",
+    "link reissued": "created a new candidate link; the earlier one stopped working",
+    "link revoked": "revoked the candidate's link",
+    "accepted": "accepted the offer",
+    "declined": "declined the offer",
+    "withdrawn": "withdrew it",
+    "expired": "marked it expired",
+    "edited": "edited it",
+}
+
+
 class OfferEvent(models.Model):
     """The audit trail: every change of an offer's state or figures, by whom and when."""
 
@@ -757,10 +777,21 @@ class OfferEvent(models.Model):
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:
-        return (
-            f"{self.action}: {self.get_from_status_display() or '—'} → "
-            f"{self.get_to_status_display()}"
-        )
+        return self.sentence
+
+    @property
+    def sentence(self) -> str:
+        """`Riley Recruiter submitted it for approval.`, `The candidate accepted the offer.`"""
+        if self.actor is not None:
+            who = self.actor.get_full_name() or self.actor.get_username()
+        elif self.action in {"accepted", "declined"}:
+            who = "The candidate"
+        else:
+            who = "The system"
+        sentence = f"{who} {EVENT_SENTENCES.get(self.action, self.action)}"
+        if self.action == "edited" and self.from_status != self.to_status and self.to_status:
+            sentence += f"; it is now {self.get_to_status_display().lower()}"
+        return sentence + "."
 
 
 class ApprovalPolicy(models.Model):
