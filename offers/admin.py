@@ -4,7 +4,6 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -26,7 +25,6 @@ from offers.models import (
     SalaryBand,
     TokenAllocation,
     search_form,
-    with_figures,
 )
 from offers.services import OfferError, decision_refusal, offer_approve, offer_reject
 from pricing.money import WHOLE, format_money
@@ -102,15 +100,12 @@ def can_approve_anything(user: Any) -> bool:
 
 def awaiting_list(user: Any) -> list[Offer]:
     """What awaits this person, oldest first, with the figures the admin home shows."""
-    offers = list(
+    return list(
         Offer.objects.filter(awaiting(user))
         .exclude(created_by=user)
         .exclude(submitted_by=user)
-        .select_related("department", "price_snapshot")
-        .prefetch_related("allocations")
-        .order_by("submitted_at", "pk")
+        .order_by("submitted_at", "pk")[:50]
     )
-    return with_figures(offers)
 
 
 def admin_index(request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
@@ -171,12 +166,6 @@ class BreaksRuleFilter(admin.SimpleListFilter):
         return queryset
 
 
-class OfferChangeList(ChangeList):
-    def get_results(self, request: HttpRequest) -> None:
-        super().get_results(request)
-        with_figures(list(self.result_list))
-
-
 @admin.register(Offer)
 class OfferAdmin(admin.ModelAdmin):
     """The hiring managers' side: read the figures, approve or reject."""
@@ -233,11 +222,11 @@ class OfferAdmin(admin.ModelAdmin):
 
     @admin.display(description="First-year total")
     def first_year_total(self, offer: Offer) -> str:
-        return format_money(offer.first_year_total, offer.currency, places=WHOLE)
+        return format_money(offer.listed_first_year_total, offer.currency, places=WHOLE)
 
     @admin.display(description="Token budget per day")
     def token_budget_per_day(self, offer: Offer) -> str:
-        return format_money(offer.token_usd_per_day_valued, "USD")
+        return format_money(offer.listed_token_usd_per_day, "USD")
 
     @admin.display(description="Submitted", ordering="submitted_at")
     def submitted(self, offer: Offer) -> str:
@@ -248,11 +237,8 @@ class OfferAdmin(admin.ModelAdmin):
         who = (person.get_full_name() or person.get_username()) if person else ""
         return f"{when} by {who}" if who else when
 
-    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
-        return OfferChangeList
-
     def get_queryset(self, request: HttpRequest) -> QuerySet[Offer]:
-        offers = super().get_queryset(request).prefetch_related("allocations")
+        offers = super().get_queryset(request).select_related("submitted_by")
         user = request.user
         if user.is_superuser:
             return offers

@@ -17,7 +17,7 @@ from django.utils import timezone
 from offers import lifecycle
 from offers.compensation import Equity, Package
 from pricing.models import ModelPrice, PriceSnapshot
-from pricing.money import WHOLE, format_money
+from pricing.money import WHOLE, format_money, round_money
 from pricing.valuation import (
     DEFAULT_PROFILE,
     DEFAULT_WORKING_DAYS,
@@ -232,6 +232,20 @@ class Offer(models.Model):
     start_date = models.DateField()
     expires_on = models.DateField()
     internal_notes = models.TextField(blank=True)
+    # The figures lists show, stored from the one place that computes them (`store_figures`)
+    # whenever the terms change, so a list is one plain query however many offers there are.
+    listed_first_year_total = models.DecimalField(
+        max_digits=16, decimal_places=2, null=True, editable=False
+    )
+    listed_four_year_total = models.DecimalField(
+        max_digits=16, decimal_places=2, null=True, editable=False
+    )
+    listed_token_usd_per_day = models.DecimalField(
+        max_digits=12, decimal_places=2, null=True, editable=False
+    )
+    listed_token_per_year_in_currency = models.DecimalField(
+        max_digits=16, decimal_places=2, null=True, editable=False
+    )
     search_text = models.TextField(
         blank=True, editable=False, help_text="candidate, email and role, for searching"
     )
@@ -305,9 +319,26 @@ class Offer(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("offers:detail", args=[self.pk])
 
+    LISTED_FIGURES = [
+        "listed_first_year_total",
+        "listed_four_year_total",
+        "listed_token_usd_per_day",
+        "listed_token_per_year_in_currency",
+    ]
+
+    def store_figures(self) -> list[str]:
+        """Set the listed figures from the figures as computed now; returns the fields set."""
+        for cached in ("token_valuation", "package"):
+            self.__dict__.pop(cached, None)
+        self.listed_first_year_total = round_money(self.first_year_total)
+        self.listed_four_year_total = round_money(self.four_year_total)
+        self.listed_token_usd_per_day = round_money(self.token_usd_per_day_valued)
+        self.listed_token_per_year_in_currency = round_money(self.token_per_year_in_currency)
+        return self.LISTED_FIGURES
+
     # Figures ---------------------------------------------------------------------------------
 
-    # Set on an unsaved preview (the live totals) or by `with_figures` on a list page.
+    # Set on an unsaved preview (the live totals): its models and their prices, not yet saved.
     pending_allocations: list[TokenAllocation] | None = None
     price_cache: dict[str, ModelPrice] | None = None
 
@@ -858,25 +889,6 @@ class SalaryBand(models.Model):
             and self.min_base > self.max_base
         ):
             raise ValidationError({"max_base": "The maximum is below the minimum."})
-
-
-def with_figures(offers: list[Offer]) -> list[Offer]:
-    """Load what the figures of many offers need in a fixed number of queries."""
-    snapshot_ids = {offer.price_snapshot_id for offer in offers if offer.price_snapshot_id}
-    # Allocations are prefetched by the caller. One query for every price any offer needs
-    # (a few extra rows at most, far cheaper to build than one condition per offer).
-    model_ids = {a.model_id for offer in offers for a in offer.allocations.all()}
-    prices: dict[tuple[int, str], ModelPrice] = {
-        (price.snapshot_id, price.model_id): price
-        for price in ModelPrice.objects.filter(snapshot_id__in=snapshot_ids, model_id__in=model_ids)
-    }
-    for offer in offers:
-        offer.price_cache = {
-            model_id: price
-            for (snapshot_id, model_id), price in prices.items()
-            if snapshot_id == offer.price_snapshot_id
-        }
-    return offers
 
 
 class Letter(models.Model):

@@ -20,7 +20,7 @@ from django_htmx.middleware import HtmxDetails
 from offers.figures import figures_context
 from offers.forms import MODEL_SLOTS, OfferFilterForm, OfferForm
 from offers.letters import letter_file_response
-from offers.models import Letter, Offer, search_form, with_figures
+from offers.models import Letter, Offer, search_form
 from offers.roles import RECRUITERS
 from offers.rules import rule_breaks
 from offers.services import (
@@ -39,6 +39,25 @@ from pricing.models import PriceSnapshot
 from pricing.services import featured_prices, prices_in_force, search_prices
 
 LIST_PAGE_SIZE = 25
+# What the list shows: one plain query, the figures stored on the offer.
+LIST_COLUMNS = [
+    "candidate_name",
+    "role_title",
+    "level",
+    "status",
+    "currency",
+    "expires_on",
+    "listed_first_year_total",
+    "listed_token_usd_per_day",
+    "created_by",
+    "department",
+    "updated_at",
+]
+LIST_SORTS = {
+    "first_year": "listed_first_year_total",
+    "tokens": "listed_token_usd_per_day",
+    "expires": "expires_on",
+}
 
 
 class RecruiterRequest(HttpRequest):
@@ -55,7 +74,11 @@ def recruiter_required(
     @wraps(view)
     def wrapped(request: RecruiterRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         user = request.user
-        if not (user.is_superuser or user.groups.filter(name=RECRUITERS).exists()):
+        # Loaded with the user by offers.auth.RoleBackend; asked of the database otherwise.
+        is_recruiter = getattr(user, "is_recruiter", None)
+        if is_recruiter is None:
+            is_recruiter = user.groups.filter(name=RECRUITERS).exists()
+        if not (user.is_superuser or is_recruiter):
             raise PermissionDenied("Only recruiters build offers.")
         return view(request, *args, **kwargs)
 
@@ -66,21 +89,32 @@ def recruiter_required(
 @recruiter_required
 def offer_list(request: RecruiterRequest) -> HttpResponse:
     filters = OfferFilterForm(request.GET)
-    offers = (
-        Offer.objects.visible_to(request.user)
-        .select_related("department")
-        .prefetch_related("allocations")
-    )
+    offers = Offer.objects.visible_to(request.user).only(*LIST_COLUMNS)
     if filters.is_valid():
         if filters.cleaned_data["q"]:
             offers = offers.filter(search_text__contains=search_form(filters.cleaned_data["q"]))
         if filters.cleaned_data["status"]:
             offers = offers.filter(status=filters.cleaned_data["status"])
+    sort = request.GET.get("sort", "")
+    if sort.lstrip("-") in LIST_SORTS:
+        field = LIST_SORTS[sort.lstrip("-")]
+        offers = offers.order_by(f"-{field}" if sort.startswith("-") else field, "-pk")
     page = Paginator(offers, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
-    with_figures(list(page.object_list))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"page": page, "filters": filters, "query": query.urlencode()}
+    # Each sortable column's link: ascending first, descending when already ascending.
+    sort_links = {}
+    for key in LIST_SORTS:
+        linked = query.copy()
+        linked["sort"] = f"-{key}" if sort == key else key
+        sort_links[key] = linked.urlencode()
+    context = {
+        "page": page,
+        "filters": filters,
+        "query": query.urlencode(),
+        "sort": sort,
+        "sort_links": sort_links,
+    }
     if request.htmx:
         return render(request, "offers/list.html#results", context)
     return render(request, "offers/list.html", context)

@@ -78,6 +78,7 @@ def offer_create(*, data: dict[str, Any], allocations: list[Allocation], by: Use
             **data, created_by=by, price_snapshot=PriceSnapshot.objects.current()
         )
         _write_allocations(offer, allocations)
+        offer.save(update_fields=offer.store_figures())
         audit(offer, by=by, action="created", from_status="")
     return offer
 
@@ -130,6 +131,7 @@ def offer_update(
         if terms_changed and lifecycle.allows("approve", offer.status):
             _refresh_valuation(offer)
             offer.rule_breaks = rule_breaks(offer)
+        offer.store_figures()
         offer.save()
         if changes or from_status != offer.status:
             audit(
