@@ -179,6 +179,7 @@ class OfferAdmin(admin.ModelAdmin):
         "submitted",
     ]
     list_filter = [AwaitingFilter, "status", "department", BreaksRuleFilter]
+    list_per_page = 25
     search_fields = ["candidate_name", "candidate_email", "role_title"]
     search_help_text = "Candidate, email or role; case and accents do not matter."
 
@@ -238,7 +239,13 @@ class OfferAdmin(admin.ModelAdmin):
         return f"{when} by {who}" if who else when
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Offer]:
-        offers = super().get_queryset(request).select_related("submitted_by")
+        # What the list never shows stays in the database (the change page loads it all).
+        offers = (
+            super()
+            .get_queryset(request)
+            .select_related("submitted_by")
+            .defer("approved_figures", "internal_notes", "search_text")
+        )
         user = request.user
         if user.is_superuser:
             return offers

@@ -300,7 +300,11 @@ class Offer(models.Model):
             ("approve_offer", "Can approve offers"),
             ("approve_exceptions", "Can approve offers outside the exception rules"),
         ]
-        indexes = [models.Index(fields=["status", "-updated_at"])]
+        indexes = [
+            models.Index(fields=["status", "-updated_at"]),
+            # The lists' order: the newest page is read from the index, not sorted from all rows.
+            models.Index(fields=["-updated_at", "-id"], name="offer_list_order"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.candidate_name} — {self.role_title}"

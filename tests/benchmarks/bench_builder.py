@@ -1,4 +1,4 @@
-"""Builder speed under load: the htmx totals recomputation and the list page with 1,000 offers.
+"""Recruiter and approver pages under load, against the floors any such page can reach.
 
 Run by hand: `.venv/bin/python tests/benchmarks/bench_builder.py`. It makes a fresh SQLite
 database (or uses DATABASE_URL), starts gunicorn on 127.0.0.1, and loads it from a second
@@ -28,6 +28,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.benchmarks.bench_settings
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3")
 PORT = 8765
 SECONDS = 5.0
+OFFERS = 10_000
 CLIENTS = 4
 
 import django  # noqa: E402
@@ -44,29 +45,47 @@ from offers.models import Offer, TokenAllocation  # noqa: E402
 from tests import factories  # noqa: E402
 
 
-def prepare() -> tuple[str, str]:
-    call_command("migrate", verbosity=0)
-    recruiter = factories.user(f"bench-{time.time_ns()}")
-    first = factories.offer(by=recruiter)
+def grow_to(count: int, first: Offer, **changes: object) -> None:
+    """Copies of the first offer (figures stored, one token model each) up to `count` offers."""
     allocation = first.allocations.get()
+    missing = count - Offer.objects.count()
     offers = []
-    for index in range(999):
-        first.pk = None
-        first.candidate_name = f"Candidate {index}"
-        offers.append(Offer(**{f.attname: getattr(first, f.attname) for f in Offer._meta.fields}))
-    created = Offer.objects.bulk_create(offers)
+    for index in range(max(missing, 0)):
+        copy = Offer(**{f.attname: getattr(first, f.attname) for f in Offer._meta.fields})
+        copy.pk = None
+        copy.candidate_name = f"Candidate {index}"
+        for name, value in changes.items():
+            setattr(copy, name, value)
+        offers.append(copy)
+    created = Offer.objects.bulk_create(offers, batch_size=500)
     TokenAllocation.objects.bulk_create(
-        TokenAllocation(
-            offer_id=o.pk,
-            model_id=allocation.model_id,
-            display_name=allocation.display_name,
-            share_percent=allocation.share_percent,
-        )
-        for o in created
+        (
+            TokenAllocation(
+                offer_id=o.pk,
+                model_id=allocation.model_id,
+                display_name=allocation.display_name,
+                share_percent=allocation.share_percent,
+            )
+            for o in created
+        ),
+        batch_size=500,
     )
+
+
+def session_of(user: object) -> str:
     client = Client()
-    client.force_login(recruiter)
-    return client.cookies[settings.SESSION_COOKIE_NAME].value, recruiter.username
+    client.force_login(user, backend="offers.auth.RoleBackend")  # type: ignore[arg-type]
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+def queries_of(session: str, path: str) -> int:
+    """Queries of one request of a logged-in person (the second: their session is cached)."""
+    client = Client()
+    client.cookies[settings.SESSION_COOKIE_NAME] = session
+    assert client.get(path).status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(path).status_code == 200
+    return len(queries)
 
 
 def hammer(args: tuple[str, str, dict[str, str], bytes | None, float]) -> int:
@@ -93,16 +112,25 @@ def rate(method: str, path: str, headers: dict[str, str], body: bytes | None = N
 
 
 def main() -> None:
-    session, _ = prepare()
-    with CaptureQueriesContext(connection) as queries:
-        client = Client()
-        client.cookies[settings.SESSION_COOKIE_NAME] = session
-        assert client.get("/offers/").status_code == 200
+    call_command("migrate", verbosity=0)
+    recruiter = factories.user(f"bench-{time.time_ns()}")
+    manager = factories.user(
+        f"manager-{time.time_ns()}", role=factories.HIRING_MANAGERS, is_staff=True
+    )
+    first = factories.offer(by=recruiter, hiring_manager=manager)
+    session, manager_session = session_of(recruiter), session_of(manager)
+    grow_to(100, first, status="pending_approval")
+    list_queries_100 = queries_of(session, "/offers/")
+    admin_queries_100 = queries_of(manager_session, "/admin/offers/offer/?awaiting=me")
+    grow_to(OFFERS, first, status="pending_approval")
+    list_queries_10000 = queries_of(session, "/offers/")
+    admin_queries_10000 = queries_of(manager_session, "/admin/offers/offer/?awaiting=me")
+
     csrf = "b" * 32
     cookies = f"{settings.SESSION_COOKIE_NAME}={session}; {settings.CSRF_COOKIE_NAME}={csrf}"
-    form = factories.form_post(recompute="1")
+    staff = f"{settings.SESSION_COOKIE_NAME}={manager_session}"
+    form = factories.form_post(recompute="1", hiring_manager=manager.pk)
     body = urllib.parse.urlencode(form).encode()
-    env = {**os.environ}
     server = subprocess.Popen(
         [
             sys.executable,
@@ -117,7 +145,7 @@ def main() -> None:
             "warning",
         ],
         cwd=ROOT,
-        env=env,
+        env={**os.environ},
     )
     try:
         for _ in range(100):
@@ -138,14 +166,21 @@ def main() -> None:
         floor = rate("GET", "/bench/recruiter-floor", get)
         totals = rate("POST", "/offers/new/", post, body)
         listing = rate("GET", "/offers/", get)
+        staff_floor = rate("GET", "/bench/staff-floor", {"Cookie": staff})
+        admin_list = rate("GET", "/admin/offers/offer/?awaiting=me", {"Cookie": staff})
     finally:
         server.terminate()
         server.wait()
     print(f"offers={Offer.objects.count()} clients={CLIENTS} seconds_per_url={SECONDS}")
     print(
-        f"trivial_rps={trivial:.0f} totals_rps={totals:.0f} totals_ratio={totals / trivial:.2f} "
-        f"list_rps={listing:.0f} list_ratio={listing / trivial:.2f} list_queries={len(queries)} "
-        f"floor_rps={floor:.0f} floor_ratio={floor / trivial:.2f}"
+        f"trivial_rps={trivial:.0f} floor_rps={floor:.0f} totals_rps={totals:.0f} "
+        f"list_rps={listing:.0f} staff_floor_rps={staff_floor:.0f} admin_rps={admin_list:.0f} "
+        f"admin_queries_100={admin_queries_100} admin_queries_10000={admin_queries_10000}"
+    )
+    print(
+        f"floor_ratio={floor / trivial:.2f} totals_floor_ratio={totals / floor:.2f} "
+        f"list_floor_ratio={listing / floor:.2f} list_queries_100={list_queries_100} "
+        f"list_queries_10000={list_queries_10000} admin_floor_ratio={admin_list / staff_floor:.2f}"
     )
 
 
