@@ -9,7 +9,14 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from offers.models import PRICED_TERMS, TERM_LABELS, Department, Offer, TokenAllocation
+from offers.models import (
+    APPROVED_TERMS,
+    PRICED_TERMS,
+    TERM_LABELS,
+    Department,
+    Offer,
+    TokenAllocation,
+)
 from offers.roles import HIRING_MANAGERS
 from offers.services import Allocation
 from pricing.models import ModelPrice, PriceSnapshot
@@ -68,39 +75,8 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
 
     class Meta:
         model = Offer
-        fields = [
-            "candidate_name",
-            "candidate_email",
-            "role_title",
-            "level",
-            "department",
-            "location",
-            "hiring_manager",
-            "currency",
-            "usd_exchange_rate",
-            "base_salary",
-            "target_bonus_percent",
-            "sign_on_bonus",
-            "equity_type",
-            "equity_units",
-            "equity_price_per_unit",
-            "equity_strike_price",
-            "vesting_years",
-            "cliff_months",
-            "vesting_frequency",
-            "token_budget_unit",
-            "token_usd_per_day",
-            "token_tokens_per_day",
-            "token_profile",
-            "token_mix_fresh_input",
-            "token_mix_cache_write",
-            "token_mix_cache_read",
-            "token_mix_output",
-            "working_days",
-            "start_date",
-            "expires_on",
-            "internal_notes",
-        ]
+        # Every approved term, and the notes, which are not one.
+        fields = [*APPROVED_TERMS, "internal_notes"]
         widgets = {
             "start_date": forms.DateInput(attrs={"type": "date"}),
             "expires_on": forms.DateInput(attrs={"type": "date"}),

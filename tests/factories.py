@@ -176,3 +176,13 @@ def ensure_roles() -> None:
             group.permissions.add(
                 Permission.objects.get(content_type__app_label=app_label, codename=codename)
             )
+
+
+def assert_refused(client: Any, message: str, **fields: Any) -> None:
+    """The builder refuses this form with `message` and saves nothing."""
+    from django.urls import reverse
+
+    response = client.post(reverse("offers:new"), form_post(**fields))
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Offer.objects.exists()

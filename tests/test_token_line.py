@@ -95,10 +95,7 @@ def test_bad_token_inputs_get_a_message_and_save_nothing(
     client: Client, recruiter: User, fields: dict[str, str], message: str
 ) -> None:
     client.force_login(recruiter)
-    response = client.post(reverse("offers:new"), factories.form_post(**fields))
-    assert response.status_code == 200
-    assert message in response.content.decode()
-    assert not Offer.objects.exists()
+    factories.assert_refused(client, message, **fields)
 
 
 def test_an_offer_keeps_its_mix_when_the_preset_changes(
