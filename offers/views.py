@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -46,6 +47,7 @@ LIST_COLUMNS = [
     "level",
     "status",
     "currency",
+    "usd_exchange_rate",
     "expires_on",
     "listed_first_year_total",
     "listed_token_usd_per_day",
@@ -54,7 +56,8 @@ LIST_COLUMNS = [
     "updated_at",
 ]
 LIST_SORTS = {
-    "first_year": "listed_first_year_total",
+    # In US dollars, so offers in different currencies compare.
+    "first_year": "first_year_usd",
     "tokens": "listed_token_usd_per_day",
     "expires": "expires_on",
 }
@@ -89,7 +92,11 @@ def recruiter_required(
 @recruiter_required
 def offer_list(request: RecruiterRequest) -> HttpResponse:
     filters = OfferFilterForm(request.GET)
-    offers = Offer.objects.visible_to(request.user).only(*LIST_COLUMNS)
+    offers = (
+        Offer.objects.visible_to(request.user)
+        .only(*LIST_COLUMNS)
+        .annotate(first_year_usd=F("listed_first_year_total") / F("usd_exchange_rate"))
+    )
     if filters.is_valid():
         if filters.cleaned_data["q"]:
             offers = offers.filter(search_text__contains=search_form(filters.cleaned_data["q"]))

@@ -228,6 +228,7 @@ class PriceRefresh(models.Model):
 
     class Meta:
         ordering = ["-at", "-pk"]
+        verbose_name_plural = "price refreshes"
 
     def __str__(self) -> str:
         return f"{self.source} {self.outcome} at {self.at:%Y-%m-%d %H:%M}"

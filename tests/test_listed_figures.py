@@ -101,3 +101,22 @@ def test_the_list_is_one_plain_query_and_sorts_by_figures(
         < by_tokens.index("Base 150000")
     )
     assert "$300.00" in by_tokens
+
+
+def test_the_list_sorts_first_year_totals_in_dollars_across_currencies(
+    client: Client, recruiter: User
+) -> None:
+    # 4,200,000 rupees at 83.5 a dollar is about $50,000: less than a $200,000 package.
+    factories.offer(
+        by=recruiter,
+        candidate_name="Rupee Offer",
+        currency="INR",
+        usd_exchange_rate=Decimal("83.5"),
+        base_salary=Decimal("4200000"),
+        equity_type="none",
+        equity_units=0,
+    )
+    factories.offer(by=recruiter, candidate_name="Dollar Offer")
+    client.force_login(recruiter)
+    page = client.get(reverse("offers:list"), {"sort": "-first_year"}).content.decode()
+    assert page.index("Dollar Offer") < page.index("Rupee Offer")
