@@ -17,6 +17,7 @@ import hashlib
 import json
 import logging
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -356,16 +357,21 @@ def equivalent(snapshot: PriceSnapshot, price: ModelPrice) -> ModelPrice | None:
     return maker_row(snapshot, price.canonical_id or catalogue.canonical_id(price.model_id))
 
 
+def makers_rows(rows: Iterable[ModelPrice]) -> dict[str, ModelPrice]:
+    """The maker's own row of each model (by canonical id) among first-party rows: the undated
+    id ("claude-sonnet-4-5") before dated or router ones, then the shortest."""
+    found: dict[str, ModelPrice] = {}
+    for row in sorted(
+        rows, key=lambda r: (r.model_id.lower() != r.canonical_id, len(r.model_id), r.model_id)
+    ):
+        found.setdefault(row.canonical_id, row)
+    return found
+
+
 def maker_row(snapshot: PriceSnapshot, canonical: str) -> ModelPrice | None:
-    rows = list(snapshot.prices.filter(canonical_id=canonical, first_party=True))
-    # The undated id ("claude-sonnet-4-5") before dated or router ones.
-    rows.sort(
-        key=lambda row: (
-            catalogue.canonical_id(row.model_id) != row.model_id.lower(),
-            len(row.model_id),
-        )
+    return makers_rows(snapshot.prices.filter(canonical_id=canonical, first_party=True)).get(
+        canonical
     )
-    return rows[0] if rows else None
 
 
 def checked_models() -> set[str]:
@@ -393,19 +399,9 @@ def prices_cross_check() -> list[PriceDisagreement]:
     canonical_ids = checked_models()
     rows: dict[int, dict[str, ModelPrice]] = {}
     for snapshot in snapshots:
-        by_id: dict[str, ModelPrice] = {}
-        for row in snapshot.prices.filter(canonical_id__in=canonical_ids, first_party=True):
-            best = by_id.get(row.canonical_id)
-            if (
-                best is None
-                or (row.model_id.lower() == row.canonical_id)
-                or (
-                    best.model_id.lower() != best.canonical_id
-                    and len(row.model_id) < len(best.model_id)
-                )
-            ):
-                by_id[row.canonical_id] = row
-        rows[snapshot.pk] = by_id
+        rows[snapshot.pk] = makers_rows(
+            snapshot.prices.filter(canonical_id__in=canonical_ids, first_party=True)
+        )
     seen = []
     for canonical in sorted(canonical_ids):
         for price_class, attribute in COMPARED.items():
@@ -542,13 +538,9 @@ def price_settle(
 
 def featured_prices(snapshot: PriceSnapshot) -> list[ModelPrice]:
     """The featured models as the snapshot has them, in the list's order, offered ones only."""
-    found: dict[str, ModelPrice] = {}
-    for row in snapshot.prices.offered().filter(
-        canonical_id__in=catalogue.FEATURED, first_party=True
-    ):
-        best = found.get(row.canonical_id)
-        if best is None or len(row.model_id) < len(best.model_id):
-            found[row.canonical_id] = row
+    found = makers_rows(
+        snapshot.prices.offered().filter(canonical_id__in=catalogue.FEATURED, first_party=True)
+    )
     return [found[c] for c in catalogue.FEATURED if c in found]
 
 
