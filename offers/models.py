@@ -332,8 +332,7 @@ class Offer(models.Model):
 
     def store_figures(self) -> list[str]:
         """Set the listed figures from the figures as computed now; returns the fields set."""
-        for cached in ("token_valuation", "package"):
-            self.__dict__.pop(cached, None)
+        self.forget_figures()
         self.listed_first_year_total = round_money(self.first_year_total)
         self.listed_four_year_total = round_money(self.four_year_total)
         self.listed_token_usd_per_day = round_money(self.token_usd_per_day_valued)
@@ -409,28 +408,31 @@ class Offer(models.Model):
         return prices
 
     @cached_property
-    def token_valuation(self) -> Valuation | None:
-        """The token line valued against the offer's own snapshot (never a newer one)."""
+    def _token_result(self) -> tuple[Valuation | None, str | None]:
+        """The token line valued once against the offer's own snapshot (never a newer one),
+        or why it cannot be, in words for the recruiter."""
+        if not self.allocation_list():
+            return None, None
         prices = self.token_prices()
         if prices is None:
-            return None
+            return None, "A model of this budget is not in the offer's prices."
         try:
-            return value_token_line(self.token_line(prices))
-        except ValuationError:
-            return None
+            return value_token_line(self.token_line(prices)), None
+        except ValuationError as error:
+            return None, str(error)[:1].upper() + str(error)[1:] + "."
+
+    @property
+    def token_valuation(self) -> Valuation | None:
+        return self._token_result[0]
 
     def token_valuation_error(self) -> str | None:
-        """Why the token line cannot be valued, in words for the recruiter; None if it can."""
-        if not self.allocation_list():
-            return None
-        prices = self.token_prices()
-        if prices is None:
-            return "A model of this budget is not in the offer's prices."
-        try:
-            value_token_line(self.token_line(prices))
-        except ValuationError as error:
-            return str(error)[:1].upper() + str(error)[1:] + "."
-        return None
+        """Why the token line cannot be valued; None if it can (or there is none)."""
+        return self._token_result[1]
+
+    def forget_figures(self) -> None:
+        """Drop the figures computed so far: the terms they were computed from changed."""
+        for cached in ("_token_result", "package"):
+            self.__dict__.pop(cached, None)
 
     @property
     def token_usd_per_year(self) -> Decimal:

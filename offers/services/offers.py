@@ -129,7 +129,7 @@ def offer_update(
         elif lifecycle.allows("redraft", offer.status):
             offer.status = lifecycle.MOVES["redraft"].to
         if terms_changed and lifecycle.allows("approve", offer.status):
-            _refresh_valuation(offer)
+            offer.forget_figures()
             offer.rule_breaks = rule_breaks(offer)
         offer.store_figures()
         offer.save()
@@ -140,11 +140,6 @@ def offer_update(
         if from_status != offer.status and offer.is_awaiting:
             notifications.awaiting_approval(offer)
     return offer
-
-
-def _refresh_valuation(offer: Offer) -> None:
-    for cached in ("token_valuation", "package"):
-        offer.__dict__.pop(cached, None)
 
 
 def offer_submit(*, offer: Offer, by: User) -> Offer:
