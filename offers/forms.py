@@ -19,8 +19,9 @@ from offers.models import (
 )
 from offers.roles import HIRING_MANAGERS
 from offers.services import Allocation
-from pricing.models import ModelPrice, PriceSnapshot
+from pricing.models import ModelPrice
 from pricing.money import CENT, WHOLE
+from pricing.services import prices_in_force
 from pricing.valuation import CLASSES, DEFAULT_PROFILE, PROFILES, TIER_LABELS, TIERS
 
 MODEL_SLOTS = 3
@@ -102,7 +103,8 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
         self.fields["token_profile"].widget.attrs["data-presets"] = json.dumps(
             {key: {k: str(v) for k, v in p.mix.percent().items()} for key, p in PROFILES.items()}
         )
-        self.snapshot = PriceSnapshot.objects.current()
+        self.in_force = prices_in_force()
+        self.snapshot = self.in_force.snapshot
         existing = list(self.instance.allocations.all()) if self.instance.pk else []
         # A model the offer already uses stays valid even once deprecated (the page says so).
         self.existing_models = {a.model_id for a in existing}

@@ -630,7 +630,7 @@ class Offer(models.Model):
             for name in names
         ]
 
-    def price_drift(self) -> PriceDrift | None:
+    def price_drift(self, *, today: PriceSnapshot | None) -> PriceDrift | None:
         """What today's prices would make of this token line, when they differ by over 5%.
 
         The offer keeps the snapshot it was valued with (and approved with); this only says
@@ -639,12 +639,12 @@ class Offer(models.Model):
         from pricing.services import equivalent
 
         valuation = self.token_valuation
-        current = PriceSnapshot.objects.current()
+        current = today
         if valuation is None or current is None or current.pk == self.price_snapshot_id:
             return None
         then = self.token_prices() or {}
-        today = {model_id: equivalent(current, price) for model_id, price in then.items()}
-        missing = [then[m].display_name for m, price in today.items() if price is None]
+        now = {model_id: equivalent(current, price) for model_id, price in then.items()}
+        missing = [then[m].display_name for m, price in now.items() if price is None]
         if missing:
             return PriceDrift(snapshot=current, usd_per_day=None, change=None, missing=missing)
         # The same tokens a day of each model, valued at today's prices.
@@ -654,7 +654,7 @@ class Offer(models.Model):
                 single = TokenLine(
                     models=(
                         ModelShare(
-                            rates=today[line.model_id].rates(),  # type: ignore[union-attr]
+                            rates=now[line.model_id].rates(),  # type: ignore[union-attr]
                             share=Decimal(1),
                             tier=allocation.tier,
                             long_context_share=allocation.long_context_percent / HUNDRED,

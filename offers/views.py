@@ -203,7 +203,7 @@ def _edit_context(form: OfferForm, preview: Offer | None) -> dict[str, Any]:
     names = {a.model_id: a.display_name for a in existing}
     names.update({model_id: p.picker_label for model_id, p in form.known_prices.items()})
     return {
-        "in_force": prices_in_force(),
+        "in_force": form.in_force,
         **_totals_context(form, preview),
         "model_slots": [
             (
@@ -226,9 +226,7 @@ def offer_detail(request: RecruiterRequest, pk: int) -> HttpResponse:
     return _detail(request, pk)
 
 
-def _detail(
-    request: RecruiterRequest, pk: int, extra: dict[str, Any] | None = None
-) -> HttpResponse:
+def _detail(request: RecruiterRequest, pk: int) -> HttpResponse:
     offer = get_object_or_404(
         Offer.objects.visible_to(request.user).select_related(
             "department", "hiring_manager", "created_by", "price_snapshot"
@@ -236,17 +234,17 @@ def _detail(
         pk=pk,
     )
     submitted = not offer.is_draft
+    in_force = prices_in_force()
     context = {
         "offer": offer,
         "events": offer.events.select_related("actor"),
         # Once submitted, the rules as they stood then decide the approvals; before, today's.
         "rules_broken": offer.rule_breaks if submitted else rule_breaks(offer),
-        "price_drift": offer.price_drift(),
-        "in_force": prices_in_force(),
+        "price_drift": offer.price_drift(today=in_force.snapshot),
+        "in_force": in_force,
         **_letters_context(offer),
         **figures_context(offer),
         "links": offer.links.select_related("revoked_by"),
-        **(extra or {}),
     }
     token = request.get_signed_cookie(
         NEW_LINK_COOKIE, default=None, salt=f"new-link-{offer.pk}", max_age=120
