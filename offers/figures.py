@@ -8,7 +8,7 @@ from django.conf import settings
 
 from offers import charts
 from offers.models import Offer
-from pricing.valuation import PROFILES, compare_budget
+from pricing.valuation import compare_budget
 
 
 def figures_context(offer: Offer | None) -> dict[str, Any]:
@@ -22,7 +22,6 @@ def figures_context(offer: Offer | None) -> dict[str, Any]:
         "pillars": charts.PILLARS,
         "chart": {"width": charts.WIDTH, "height": charts.HEIGHT},
         "valuation": valuation,
-        "profile": PROFILES[offer.token_profile],
         "token_problem": None if valuation else offer.token_valuation_error(),
         **token_context(offer),
     }

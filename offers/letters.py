@@ -31,7 +31,6 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from offers.figures import equity_vesting, figures_context
 from offers.models import Letter, Offer
-from pricing.valuation import PROFILES
 
 LETTER_CSS = "css/letter.css"
 # Relative URLs in the letter resolve against this made-up origin, which the fetcher maps to
@@ -122,7 +121,6 @@ def letter_context(offer: Offer, *, draft: bool) -> dict[str, Any]:
         "draft": draft,
         "fingerprint": fingerprint(offer),
         "vesting": equity_vesting(offer),
-        "profile": PROFILES[offer.token_profile],
         "company_name": settings.COMPANY_NAME,
         "logo": settings.COMPANY_LOGO,
         "signatory": settings.LETTER_SIGNATORY,

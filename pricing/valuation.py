@@ -460,7 +460,6 @@ def value_token_line(line: TokenLine) -> Valuation:
 class Comparison:
     """A budget beside a reference figure, for telling a generous budget from an absurd one."""
 
-    label: str
     source: str
     usd_per_day: Decimal | None = None
     usd_per_year: Decimal | None = None
@@ -481,7 +480,6 @@ def compare_budget(
     if reference_usd_per_day:
         comparisons.append(
             Comparison(
-                label="typical spend",
                 source=reference_label,
                 usd_per_day=reference_usd_per_day,
                 ratio=usd_per_day / reference_usd_per_day,
@@ -490,7 +488,6 @@ def compare_budget(
     if seat_usd_per_year:
         comparisons.append(
             Comparison(
-                label="seat plan",
                 source=seat_label,
                 usd_per_year=seat_usd_per_year,
                 ratio=usd_per_day * working_days / seat_usd_per_year,
