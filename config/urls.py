@@ -3,8 +3,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
 
+from offers import views as offers_views
 from ops import views as ops_views
 
 admin.site.site_header = "Offer approvals"
@@ -14,7 +14,7 @@ admin.site.index_title = "Approvals"
 admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="offers:list", permanent=False)),
+    path("", offers_views.home, name="home"),
     path("healthz", ops_views.healthz, name="healthz"),
     # Browsers ask for /favicon.ico on pages that name no icon (the admin's).
     path("favicon.ico", ops_views.favicon),

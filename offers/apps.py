@@ -16,8 +16,13 @@ class OffersConfig(AppConfig):
 
 
 def store_missing_figures(**kwargs: object) -> None:
-    """Offers saved before the listed figures existed get them once the schema has them."""
-    from offers.models import Offer
+    """Offers saved before the listed figures existed get them once the schema has them (and
+    their token models theirs; a line that cannot be valued is tried again each time)."""
+    from django.db.models import Exists, OuterRef, Q
 
-    for offer in Offer.objects.filter(listed_first_year_total__isnull=True).iterator():
+    from offers.models import Offer, TokenAllocation
+
+    unvalued = TokenAllocation.objects.filter(offer=OuterRef("pk"), listed_usd_per_day__isnull=True)
+    missing = Q(listed_first_year_total__isnull=True) | Q(Exists(unvalued))
+    for offer in Offer.objects.filter(missing).iterator():
         offer.save(update_fields=offer.store_figures())

@@ -299,6 +299,7 @@ class Offer(models.Model):
         permissions = [
             ("approve_offer", "Can approve offers"),
             ("approve_exceptions", "Can approve offers outside the exception rules"),
+            ("view_token_commitments", "Can view the token commitments of every department"),
         ]
         indexes = [
             models.Index(fields=["status", "-updated_at"]),
@@ -331,12 +332,26 @@ class Offer(models.Model):
     ]
 
     def store_figures(self) -> list[str]:
-        """Set the listed figures from the figures as computed now; returns the fields set."""
+        """Set the listed figures from the figures as computed now; returns the fields set.
+
+        Each saved token model gets its own dollars and tokens a day written at once (the token
+        commitments add them up); a model of a line that cannot be valued gets none.
+        """
         self.forget_figures()
         self.listed_first_year_total = round_money(self.first_year_total)
         self.listed_four_year_total = round_money(self.four_year_total)
         self.listed_token_usd_per_day = round_money(self.token_usd_per_day_valued)
         self.listed_token_per_year_in_currency = round_money(self.token_per_year_in_currency)
+        if self.pk is not None and self.pending_allocations is None:
+            allocations = self.allocation_list()
+            valuation = self.token_valuation
+            lines = list(valuation.lines) if valuation else [None] * len(allocations)
+            for allocation, line in zip(allocations, lines, strict=True):
+                allocation.listed_usd_per_day = line.usd_per_day if line else None
+                allocation.listed_tokens_per_day = line.tokens_per_day if line else None
+            TokenAllocation.objects.bulk_update(
+                allocations, ["listed_usd_per_day", "listed_tokens_per_day"]
+            )
         return self.LISTED_FIGURES
 
     # Figures ---------------------------------------------------------------------------------
@@ -768,6 +783,12 @@ class TokenAllocation(models.Model):
         default=Decimal(0),
         help_text="tokens sent in requests above the model's long-context threshold",
     )
+    # This model's part of the offer's token line, stored with the offer's listed figures
+    # (`Offer.store_figures`): None when the line cannot be valued.
+    listed_usd_per_day = models.DecimalField(
+        max_digits=12, decimal_places=2, null=True, editable=False
+    )
+    listed_tokens_per_day = models.PositiveBigIntegerField(null=True, editable=False)
 
     class Meta:
         ordering = ["position", "pk"]

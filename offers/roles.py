@@ -1,8 +1,21 @@
-"""The two roles of the app, as Django groups created by data migrations."""
+"""The roles of the app, as Django groups created by data migrations."""
 
 from __future__ import annotations
+
+from typing import Any
 
 RECRUITERS = "Recruiters"
 HIRING_MANAGERS = "Hiring managers"
 # Finance or the head of recruiting: the second approval of offers outside an exception rule.
 EXCEPTION_APPROVERS = "Exception approvers"
+# Sees the token commitments of every department (offers.view_token_commitments).
+FINANCE = "Finance"
+
+
+def is_recruiter(user: Any) -> bool:
+    """In the Recruiters group: loaded with the user by offers.auth.RoleBackend, asked of the
+    database otherwise."""
+    known = getattr(user, "is_recruiter", None)
+    if known is None:
+        known = user.groups.filter(name=RECRUITERS).exists()
+    return bool(known)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from offers import views
+from offers import commitment_views, views
 
 app_name = "offers"
 urlpatterns = [
@@ -17,4 +17,15 @@ urlpatterns = [
     path("<int:pk>/links/<int:link_pk>/revoke/", views.offer_link_revoke, name="link_revoke"),
     path("<int:pk>/letters/<int:letter_pk>.pdf", views.letter_download, name="letter"),
     path("models/", views.model_search, name="model_search"),
+    path("commitments/", commitment_views.commitments_page, name="commitments"),
+    path(
+        "commitments/offers.csv",
+        commitment_views.commitments_offers_csv,
+        name="commitments_offers_csv",
+    ),
+    path(
+        "commitments/summary.csv",
+        commitment_views.commitments_summary_csv,
+        name="commitments_summary_csv",
+    ),
 ]

@@ -18,11 +18,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
+from offers.commitments import budget_hint
 from offers.figures import figures_context
 from offers.forms import MODEL_SLOTS, OfferFilterForm, OfferForm
 from offers.letters import letter_file_response
 from offers.models import Letter, Offer, search_form
-from offers.roles import RECRUITERS
+from offers.roles import is_recruiter
 from offers.rules import rule_breaks
 from offers.services import (
     OfferError,
@@ -77,15 +78,26 @@ def recruiter_required(
     @wraps(view)
     def wrapped(request: RecruiterRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         user = request.user
-        # Loaded with the user by offers.auth.RoleBackend; asked of the database otherwise.
-        is_recruiter = getattr(user, "is_recruiter", None)
-        if is_recruiter is None:
-            is_recruiter = user.groups.filter(name=RECRUITERS).exists()
-        if not (user.is_superuser or is_recruiter):
+        if not (user.is_superuser or is_recruiter(user)):
             raise PermissionDenied("Only recruiters build offers.")
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+@require_GET
+@login_required
+def home(request: RecruiterRequest) -> HttpResponse:
+    """Where each person's work is: recruiters their offers, finance the token commitments,
+    approvers the admin."""
+    user = request.user
+    if is_recruiter(user) or user.is_superuser:
+        return redirect("offers:list")
+    if user.has_perm("offers.view_token_commitments") and not user.is_staff:
+        return redirect("offers:commitments")
+    if user.is_staff:
+        return redirect("admin:index")
+    return redirect("offers:list")
 
 
 @require_GET
@@ -182,8 +194,8 @@ def _edit(request: RecruiterRequest, offer: Offer) -> HttpResponse:
                     messages.success(request, f"Offer for {saved.candidate_name} saved.")
             return redirect(saved)
     if request.htmx and request.method == "POST":
-        return render(request, "offers/edit.html#totals", _totals_context(form, preview))
-    return render(request, "offers/edit.html", _edit_context(form, preview))
+        return render(request, "offers/edit.html#totals", _totals_context(request, form, preview))
+    return render(request, "offers/edit.html", _edit_context(request, form, preview))
 
 
 def _defaults(request: RecruiterRequest) -> dict[str, Any]:
@@ -191,11 +203,28 @@ def _defaults(request: RecruiterRequest) -> dict[str, Any]:
     return {"department": department.pk if department else None}
 
 
-def _totals_context(form: OfferForm, preview: Offer | None) -> dict[str, Any]:
-    return {"form": form, "offer": preview, **figures_context(preview)}
+def _totals_context(
+    request: RecruiterRequest, form: OfferForm, preview: Offer | None
+) -> dict[str, Any]:
+    context = {"form": form, "offer": preview, **figures_context(preview)}
+    # What offers of this level usually give, beside the budget field: looked up again only
+    # when the level changes (the form says which level the hint on the page is for).
+    level = str(form["level"].value() or "").strip()
+    if request.htmx and request.POST.get("budget_hint_for") == level:
+        return context
+    context["budget_hint"] = {
+        "level": level,
+        "spread": budget_hint(request.user, level),
+        "among": ""
+        if request.user.has_perm("offers.view_token_commitments")
+        else " in your departments",
+    }
+    return context
 
 
-def _edit_context(form: OfferForm, preview: Offer | None) -> dict[str, Any]:
+def _edit_context(
+    request: RecruiterRequest, form: OfferForm, preview: Offer | None
+) -> dict[str, Any]:
     snapshot = form.snapshot
     flagships = featured_prices(snapshot) if snapshot is not None else []
     # The picked models by name and seller, beside their ids.
@@ -204,7 +233,7 @@ def _edit_context(form: OfferForm, preview: Offer | None) -> dict[str, Any]:
     names.update({model_id: p.picker_label for model_id, p in form.known_prices.items()})
     return {
         "in_force": form.in_force,
-        **_totals_context(form, preview),
+        **_totals_context(request, form, preview),
         "model_slots": [
             (
                 form[f"model_{slot}"],

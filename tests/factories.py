@@ -114,6 +114,19 @@ def approved(offer: Offer, *, recruiter: User, manager: User) -> Offer:
     return offer_approve(offer=offer_submit(offer=offer, by=recruiter), by=manager)
 
 
+def accepted(offer: Offer, *, recruiter: User, manager: User) -> Offer:
+    """Approved, sent through a candidate link, and accepted by the candidate."""
+    from offers.services import candidate_link_create, candidate_link_find, offer_accept
+
+    offer = approved(offer, recruiter=recruiter, manager=manager)
+    _, token = candidate_link_create(offer=offer, by=recruiter)
+    link = candidate_link_find(token)
+    assert link is not None
+    return offer_accept(
+        link=link, full_name=offer.candidate_name, confirmed=True, ip="", user_agent=""
+    )
+
+
 def form_post(**overrides: Any) -> dict[str, str]:
     """The builder form as a browser would post it."""
     data = offer_data()
@@ -170,6 +183,9 @@ def ensure_roles() -> None:
         for app_label, codenames in exception_approvers.PERMISSIONS.items()
         for codename in codenames
     ]
+    commitments = import_module("offers.migrations.0014_token_commitments")
+    for name in commitments.GROUPS:
+        grants.setdefault(name, []).append(("offers", "view_token_commitments"))
     for name, permissions in grants.items():
         group, _ = Group.objects.get_or_create(name=name)
         for app_label, codename in permissions:

@@ -5,15 +5,19 @@ Screenshots of every page go to test-results/journey-<person>-<device>-<step>.pn
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
 from playwright.sync_api import Page, expect
 
-from offers.models import CandidateLink, Offer
-from offers.roles import HIRING_MANAGERS
+from offers.models import CandidateLink, Department, Offer
+from offers.roles import FINANCE, HIRING_MANAGERS
 from offers.services import candidate_link_create, offer_approve, offer_submit
 from tests import factories
 from tests.browser import OUTPUT, log_in
@@ -147,3 +151,51 @@ def test_candidate_reads_the_offer_and_answers(device, live_server) -> None:  # 
     expect(page.locator("[data-answer]")).to_contain_text("You accepted this offer")
     shot(page, "candidate", name, "accepted")
     assert Offer.objects.get(pk=offer.pk).status == "accepted"
+
+
+def test_finance_reads_the_token_commitments(device, live_server) -> None:  # type: ignore[no-untyped-def]
+    name, page = device
+    recruiter, manager = people()
+    engineering = factories.offer_data()["department"]
+    research = Department.objects.create(name="Research")
+    for candidate, budget, department in [
+        ("Ada Lovelace", "150", engineering),
+        ("Bo Zhang", "90", research),
+        ("Cy Young", "60", research),
+    ]:
+        factories.accepted(
+            factories.offer(
+                by=recruiter,
+                hiring_manager=manager,
+                candidate_name=candidate,
+                token_usd_per_day=Decimal(budget),
+                department=department,
+            ),
+            recruiter=recruiter,
+            manager=manager,
+        )
+    factories.user("frankie", role=FINANCE, first_name="Frankie", last_name="Finance")
+    log_in(page, live_server, "frankie", "pw-frankie")
+    expect(page.get_by_role("heading", name="Token commitments")).to_be_visible()
+    # The chart: one bar a month, twelve back and twelve ahead, its figures in the table beside.
+    expect(page.locator("svg[data-chart=months] rect")).to_have_count(25)
+    expect(page.locator("[data-table=months] tbody tr")).to_have_count(25)
+    committed = page.locator("[data-row=committed]")
+    expect(committed.locator("[data-figure=usd-per-day]")).to_have_text("$300.00")
+    year = committed.locator("[data-figure=usd-per-year]").inner_text()
+    assert year == "$69,000"  # $300 a day × 230 working days
+    # The tables agree with the total and with the chart's table.
+    last = page.locator("[data-table=months] tbody tr").last
+    expect(last.locator("[data-figure=in-force]")).to_have_text(year)
+    departments = page.locator("[data-table=department] [data-figure=committed-usd-per-day]")
+    assert departments.all_inner_texts() == ["$150.00", "$150.00"]
+    shot(page, "finance", name, "commitments")
+    # A department's figures; the CSV has the same ones.
+    page.get_by_label("Department", exact=True).select_option(label="Research")
+    page.get_by_role("button", name="Apply").click()
+    expect(committed.locator("[data-figure=usd-per-day]")).to_have_text("$150.00")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Offers (CSV)").click()
+    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
+    assert sorted(row["candidate_initials"] for row in rows) == ["B.Z.", "C.Y."]
+    assert sum(Decimal(row["usd_per_day"]) for row in rows) == Decimal("150.00")

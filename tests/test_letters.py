@@ -24,6 +24,7 @@ from weasyprint import HTML
 
 from offers.checks import harfbuzz_subset_usable
 from offers.letters import BASE_URL, StaticOnlyFetcher, letter_html, letter_render_pdf
+from offers.management.commands.demo_data import DEMO_HISTORY, DEMO_OFFERS
 from offers.models import Letter, Offer
 from offers.services import (
     letter_render,
@@ -96,7 +97,7 @@ def test_fingerprint_changes_with_any_figure(offer: Offer, recruiter: User) -> N
 def test_every_demo_offer_fits_on_two_pages() -> None:
     call_command("demo_data", force=True, stdout=io.StringIO())
     offers = list(Offer.objects.all())
-    assert len(offers) == 5
+    assert len(offers) == len(DEMO_OFFERS) + len(DEMO_HISTORY) == 13
     for offer in offers:
         rendered = letter_render_pdf(offer, version=offer.version, draft=True)
         assert rendered.pages <= 2, offer.candidate_name

@@ -68,3 +68,14 @@ def percent(value: Decimal | None) -> str:
 def token_class(name: str) -> str:
     """A token class for people: `cache_read` → `cache read`."""
     return CLASS_LABELS.get(name, name)
+
+
+@register.filter
+def signed_percent(value: Decimal | None) -> str:
+    """A change in percent, whole, with its sign: `+12%`, `−8%`, `0%`."""
+    if value is None:
+        return "—"
+    whole = round_money(value, places=WHOLE)
+    if whole == 0:
+        return "0%"
+    return f"{'+' if whole > 0 else '−'}{abs(whole)}%"

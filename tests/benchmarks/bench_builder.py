@@ -12,6 +12,7 @@ could reach on this stack, whatever the page itself does.
 
 from __future__ import annotations
 
+import datetime
 import http.client
 import multiprocessing
 import os
@@ -30,6 +31,7 @@ PORT = 8765
 SECONDS = 5.0
 OFFERS = 10_000
 CLIENTS = 4
+MIXED_STATUSES = ["pending_approval", "accepted", "approved", "sent", "accepted"]
 
 import django  # noqa: E402
 
@@ -42,12 +44,15 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from offers.models import Offer, TokenAllocation  # noqa: E402
+from offers.roles import FINANCE  # noqa: E402
 from tests import factories  # noqa: E402
 
 
 def grow_to(count: int, first: Offer, **changes: object) -> None:
-    """Copies of the first offer (figures stored, one token model each) up to `count` offers."""
+    """Copies of the first offer (figures stored, one token model each) up to `count` offers;
+    with `mixed`, in the statuses, levels and start dates the token commitments add up."""
     allocation = first.allocations.get()
+    mixed = bool(changes.pop("mixed", False))
     missing = count - Offer.objects.count()
     offers = []
     for index in range(max(missing, 0)):
@@ -56,6 +61,10 @@ def grow_to(count: int, first: Offer, **changes: object) -> None:
         copy.candidate_name = f"Candidate {index}"
         for name, value in changes.items():
             setattr(copy, name, value)
+        if mixed:
+            copy.status = MIXED_STATUSES[index % len(MIXED_STATUSES)]
+            copy.level = f"L{index % 5 + 3}"
+            copy.start_date = first.start_date + datetime.timedelta(days=index % 800 - 400)
         offers.append(copy)
     created = Offer.objects.bulk_create(offers, batch_size=500)
     TokenAllocation.objects.bulk_create(
@@ -65,6 +74,8 @@ def grow_to(count: int, first: Offer, **changes: object) -> None:
                 model_id=allocation.model_id,
                 display_name=allocation.display_name,
                 share_percent=allocation.share_percent,
+                listed_usd_per_day=allocation.listed_usd_per_day,
+                listed_tokens_per_day=allocation.listed_tokens_per_day,
             )
             for o in created
         ),
@@ -118,13 +129,17 @@ def main() -> None:
         f"manager-{time.time_ns()}", role=factories.HIRING_MANAGERS, is_staff=True
     )
     first = factories.offer(by=recruiter, hiring_manager=manager)
+    finance = factories.user(f"finance-{time.time_ns()}", role=FINANCE)
     session, manager_session = session_of(recruiter), session_of(manager)
-    grow_to(100, first, status="pending_approval")
+    finance_session = session_of(finance)
+    grow_to(100, first, status="pending_approval", mixed=True)
     list_queries_100 = queries_of(session, "/offers/")
     admin_queries_100 = queries_of(manager_session, "/admin/offers/offer/?awaiting=me")
-    grow_to(OFFERS, first, status="pending_approval")
+    commitments_queries_100 = queries_of(finance_session, "/offers/commitments/")
+    grow_to(OFFERS, first, status="pending_approval", mixed=True)
     list_queries_10000 = queries_of(session, "/offers/")
     admin_queries_10000 = queries_of(manager_session, "/admin/offers/offer/?awaiting=me")
+    commitments_queries_10000 = queries_of(finance_session, "/offers/commitments/")
 
     csrf = "b" * 32
     cookies = f"{settings.SESSION_COOKIE_NAME}={session}; {settings.CSRF_COOKIE_NAME}={csrf}"
@@ -168,6 +183,8 @@ def main() -> None:
         listing = rate("GET", "/offers/", get)
         staff_floor = rate("GET", "/bench/staff-floor", {"Cookie": staff})
         admin_list = rate("GET", "/admin/offers/offer/?awaiting=me", {"Cookie": staff})
+        finance_cookie = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={finance_session}"}
+        commitments_page = rate("GET", "/offers/commitments/", finance_cookie)
     finally:
         server.terminate()
         server.wait()
@@ -175,12 +192,16 @@ def main() -> None:
     print(
         f"trivial_rps={trivial:.0f} floor_rps={floor:.0f} totals_rps={totals:.0f} "
         f"list_rps={listing:.0f} staff_floor_rps={staff_floor:.0f} admin_rps={admin_list:.0f} "
+        f"commitments_rps={commitments_page:.0f} "
         f"admin_queries_100={admin_queries_100} admin_queries_10000={admin_queries_10000}"
     )
     print(
         f"floor_ratio={floor / trivial:.2f} totals_floor_ratio={totals / floor:.2f} "
         f"list_floor_ratio={listing / floor:.2f} list_queries_100={list_queries_100} "
-        f"list_queries_10000={list_queries_10000} admin_floor_ratio={admin_list / staff_floor:.2f}"
+        f"list_queries_10000={list_queries_10000} admin_floor_ratio={admin_list / staff_floor:.2f} "
+        f"commitments_floor_ratio={commitments_page / staff_floor:.2f} "
+        f"commitments_queries_100={commitments_queries_100} "
+        f"commitments_queries_10000={commitments_queries_10000}"
     )
 
 

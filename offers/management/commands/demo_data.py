@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -7,9 +8,10 @@ from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.test.utils import override_settings
+from django.utils import timezone
 
 from offers.models import ApprovalPolicy, Department, Offer, SalaryBand
-from offers.roles import EXCEPTION_APPROVERS, HIRING_MANAGERS, RECRUITERS
+from offers.roles import EXCEPTION_APPROVERS, FINANCE, HIRING_MANAGERS, RECRUITERS
 from offers.services import (
     Allocation,
     candidate_link_create,
@@ -108,11 +110,25 @@ DEMO_OFFERS = [
     ),
 ]
 
+# Offers accepted over the past year and starting in the months ahead, so the token
+# commitments have a history: candidate, department, level, usd/day, models, start in days.
+DEMO_HISTORY = [
+    ("Noah Fischer", "Research", "L6", "250", [("claude-opus-5-5", "100")], -330),
+    ("Mei Tanaka", "Engineering", "L5", "120", [("claude-sonnet-5-5", "100")], -270),
+    ("Omar Haddad", "Engineering", "L4", "60", [("gpt-5", "100")], -200),
+    ("Sofia Rossi", "Research", "L5", "180", [("gemini-4-argon", "60"), ("gpt-5", "40")], -120),
+    ("Jonas Berg", "Engineering", "L6", "200", [("claude-sonnet-5-5", "100")], -45),
+    ("Grace Okoye", "Sales", "L4", "25", [("gpt-5", "100")], -10),
+    ("Tomás Silva", "Engineering", "L5", "150", [("deepseek-v4-pro", "100")], 40),
+    ("Hana Novak", "Research", "L5", "90", [("mistral-large-4", "100")], 100),
+]
+
 DEMO_USERS = [
     # username, password, group, is_staff, is_superuser, full name
     ("recruiter", "demo-recruiter-2026", RECRUITERS, False, False, "Riley Recruiter"),
     ("manager", "demo-manager-2026", HIRING_MANAGERS, True, False, "Morgan Manager"),
     ("finance", "demo-finance-2026", EXCEPTION_APPROVERS, True, False, "Frankie Finance"),
+    ("analyst", "demo-analyst-2026", FINANCE, False, False, "Alex Analyst"),
     ("admin", "demo-admin-2026", None, True, True, "Ada Operator"),
 ]
 
@@ -163,10 +179,6 @@ class Command(BaseCommand):
             self.stdout.write(f"  {username:<10} {password:<22} {role}")
 
     def _demo_offers(self) -> None:
-        import datetime
-
-        from django.utils import timezone
-
         if PriceSnapshot.objects.current() is None:
             prices_refresh(source="genai-prices")
         recruiter = User.objects.get(username="recruiter")
@@ -189,9 +201,13 @@ class Command(BaseCommand):
         engineering, _ = Department.objects.get_or_create(name="Engineering")
         engineering.recruiters.add(recruiter)
         Department.objects.get_or_create(name="Research")
+        Department.objects.get_or_create(name="Sales")
         today = timezone.localdate()
         snapshot = PriceSnapshot.objects.current()
-        names = dict(snapshot.prices.values_list("model_id", "display_name")) if snapshot else {}
+        self.names = (
+            dict(snapshot.prices.values_list("model_id", "display_name")) if snapshot else {}
+        )
+        self.people = {"recruiter": recruiter, "manager": manager, "finance": finance}
         for (
             name,
             role,
@@ -208,54 +224,86 @@ class Command(BaseCommand):
             models,
             status,
         ) in DEMO_OFFERS:
-            if Offer.objects.filter(candidate_name=name).exists():
-                continue
-            first = name.split()[0].lower()
-            offer = offer_create(
-                data={
-                    "candidate_name": name,
-                    "candidate_email": f"{first}@example.org",
+            self._offer(
+                name,
+                {
                     "role_title": role,
                     "level": level,
                     "department": engineering,
-                    "location": "Remote",
-                    "hiring_manager": manager,
                     "currency": currency,
                     "usd_exchange_rate": Decimal(rate),
                     "base_salary": Decimal(base),
                     "target_bonus_percent": Decimal(bonus),
-                    "sign_on_bonus": Decimal("10000"),
                     "equity_type": equity,
                     "equity_units": units,
                     "equity_price_per_unit": Decimal(price),
                     "equity_strike_price": Decimal(strike),
                     "token_usd_per_day": Decimal(usd_per_day),
                     "start_date": today + datetime.timedelta(days=45),
-                    "expires_on": today + datetime.timedelta(days=14),
                 },
-                allocations=[
-                    Allocation(
-                        model_id=m, display_name=names.get(m, m), share_percent=Decimal(share)
-                    )
-                    for m, share in models
-                ],
-                by=recruiter,
+                models,
+                status,
             )
-            if status != "draft":
-                offer = offer_submit(offer=offer, by=recruiter)
-            if status not in {"draft", "pending_approval"}:
-                offer = offer_approve(offer=offer, by=manager, note="Within budget.")
-                if offer.awaits_exceptions:
-                    offer = offer_approve(offer=offer, by=finance, note="Agreed for this role.")
-            if status in {"sent", "accepted"}:
-                _, token = candidate_link_create(offer=offer, by=recruiter)
-                if status == "accepted":
-                    offer_accept(
-                        link=candidate_link_find(token),  # type: ignore[arg-type]
-                        full_name=offer.candidate_name,
-                        confirmed=True,
-                        ip="127.0.0.1",
-                        user_agent="demo data",
-                    )
-                else:
-                    self.links.append((name, candidate_url(token)))
+        for name, department, level, usd_per_day, models, start_in in DEMO_HISTORY:
+            self._offer(
+                name,
+                {
+                    "role_title": "Software Engineer"
+                    if department != "Sales"
+                    else "Sales Engineer",
+                    "level": level,
+                    "department": Department.objects.get(name=department),
+                    "base_salary": Decimal({"L4": "140000", "L5": "185000", "L6": "240000"}[level]),
+                    "target_bonus_percent": Decimal("10"),
+                    "token_usd_per_day": Decimal(usd_per_day),
+                    "start_date": today + datetime.timedelta(days=start_in),
+                },
+                models,
+                "accepted",
+            )
+
+    def _offer(
+        self, name: str, data: dict[str, Any], models: list[tuple[str, str]], status: str
+    ) -> None:
+        """Build one demo offer and take it through the services to `status`."""
+        if Offer.objects.filter(candidate_name=name).exists():
+            return
+        recruiter, manager = self.people["recruiter"], self.people["manager"]
+        offer = offer_create(
+            data={
+                "candidate_name": name,
+                "candidate_email": f"{name.split()[0].lower()}@example.org",
+                "location": "Remote",
+                "hiring_manager": manager,
+                "sign_on_bonus": Decimal("10000"),
+                "expires_on": timezone.localdate() + datetime.timedelta(days=14),
+                **data,
+            },
+            allocations=[
+                Allocation(
+                    model_id=m, display_name=self.names.get(m, m), share_percent=Decimal(share)
+                )
+                for m, share in models
+            ],
+            by=recruiter,
+        )
+        if status != "draft":
+            offer = offer_submit(offer=offer, by=recruiter)
+        if status not in {"draft", "pending_approval"}:
+            offer = offer_approve(offer=offer, by=manager, note="Within budget.")
+            if offer.awaits_exceptions:
+                offer = offer_approve(
+                    offer=offer, by=self.people["finance"], note="Agreed for this role."
+                )
+        if status in {"sent", "accepted"}:
+            _, token = candidate_link_create(offer=offer, by=recruiter)
+            if status == "accepted":
+                offer_accept(
+                    link=candidate_link_find(token),  # type: ignore[arg-type]
+                    full_name=offer.candidate_name,
+                    confirmed=True,
+                    ip="127.0.0.1",
+                    user_agent="demo data",
+                )
+            else:
+                self.links.append((name, candidate_url(token)))
