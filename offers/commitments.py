@@ -16,27 +16,26 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.models import User
 from django.db.models import (
+    CharField,
     Count,
     DecimalField,
-    Exists,
     ExpressionWrapper,
     F,
     Max,
-    OuterRef,
     Q,
     QuerySet,
     Sum,
     Value,
     Window,
 )
-from django.db.models.functions import Coalesce, RowNumber, TruncMonth
+from django.db.models.functions import Cast, Coalesce, RowNumber, Substr
 
 from offers.lifecycle import Status
 from offers.models import Department, Offer, TokenAllocation
@@ -174,43 +173,60 @@ def _both(prefix: str = "", year: Any = YEAR) -> dict[str, Any]:
 
 
 def _row(name: str, values: Mapping[str, Any], cls: type[Row] = Row, **extra: Any) -> Any:
-    return cls(
-        name=name,
-        committed=Sums(
-            values["committed_offers"], values["committed_day"], values["committed_year"]
-        ),
-        pending=Sums(values["pending_offers"], values["pending_day"], values["pending_year"]),
-        **extra,
-    )
+    row = cls(name=name, **extra)
+    _add(row, values)
+    return row
+
+
+def _add(row: Row, values: Mapping[str, Any]) -> None:
+    for key, sums in [("committed", row.committed), ("pending", row.pending)]:
+        sums.offers += values[f"{key}_offers"]
+        sums.usd_per_day += values[f"{key}_day"]
+        sums.usd_per_year += values[f"{key}_year"]
 
 
 def commitments(
     offers: QuerySet[Offer], *, today: datetime.date, prices_today: PriceSnapshot | None
 ) -> Commitments:
-    """Every table of the page for these offers (already scoped and filtered)."""
-    unvalued_model = TokenAllocation.objects.filter(
-        offer=OuterRef("pk"), listed_usd_per_day__isnull=True
-    )
-    totals = offers.aggregate(**_both(), unvalued=Count("id", filter=Q(Exists(unvalued_model))))
-    departments = [
-        _row(values["department__name"], values)
-        for values in offers.values("department__name")
+    """Every table of the page for these offers (already scoped and filtered).
+
+    The total, departments, levels and months come from one query grouped by all three (a row
+    per department, level and month of start that has offers), added up here.
+    """
+    groups = (
+        # "2026-11": the month as text, which every database computes natively (SQLite's date
+        # functions are Python callbacks, run once a row).
+        offers.annotate(month=Substr(Cast("start_date", CharField()), 1, 7))
+        .values("department__name", "level", "month")
         .annotate(**_both())
-        .order_by("department__name")
-    ]
-    levels = [
-        _row(values["level"], values)
-        for values in offers.values("level").annotate(**_both()).order_by("level")
-    ]
+        .order_by()
+    )
+    total = Row(name="All")
+    departments: dict[str, Row] = {}
+    levels: dict[str, Row] = {}
+    by_month: dict[datetime.date, Sums] = defaultdict(Sums)
+    for values in cast(Iterable[Mapping[str, Any]], groups):
+        _add(total, values)
+        name, level = values["department__name"], values["level"]
+        _add(departments.setdefault(name, Row(name=name)), values)
+        _add(levels.setdefault(level, Row(name=level)), values)
+        month = by_month[datetime.date.fromisoformat(f"{values['month']}-01")]
+        month.offers += values["committed_offers"]
+        month.usd_per_year += values["committed_year"]
     return Commitments(
-        total=_row("All", totals),
-        departments=departments,
-        levels=levels,
+        total=total,
+        departments=[departments[name] for name in sorted(departments)],
+        levels=[levels[name] for name in sorted(levels)],
         models=_models(offers, prices_today),
-        months=_months(offers, today),
+        months=_months(by_month, today),
         spreads=spreads(offers),
         today=prices_today,
-        unvalued=totals["unvalued"],
+        unvalued=TokenAllocation.objects.filter(
+            offer__in=offers.values("pk"), listed_usd_per_day__isnull=True
+        )
+        .values("offer_id")
+        .distinct()
+        .count(),
     )
 
 
@@ -326,38 +342,26 @@ def month_starts(today: datetime.date) -> list[datetime.date]:
     ]
 
 
-def _months(offers: QuerySet[Offer], today: datetime.date) -> list[Month]:
+def _months(by_month: Mapping[datetime.date, Sums], today: datetime.date) -> list[Month]:
     """The committed yearly cost by month of start: what starts that month and what is in
     force by its end (an accepted offer counts from its start date on)."""
     starts = month_starts(today)
-    by_start: dict[datetime.date, Mapping[str, Any]] = {
-        _as_date(values["month"]): values
-        for values in offers.filter(status__in=COMMITTED)
-        .annotate(month=TruncMonth("start_date"))
-        .values("month")
-        .annotate(year=Coalesce(Sum(YEAR), Value(ZERO), output_field=MONEY), offers=Count("id"))
-        .order_by("month")
-    }
     # What started before the chart's first month is already in force when it begins.
-    in_force = sum((v["year"] for month, v in by_start.items() if month < starts[0]), ZERO)
+    in_force = sum((v.usd_per_year for month, v in by_month.items() if month < starts[0]), ZERO)
     result = []
     for start in starts:
-        values = by_start.get(start, {"year": ZERO, "offers": 0})
-        in_force += values["year"]
+        values = by_month.get(start, Sums())
+        in_force += values.usd_per_year
         result.append(
             Month(
                 month=start,
-                starting=values["year"],
+                starting=values.usd_per_year,
                 in_force=in_force,
-                offers_starting=values["offers"],
+                offers_starting=values.offers,
                 is_current=start == today.replace(day=1),
             )
         )
     return result
-
-
-def _as_date(value: datetime.date | datetime.datetime) -> datetime.date:
-    return value.date() if isinstance(value, datetime.datetime) else value
 
 
 def spreads(offers: QuerySet[Offer]) -> list[Spread]:

@@ -144,7 +144,8 @@ def main() -> None:
     csrf = "b" * 32
     cookies = f"{settings.SESSION_COOKIE_NAME}={session}; {settings.CSRF_COOKIE_NAME}={csrf}"
     staff = f"{settings.SESSION_COOKIE_NAME}={manager_session}"
-    form = factories.form_post(recompute="1", hiring_manager=manager.pk)
+    # As a browser posts it while the recruiter types: the level hint on the page is for L5.
+    form = factories.form_post(recompute="1", hiring_manager=manager.pk, budget_hint_for="L5")
     body = urllib.parse.urlencode(form).encode()
     server = subprocess.Popen(
         [
