@@ -98,7 +98,11 @@ def _page_context(link: CandidateLink, token: str, **extra: Any) -> dict[str, An
         "scenarios": scenarios,
         "letter": letter,
         "days_left": days_left,
-        "token_terms": settings.LETTER_TOKEN_TERMS,
+        "token_terms": (
+            offer.letter_template_version.token_terms
+            if offer.letter_template_version
+            else settings.LETTER_TOKEN_TERMS
+        ),
         "recruiter": offer.created_by,
         "answered": offer.is_answered,
         "answer_event": offer.events.filter(action__in=["accepted", "declined"]).last(),

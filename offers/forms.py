@@ -9,11 +9,13 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from offers.letter_templates import language_name
 from offers.models import (
     APPROVED_TERMS,
     PRICED_TERMS,
     TERM_LABELS,
     Department,
+    LetterTemplateVersion,
     Offer,
     TokenAllocation,
 )
@@ -92,6 +94,7 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
             get_user_model().objects.filter(groups__name=HIRING_MANAGERS, is_active=True)
         )
         self.fields["department"].queryset = Department.objects.all()  # type: ignore[attr-defined]
+        self._letter_template_field()
         # Managers by name, as every other page shows them.
         self.fields["hiring_manager"].label_from_instance = (  # type: ignore[attr-defined]
             lambda user: user.get_full_name() or user.get_username()
@@ -330,6 +333,36 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
         # own check would query each again on every keystroke of the live totals.
         exclusions = super()._get_validation_exclusions()  # type: ignore[misc]
         return exclusions | {"department", "hiring_manager"}
+
+    def _letter_template_field(self) -> None:
+        """The newest version of each template in use, and the version the offer has (kept
+        until the recruiter picks another); blank lets the rules choose."""
+        pinned = self.instance.letter_template_version_id if self.instance.pk else None
+        newest: dict[int, tuple[int, int]] = {}
+        for template_id, pk, number in LetterTemplateVersion.objects.filter(
+            template__active=True
+        ).values_list("template_id", "pk", "number"):
+            if number > newest.get(template_id, (0, 0))[1]:
+                newest[template_id] = (pk, number)
+        current = {pk for pk, _ in newest.values()}
+        field = self.fields["letter_template_version"]
+        field.queryset = (  # type: ignore[attr-defined]
+            LetterTemplateVersion.objects.select_related("template")
+            .filter(pk__in=current | ({pinned} if pinned else set()))
+            .order_by("template__name", "-number")
+        )
+        field.required = False
+        field.empty_label = "Chosen by the rules (department, location, level)"  # type: ignore[attr-defined]
+        field.label_from_instance = lambda v: (  # type: ignore[attr-defined]
+            f"{v.template.name}, version {v.number} ({language_name(v.language)})"
+            + ("" if v.pk in current else " — as this offer has it; not the newest")
+        )
+        field.help_text = (
+            "The letter's wording. A new version of a template reaches this offer only when "
+            "picked here (an approved offer then needs approval again)."
+        )
+        if self.instance.pk and self.instance.letter_template_by_rules and not self.is_bound:
+            self.initial["letter_template_version"] = None
 
     def offer_data(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in self.Meta.fields}

@@ -13,7 +13,9 @@ import io
 import json
 import logging
 import mimetypes
+from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -24,13 +26,18 @@ from django.contrib.staticfiles import finders
 from django.http import FileResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from weasyprint import CSS, HTML
 from weasyprint.document import Document
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from offers import charts, letter_templates
 from offers.figures import equity_vesting, figures_context
-from offers.models import Letter, Offer
+from offers.letter_format import LetterFormat
+from offers.models import Letter, LetterTemplateVersion, Offer
+from offers.templatetags.money import per_million
+from pricing.money import WHOLE, round_money
 
 LETTER_CSS = "css/letter.css"
 # Relative URLs in the letter resolve against this made-up origin, which the fetcher maps to
@@ -114,24 +121,232 @@ def fingerprint(offer: Offer) -> str:
     return "-".join(digest[i : i + 4] for i in range(0, 12, 4)).upper()
 
 
-def letter_context(offer: Offer, *, draft: bool) -> dict[str, Any]:
-    return {
+def letter_context(
+    offer: Offer, *, draft: bool, version: LetterTemplateVersion | None = None
+) -> dict[str, Any]:
+    """Everything the letter frame shows: the template version's wording with the offer's
+    values and the app's blocks, formatted for the version's language."""
+    version = version or offer.letter_template_version or standard_version()
+    fmt = LetterFormat(version.language, offer.currency)
+    values = letter_values(offer, version, fmt, draft=draft)
+    blocks_context = {
         **figures_context(offer),
+        **block_values(offer, fmt),
+        "offer": offer,
+        "company_name": settings.COMPANY_NAME,
+        "signatory_name": version.signatory_name,
+        "signatory_title": version.signatory_title,
+        "token_terms": version.token_terms,
+    }
+
+    def block(name: str) -> Callable[[], str]:
+        return lambda: render_to_string(f"offers/letter.html#{name}", blocks_context)
+
+    try:
+        body = letter_templates.render(
+            version.body, values, {name: block(name) for name in letter_templates.BLOCKS}
+        )
+    except letter_templates.TemplateProblem as error:
+        raise LetterCannotRender(
+            f"The letter template {version} cannot be used: {error}"
+        ) from error
+    return {
         "offer": offer,
         "draft": draft,
         "fingerprint": fingerprint(offer),
-        "vesting": equity_vesting(offer),
+        "fmt": fmt,
+        "template_version": version,
         "company_name": settings.COMPANY_NAME,
         "logo": settings.COMPANY_LOGO,
-        "signatory": settings.LETTER_SIGNATORY,
-        "signatory_name": settings.LETTER_SIGNATORY_NAME,
-        "token_terms": settings.LETTER_TOKEN_TERMS,
-        "today": timezone.localdate(),
+        "today": fmt.date(timezone.localdate()),
+        "body": mark_safe(body.html),  # noqa: S308  (the sandbox's output: values escaped)
     }
 
 
-def letter_html(offer: Offer, *, draft: bool) -> str:
-    return render_to_string("offers/letter.html", letter_context(offer, draft=draft))
+def standard_version() -> LetterTemplateVersion:
+    """The default template's newest version: for offers saved before templates existed."""
+    version = (
+        LetterTemplateVersion.objects.filter(template__is_default=True)
+        .order_by("-template__active", "-number")
+        .first()
+    )
+    if version is None:
+        raise LetterCannotRender("No letter template is marked as the default.")
+    return version
+
+
+def _person(user: Any) -> str:
+    if user is None:
+        return ""
+    return str(user.get_full_name() or user.get_username())
+
+
+def letter_values(
+    offer: Offer, version: LetterTemplateVersion, fmt: LetterFormat, *, draft: bool
+) -> dict[str, Any]:
+    """The plain values a template may name (see `letter_templates.PLACEHOLDERS`): strings,
+    booleans and lists of small dicts, formatted for the letter's language; no model objects."""
+    package = offer.package
+    equity = offer.equity
+    years = package.years()
+    valuation = offer.token_valuation
+    snapshot = offer.price_snapshot
+    kind = {"rsu": "RSUs", "options": "stock options"}.get(equity.kind, "no equity")
+    values: dict[str, Any] = {
+        "company": settings.COMPANY_NAME,
+        "today": fmt.date(timezone.localdate()),
+        "candidate_name": offer.candidate_name,
+        "candidate_first_name": (offer.candidate_name.split() or [""])[0],
+        "role_title": offer.role_title,
+        "level": offer.level,
+        "department": str(offer.department),
+        "location": offer.location,
+        "start_date": fmt.date(offer.start_date),
+        "expires_on": fmt.date(offer.expires_on),
+        "currency": offer.currency,
+        "base_salary": fmt.money_whole(offer.base_salary),
+        "target_bonus_percent": fmt.percent(offer.target_bonus_percent),
+        "bonus_at_target": fmt.money_whole(package.bonus_at_target),
+        "sign_on_bonus": fmt.money_whole(offer.sign_on_bonus),
+        "equity_kind": kind,
+        "equity_units": fmt.number(offer.equity_units),
+        "equity_price_per_unit": fmt.money(offer.equity_price_per_unit),
+        "equity_strike_price": fmt.money(offer.equity_strike_price),
+        "equity_first_year": fmt.money_whole(years[0].equity if years else Decimal(0)),
+        "vesting_years": fmt.number(offer.vesting_years),
+        "cliff_months": fmt.number(offer.cliff_months),
+        "vesting_frequency": offer.get_vesting_frequency_display().lower(),
+        "token_budget_per_day": fmt.usd(valuation.usd_per_day if valuation else Decimal(0)),
+        "token_budget_per_year": fmt.money_whole(offer.token_per_year_in_currency),
+        "token_price_date": fmt.date(snapshot.prices_as_of.date()) if snapshot else "",
+        "token_models": [
+            {
+                "name": line.display_name,
+                "usd_per_day": fmt.usd(line.usd_per_day),
+                "tokens_per_day": fmt.number(line.tokens_per_day),
+            }
+            for line in (valuation.lines if valuation else ())
+        ],
+        "first_year_total": fmt.money_whole(package.first_year_total),
+        "four_year_total": fmt.money_whole(package.four_year_total),
+        "hiring_manager": _person(offer.hiring_manager),
+        "recruiter": _person(getattr(offer, "created_by", None)),
+        "signatory_name": version.signatory_name,
+        "signatory_title": version.signatory_title,
+        "has_sign_on_bonus": offer.sign_on_bonus > 0,
+        "has_bonus": offer.target_bonus_percent > 0,
+        "has_equity": equity.kind != "none" and equity.units > 0,
+        "equity_is_options": equity.kind == "options" and equity.units > 0,
+        "equity_is_rsus": equity.kind == "rsu" and equity.units > 0,
+        "has_cliff": equity.kind != "none" and offer.cliff_months > 0,
+        "has_token_budget": valuation is not None and valuation.usd_per_day > 0,
+        "is_draft": draft,
+    }
+    return values
+
+
+def block_values(offer: Offer, fmt: LetterFormat) -> dict[str, Any]:
+    """The app's blocks' figures, written for the letter's language."""
+    package = offer.package
+    years = package.years()
+    equity = offer.equity
+    valuation = offer.token_valuation
+    if equity.kind == "none" or not equity.units:
+        equity_text = "none"
+    else:
+        what = (
+            f"stock options at a strike price of {fmt.money(offer.equity_strike_price)}"
+            if equity.kind == "options"
+            else "restricted stock units (RSUs)"
+        )
+        cliff = f" after a {offer.cliff_months}-month cliff" if offer.cliff_months else ""
+        equity_text = (
+            f"{fmt.number(offer.equity_units)} {what}, vesting over {offer.vesting_years} "
+            f"years{cliff}"
+        )
+    pay_rows = [
+        (
+            "Base salary",
+            "paid every year, in monthly instalments",
+            f"{fmt.money_whole(offer.base_salary)} a year",
+        ),
+        (
+            "Bonus at target",
+            f"{fmt.percent(offer.target_bonus_percent)} of base salary, paid yearly when targets "
+            "are met",
+            f"{fmt.money_whole(package.bonus_at_target)} a year",
+        ),
+        (
+            "Sign-on bonus",
+            "paid once, with your first salary",
+            fmt.money_whole(offer.sign_on_bonus),
+        ),
+        (
+            "Equity",
+            equity_text,
+            f"{fmt.money_whole(years[0].equity if years else Decimal(0))} in year 1",
+        ),
+        (
+            "AI token budget",
+            f"{fmt.usd(valuation.usd_per_day if valuation else Decimal(0))} a day of AI model use "
+            "for your work",
+            f"{fmt.money_whole(offer.token_per_year_in_currency)} a year",
+        ),
+    ]
+    vesting = [
+        (
+            row["year"],
+            fmt.number(round_money(Decimal(row["units"]), places=WHOLE)),
+            fmt.money_whole(row["value"]),
+        )
+        for row in equity_vesting(offer)
+    ]
+    if equity.kind == "options":
+        vesting_intro = (
+            f"Each option lets you buy one share at {fmt.money(offer.equity_strike_price)}; its "
+            f"value is shown at today's price of {fmt.money(offer.equity_price_per_unit)} a share."
+        )
+    else:
+        vesting_intro = (
+            "Each unit becomes one share, valued at today's price of "
+            f"{fmt.money(offer.equity_price_per_unit)}."
+        )
+    cliff = f", none before the {offer.cliff_months}-month cliff" if offer.cliff_months else ""
+    vesting_intro += f" Units vest {offer.get_vesting_frequency_display().lower()}{cliff}."
+    token: dict[str, Any] = {}
+    if valuation is not None:
+        token = {
+            "per_day": fmt.usd(valuation.usd_per_day),
+            "per_year_usd": fmt.money_whole(valuation.usd_per_year, "USD"),
+            "per_year_local": (
+                fmt.money_whole(offer.token_per_year_in_currency) if offer.currency != "USD" else ""
+            ),
+            "rate": fmt.number(offer.usd_exchange_rate.normalize()),
+            "lines": [
+                (
+                    line.display_name + (f" ({line.tier})" if line.tier != "standard" else ""),
+                    fmt.usd(line.usd_per_day),
+                    fmt.number(line.tokens_per_day),
+                    per_million(line.blended_per_million),
+                )
+                for line in valuation.lines
+            ],
+        }
+    return {
+        "pay_rows": pay_rows,
+        "first_year_total": fmt.money_whole(package.first_year_total),
+        "four_year_total": fmt.money_whole(package.four_year_total),
+        "bars": [(bar, fmt.money_whole(bar.total)) for bar in charts.bars(years)],
+        "vesting": vesting,
+        "vesting_intro": vesting_intro,
+        "token": token,
+    }
+
+
+def letter_html(offer: Offer, *, draft: bool, version: LetterTemplateVersion | None = None) -> str:
+    return render_to_string(
+        "offers/letter.html", letter_context(offer, draft=draft, version=version)
+    )
 
 
 @dataclass(frozen=True)
@@ -149,9 +364,16 @@ def render_document(html: str, fetcher: StaticOnlyFetcher) -> Document:
     )
 
 
-def letter_render_pdf(offer: Offer, *, version: int, draft: bool) -> RenderedLetter:
-    """Offer version in, PDF bytes out: the task and the tests call this, and nothing else."""
-    if offer.version != version:
+def letter_render_pdf(
+    offer: Offer,
+    *,
+    version: int,
+    draft: bool,
+    template_version: LetterTemplateVersion | None = None,
+) -> RenderedLetter:
+    """Offer version in, PDF bytes out: the task and the tests call this, and nothing else.
+    The wording is `template_version`'s (the letter's own), else the offer's."""
+    if offer.pk is not None and offer.version != version:
         raise LetterCannotRender(
             f"The offer's figures changed after this letter was asked for (version {version}, "
             f"now {offer.version}): ask for a new letter."
@@ -159,7 +381,7 @@ def letter_render_pdf(offer: Offer, *, version: int, draft: bool) -> RenderedLet
     if offer.token_valuation is None and offer.allocation_list():
         raise LetterCannotRender("The token line cannot be valued with the offer's prices.")
     fetcher = StaticOnlyFetcher()
-    document = render_document(letter_html(offer, draft=draft), fetcher)
+    document = render_document(letter_html(offer, draft=draft, version=template_version), fetcher)
     output = io.BytesIO()
     document.write_pdf(output)
     return RenderedLetter(

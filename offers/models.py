@@ -66,6 +66,7 @@ APPROVED_TERMS = [
     "usd_exchange_rate",
     "start_date",
     "expires_on",
+    "letter_template_version",
 ]
 # How people read each term, in the builder and in "changes since the last approval".
 TERM_LABELS = {
@@ -99,6 +100,7 @@ TERM_LABELS = {
     "working_days": "Working days per year",
     "start_date": "Start date",
     "expires_on": "Offer expires on",
+    "letter_template_version": "Letter template",
 }
 # The terms that are figures: a change to one values the offer again with today's prices.
 PRICED_TERMS = APPROVED_TERMS[APPROVED_TERMS.index("currency") : APPROVED_TERMS.index("start_date")]
@@ -231,6 +233,19 @@ class Offer(models.Model):
 
     start_date = models.DateField()
     expires_on = models.DateField()
+    # The wording of its letter: a version of a template, kept until someone picks another
+    # (a new version of an approved offer's template changes nothing until then).
+    letter_template_version = models.ForeignKey(
+        "LetterTemplateVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="offers",
+        verbose_name="letter template",
+    )
+    letter_template_by_rules = models.BooleanField(
+        default=True, help_text="the template was chosen by the rules, not by the recruiter"
+    )
     internal_notes = models.TextField(blank=True)
     # The figures lists show, stored from the one place that computes them (`store_figures`)
     # whenever the terms change, so a list is one plain query however many offers there are.
@@ -929,6 +944,14 @@ class Letter(models.Model):
 
     offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="letters")
     offer_version = models.PositiveIntegerField(help_text="the version of the figures it renders")
+    template_version = models.ForeignKey(
+        "LetterTemplateVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="letters",
+        help_text="the wording it was rendered with",
+    )
     draft = models.BooleanField(help_text="the figures were not approved: marked DRAFT")
     state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
     file = models.FileField(upload_to="letters/%Y/%m/", blank=True)
@@ -1014,3 +1037,112 @@ class CandidateLink(models.Model):
 
     def is_expired(self, now: datetime.datetime | None = None) -> bool:
         return (now or timezone.now()) >= self.expires_at
+
+
+class LetterTemplate(models.Model):
+    """A letter's wording, written by the People team. Each edit makes a new version; offers
+    keep the version they were built (and approved) with."""
+
+    name = models.CharField(max_length=100, unique=True)
+    # The rules: a template whose every filled rule matches an offer is a candidate for it; the
+    # one with the most rules wins, then the default.
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="letter_templates",
+        help_text="only for offers of this department (blank: any)",
+    )
+    location_contains = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="only for offers whose location contains this, e.g. Germany (blank: any)",
+    )
+    level = models.CharField(
+        max_length=40, blank=True, help_text="only for offers of this level (blank: any)"
+    )
+    is_default = models.BooleanField(
+        "default", default=False, help_text="used when no other template's rules match"
+    )
+    active = models.BooleanField(default=True, help_text="offered in the builder")
+
+    class Meta:
+        ordering = ["name"]
+        permissions = [("manage_letter_templates", "Can write and preview letter templates")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @cached_property
+    def current_version(self) -> LetterTemplateVersion | None:
+        return self.versions.order_by("-number").first()
+
+    def rules_text(self) -> str:
+        rules = [
+            f"department {self.department}" if self.department_id else "",
+            f"location contains “{self.location_contains}”" if self.location_contains else "",
+            f"level {self.level}" if self.level else "",
+        ]
+        said = ", ".join(rule for rule in rules if rule)
+        if self.is_default:
+            return f"{said}; the default" if said else "the default"
+        return said or "no rules: chosen by hand only"
+
+
+class LetterTemplateVersion(models.Model):
+    """The wording of one template as it was at one edit: never changed once saved."""
+
+    template = models.ForeignKey(LetterTemplate, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    language = models.CharField(
+        max_length=10, help_text="dates, numbers and money are written for this language"
+    )
+    body = models.TextField()
+    token_terms = models.TextField(blank=True)
+    signatory_name = models.CharField(max_length=200, blank=True)
+    signatory_title = models.CharField(max_length=200)
+    note = models.CharField("what changed", max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["template", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["template", "number"], name="one_number_per_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template.name}, version {self.number}"
+
+
+class TemplatePreview(models.Model):
+    """A PDF of a template version with a sample offer, made by a worker like any letter."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    version = models.ForeignKey(
+        LetterTemplateVersion, on_delete=models.CASCADE, related_name="previews"
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    file = models.FileField(upload_to="previews/%Y/%m/", blank=True)
+    pages = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Preview {self.pk} of {self.version}: {self.state}"
+
+    @property
+    def too_long(self) -> bool:
+        return (self.pages or 0) > 2

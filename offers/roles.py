@@ -19,3 +19,6 @@ def is_recruiter(user: Any) -> bool:
     if known is None:
         known = user.groups.filter(name=RECRUITERS).exists()
     return bool(known)
+
+
+PEOPLE_TEAM = "People team"  # writes the letter templates (offers.manage_letter_templates)

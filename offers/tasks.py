@@ -59,3 +59,8 @@ def sweep_letters() -> int:
 @shared_task(name="offers.tasks.expire_offers")
 def expire_offers() -> int:
     return services.offers_expire()
+
+
+@shared_task(name="offers.tasks.render_template_preview", acks_late=True)
+def render_template_preview_task(preview_id: int) -> None:
+    services.preview_render(preview_id=preview_id)

@@ -258,7 +258,11 @@ def offer_detail(request: RecruiterRequest, pk: int) -> HttpResponse:
 def _detail(request: RecruiterRequest, pk: int) -> HttpResponse:
     offer = get_object_or_404(
         Offer.objects.visible_to(request.user).select_related(
-            "department", "hiring_manager", "created_by", "price_snapshot"
+            "department",
+            "hiring_manager",
+            "created_by",
+            "price_snapshot",
+            "letter_template_version__template",
         ),
         pk=pk,
     )
@@ -298,8 +302,16 @@ LETTERS_SHOWN = 5
 
 
 def _letters_context(offer: Offer) -> dict[str, Any]:
-    letters = list(offer.letters.select_related("requested_by")[:LETTERS_SHOWN])
-    return {"letters": letters, "letters_pending": any(letter.is_pending for letter in letters)}
+    letters = list(
+        offer.letters.select_related("requested_by", "template_version__template")[:LETTERS_SHOWN]
+    )
+    pinned = offer.letter_template_version
+    newest = pinned.template.current_version if pinned else None
+    return {
+        "letters": letters,
+        "letters_pending": any(letter.is_pending for letter in letters),
+        "newer_template_version": newest if newest and newest.pk != pinned.pk else None,  # type: ignore[union-attr]
+    }
 
 
 @require_http_methods(["GET", "POST"])

@@ -105,6 +105,10 @@ def allocations_of(offer: Offer) -> list[Allocation]:
 def edit(offer: Offer, *, by: User, **changes: Any) -> Offer:
     """Save the offer as it is with `changes`, through the recruiter's service."""
     data = {name: getattr(offer, name) for name in offer_data()}
+    # As the builder posts it: blank while the rules choose the letter template.
+    data["letter_template_version"] = (
+        None if offer.letter_template_by_rules else offer.letter_template_version
+    )
     data.update(changes)
     return offer_update(offer=offer, data=data, allocations=allocations_of(offer), by=by)
 
@@ -167,8 +171,31 @@ def dearer_snapshot(factor: str, *, base: PriceSnapshot | None = None) -> PriceS
     return newer
 
 
+def ensure_standard_template() -> None:
+    """The default letter template the data migration makes, if a test emptied the tables."""
+    from django.conf import settings
+
+    from offers.models import LetterTemplate, LetterTemplateVersion
+
+    migration = import_module("offers.migrations.0016_standard_letter_template")
+    if LetterTemplate.objects.filter(is_default=True).exists():
+        return
+    template = LetterTemplate.objects.create(name="Standard offer letter", is_default=True)
+    LetterTemplateVersion.objects.create(
+        template=template,
+        number=1,
+        language="en_US",
+        body=migration.STANDARD_BODY,
+        token_terms=settings.LETTER_TOKEN_TERMS,
+        signatory_name=settings.LETTER_SIGNATORY_NAME,
+        signatory_title=settings.LETTER_SIGNATORY,
+    )
+
+
 def ensure_roles() -> None:
-    """Give back the groups of the data migrations: transactional tests empty every table."""
+    """Give back the groups and rows of the data migrations: transactional tests empty every
+    table."""
+    ensure_standard_template()
     role_permissions = import_module("offers.migrations.0003_role_permissions").ROLE_PERMISSIONS
     exception_approvers = import_module("offers.migrations.0005_exception_approvers")
     view_prices = import_module("pricing.migrations.0002_role_permissions").VIEW_PRICES
@@ -183,6 +210,8 @@ def ensure_roles() -> None:
         for app_label, codenames in exception_approvers.PERMISSIONS.items()
         for codename in codenames
     ]
+    people = import_module("offers.migrations.0016_standard_letter_template")
+    grants[people.PEOPLE_TEAM] = [("offers", codename) for codename in people.PERMISSIONS]
     commitments = import_module("offers.migrations.0014_token_commitments")
     for name in commitments.GROUPS:
         grants.setdefault(name, []).append(("offers", "view_token_commitments"))

@@ -25,12 +25,14 @@ from weasyprint import HTML
 from offers.checks import harfbuzz_subset_usable
 from offers.letters import BASE_URL, StaticOnlyFetcher, letter_html, letter_render_pdf
 from offers.management.commands.demo_data import DEMO_HISTORY, DEMO_OFFERS
-from offers.models import Letter, Offer
+from offers.models import Letter, LetterTemplate, Offer
 from offers.services import (
     letter_render,
     letter_request,
     letters_sweep,
+    template_version_save,
 )
+from offers.services.templates import VERSION_FIELDS
 from offers.tasks import render_letter_task
 from tests import factories
 from tests.workers import WorkerProcess, wait_for
@@ -491,9 +493,18 @@ def test_letters_are_subset_with_harfbuzz_where_it_is_installed(
 
 @pytest.mark.django_db
 def test_letter_names_people_reads_its_chart_and_keeps_the_signatures_with_the_closing(
-    recruiter: User, manager: User, settings
-) -> None:  # type: ignore[no-untyped-def]
-    settings.LETTER_SIGNATORY_NAME = "Jordan Lee"
+    recruiter: User, manager: User
+) -> None:
+    standard = LetterTemplate.objects.get(is_default=True)
+    newest = standard.versions.get()
+    template_version_save(
+        template=standard,
+        content={
+            **{name: getattr(newest, name) for name in VERSION_FIELDS},
+            "signatory_name": "Jordan Lee",
+        },
+        by=recruiter,
+    )
     manager.first_name, manager.last_name = "Morgan", "Hale"
     manager.save()
     offer = factories.offer(by=recruiter, hiring_manager=manager, location="Berlin (hybrid)")

@@ -5,6 +5,7 @@
 - `offers`: build, edit, submit, approve, reject, withdraw, expire.
 - `letters`: the letter outbox, its job on the broker, the render, the sweep.
 - `links`: the candidate's private link and their answer.
+- `templates`: which letter template an offer uses, new versions, previews.
 
 Every state change has one shape: lock the row, guard (raise `OfferError` with a sentence for
 the person who clicked), a conditional update so two clicks cannot both win, an audit event,
@@ -47,6 +48,14 @@ from offers.services.offers import (
     offer_withdraw,
     offers_expire,
 )
+from offers.services.templates import (
+    choose_letter_version,
+    letter_template_for,
+    preview_render,
+    preview_request,
+    sample_offer,
+    template_version_save,
+)
 from offers.services.workflow import NotAllowed, OfferError, audit, locked, move
 
 __all__ = [
@@ -62,12 +71,14 @@ __all__ = [
     "candidate_link_revoke",
     "candidate_link_viewed",
     "candidate_url",
+    "choose_letter_version",
     "decision_refusal",
     "letter_enqueue",
     "letter_fail",
     "letter_render",
     "letter_request",
     "letter_retry_later",
+    "letter_template_for",
     "letters_sweep",
     "link_expiry",
     "locked",
@@ -82,5 +93,9 @@ __all__ = [
     "offer_update",
     "offer_withdraw",
     "offers_expire",
+    "preview_render",
+    "preview_request",
+    "sample_offer",
+    "template_version_save",
     "token_hash",
 ]

@@ -38,6 +38,7 @@ def letter_request(*, offer: Offer, by: User) -> Letter:
         letter = Letter.objects.create(
             offer=offer,
             offer_version=offer.version,
+            template_version=offer.letter_template_version,
             draft=not offer.figures_approved,
             requested_by=by,
             queued_at=timezone.now(),
@@ -110,7 +111,12 @@ def letter_retry_later(*, letter_id: int, error: BaseException) -> None:
 def letter_render(*, letter_id: int) -> Letter | None:
     """Render one letter and store it; a letter already ready or failed is left as it is."""
     with transaction.atomic():
-        letter = Letter.objects.select_for_update().filter(pk=letter_id).first()
+        letter = (
+            Letter.objects.select_for_update()
+            .select_related("template_version__template")
+            .filter(pk=letter_id)
+            .first()
+        )
         if letter is None or letter.state in {Letter.State.READY, Letter.State.FAILED}:
             return letter  # a second delivery of the same job: nothing to do
         give_up = letter.attempts >= settings.LETTER_MAX_ATTEMPTS
@@ -130,14 +136,21 @@ def letter_render(*, letter_id: int) -> Letter | None:
     pause = getattr(settings, "LETTER_RENDER_PAUSE_SECONDS", 0)
     if pause:
         time.sleep(pause)  # tests only: a window in which to kill the worker mid-render
-    offer = Offer.objects.select_related("department", "price_snapshot").get(pk=letter.offer_id)
+    offer = Offer.objects.select_related(
+        "department", "price_snapshot", "hiring_manager", "created_by"
+    ).get(pk=letter.offer_id)
     if not offer.can_have_letter:
         return letter_fail(
             letter_id=letter_id, reason=f"The offer was {offer.get_status_display().lower()}."
         )
     draft = not offer.figures_approved
     try:
-        rendered = letter_render_pdf(offer, version=letter.offer_version, draft=draft)
+        rendered = letter_render_pdf(
+            offer,
+            version=letter.offer_version,
+            draft=draft,
+            template_version=letter.template_version,
+        )
     except LetterCannotRender as error:
         return letter_fail(letter_id=letter_id, reason=str(error))
     if rendered.refused:

@@ -20,6 +20,7 @@ from offers.models import (
     TokenAllocation,
 )
 from offers.rules import rule_breaks
+from offers.services.templates import choose_letter_version
 from offers.services.workflow import NotAllowed, OfferError, audit, locked, move
 from pricing.models import PriceSnapshot
 
@@ -74,9 +75,9 @@ def _write_allocations(offer: Offer, allocations: list[Allocation]) -> None:
 
 def offer_create(*, data: dict[str, Any], allocations: list[Allocation], by: User) -> Offer:
     with transaction.atomic():
-        offer = Offer.objects.create(
-            **data, created_by=by, price_snapshot=PriceSnapshot.objects.current()
-        )
+        offer = Offer(**data, created_by=by, price_snapshot=PriceSnapshot.objects.current())
+        choose_letter_version(offer, data.get("letter_template_version"))
+        offer.save()
         _write_allocations(offer, allocations)
         offer.save(update_fields=offer.store_figures())
         audit(offer, by=by, action="created", from_status="")
@@ -93,9 +94,13 @@ def offer_update(
                 f"This offer is {offer.get_status_display().lower()}: it can no longer be edited."
             )
         before = {field: _text(getattr(offer, field)) for field in data}
+        before_version = offer.letter_template_version
         before_allocations = _allocations_text(offer)
         for field, value in data.items():
             setattr(offer, field, _as_stored(field, value))
+        if "letter_template_version" in data:
+            offer.letter_template_version = before_version
+            choose_letter_version(offer, data["letter_template_version"])
         _write_allocations(offer, allocations)
         changes = {
             field: [before[field], _text(getattr(offer, field))]

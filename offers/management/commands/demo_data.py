@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -10,8 +11,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from offers.models import ApprovalPolicy, Department, Offer, SalaryBand
-from offers.roles import EXCEPTION_APPROVERS, FINANCE, HIRING_MANAGERS, RECRUITERS
+from offers.models import ApprovalPolicy, Department, LetterTemplate, Offer, SalaryBand
+from offers.roles import EXCEPTION_APPROVERS, FINANCE, HIRING_MANAGERS, PEOPLE_TEAM, RECRUITERS
 from offers.services import (
     Allocation,
     candidate_link_create,
@@ -21,6 +22,7 @@ from offers.services import (
     offer_approve,
     offer_create,
     offer_submit,
+    template_version_save,
 )
 from pricing.models import PriceSnapshot
 from pricing.services import prices_refresh
@@ -110,6 +112,28 @@ DEMO_OFFERS = [
     ),
 ]
 
+# Letter templates in two countries: the wording lives beside this file.
+DEMO_TEMPLATES = Path(__file__).resolve().parent / "demo_templates"
+GERMAN_BUDGET_TERMS = (
+    "Das KI-Token-Budget dient ausschließlich Ihrer Arbeit im Unternehmen. Es ist kein Geld, "
+    "kann nicht ausgezahlt oder übertragen werden, und ein nicht genutztes Tagesbudget verfällt. "
+    "Das Unternehmen kann die verfügbaren Modelle ändern; das Tagesbudget in US-Dollar bleibt "
+    "wie in Ihrem Angebot angegeben."
+)
+# name, file, language, location rule, signatory name and title, token terms (None: settings')
+DEMO_LETTER_TEMPLATES = [
+    ("US offer letter", "us.md", "en_US", "United States", "Jordan Lee", "VP People", None),
+    (
+        "Angebotsschreiben Deutschland",
+        "de.md",
+        "de_DE",
+        "Germany",
+        "Jana Becker",
+        "Leiterin Personal",
+        GERMAN_BUDGET_TERMS,
+    ),
+]
+
 # Offers accepted over the past year and starting in the months ahead, so the token
 # commitments have a history: candidate, department, level, usd/day, models, start in days.
 DEMO_HISTORY = [
@@ -129,8 +153,21 @@ DEMO_USERS = [
     ("manager", "demo-manager-2026", HIRING_MANAGERS, True, False, "Morgan Manager"),
     ("finance", "demo-finance-2026", EXCEPTION_APPROVERS, True, False, "Frankie Finance"),
     ("analyst", "demo-analyst-2026", FINANCE, False, False, "Alex Analyst"),
+    ("people", "demo-people-2026", PEOPLE_TEAM, True, False, "Pat People"),
     ("admin", "demo-admin-2026", None, True, True, "Ada Operator"),
 ]
+
+
+# Where the demo offers' candidates will work: the letter templates' rules read it.
+DEMO_LOCATIONS = {
+    "Priya Raman": "San Francisco, United States",
+    "Lucas Martin": "Berlin, Germany",
+    "Amelia Clarke": "London, United Kingdom",
+    "Ethan Brooks": "Toronto, Canada",
+    "Ananya Iyer": "Bengaluru, India",
+    "Jonas Berg": "Munich, Germany",
+    "Mei Tanaka": "Seattle, United States",
+}
 
 
 class Command(BaseCommand):
@@ -198,6 +235,7 @@ class Command(BaseCommand):
                 currency="USD",
                 defaults={"min_base": Decimal(low), "max_base": Decimal(high)},
             )
+        self._letter_templates()
         engineering, _ = Department.objects.get_or_create(name="Engineering")
         engineering.recruiters.add(recruiter)
         Department.objects.get_or_create(name="Research")
@@ -262,6 +300,27 @@ class Command(BaseCommand):
                 "accepted",
             )
 
+    def _letter_templates(self) -> None:
+        people = User.objects.get(username="people")
+        for name, file, language, where, signatory, title, terms in DEMO_LETTER_TEMPLATES:
+            template, created = LetterTemplate.objects.get_or_create(
+                name=name, defaults={"location_contains": where}
+            )
+            if not created:
+                continue
+            template_version_save(
+                template=template,
+                content={
+                    "language": language,
+                    "body": (DEMO_TEMPLATES / file).read_text(),
+                    "token_terms": terms or settings.LETTER_TOKEN_TERMS,
+                    "signatory_name": signatory,
+                    "signatory_title": title,
+                },
+                by=people,
+                note="Demo template.",
+            )
+
     def _offer(
         self, name: str, data: dict[str, Any], models: list[tuple[str, str]], status: str
     ) -> None:
@@ -269,11 +328,11 @@ class Command(BaseCommand):
         if Offer.objects.filter(candidate_name=name).exists():
             return
         recruiter, manager = self.people["recruiter"], self.people["manager"]
+        data.setdefault("location", DEMO_LOCATIONS.get(name, "Remote"))
         offer = offer_create(
             data={
                 "candidate_name": name,
                 "candidate_email": f"{name.split()[0].lower()}@example.org",
-                "location": "Remote",
                 "hiring_manager": manager,
                 "sign_on_bonus": Decimal("10000"),
                 "expires_on": timezone.localdate() + datetime.timedelta(days=14),

@@ -1,0 +1,76 @@
+"""Dates, numbers and money as a letter's language writes them, with Babel (CLDR data):
+"1.234,50 €" in German, "₹1,23,456" in Indian English, no decimals for yen.
+
+Amounts are rounded once, half up, by `pricing.money.round_money` (as everywhere in the app)
+and only then handed to Babel to write.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+
+from babel import Locale
+from babel.dates import format_date
+from babel.numbers import format_currency, format_decimal, format_percent, get_currency_precision
+
+from pricing.money import WHOLE, round_money
+
+
+@cache
+def _locale(code: str) -> Locale:
+    return Locale.parse(code)
+
+
+@cache
+def _whole_pattern(code: str) -> str:
+    """The language's currency pattern without decimals: "#,##0.00 ¤" → "#,##0 ¤"."""
+    pattern = _locale(code).currency_formats["standard"].pattern
+    return re.sub(r"\.0+", "", pattern)
+
+
+@dataclass(frozen=True)
+class LetterFormat:
+    language: str  # a Babel locale id: en_US, de_DE, en_IN…
+    currency: str  # the offer's currency
+
+    @property
+    def lang(self) -> str:
+        """The language for HTML's lang attribute: de-DE."""
+        return self.language.replace("_", "-")
+
+    def money(self, value: Decimal, currency: str | None = None) -> str:
+        """To the currency's smallest unit: "1.234,50 €", "$1,234.50", "¥1,235"."""
+        currency = currency or self.currency
+        places = Decimal(1).scaleb(-get_currency_precision(currency))
+        return format_currency(round_money(value, places=places), currency, locale=self.language)
+
+    def money_whole(self, value: Decimal, currency: str | None = None) -> str:
+        """Whole units: "1.235 €", "₹1,23,456"."""
+        currency = currency or self.currency
+        return format_currency(
+            round_money(value, places=WHOLE),
+            currency,
+            format=_whole_pattern(self.language),
+            locale=self.language,
+            currency_digits=False,
+        )
+
+    def usd(self, value: Decimal) -> str:
+        return self.money(value, "USD")
+
+    def number(self, value: Decimal | int) -> str:
+        return format_decimal(value, locale=self.language, decimal_quantization=False)
+
+    def percent(self, value: Decimal) -> str:
+        """`value` in percent: 12.5 → "12.5%" (English), "12,5 %" (German)."""
+        return format_percent(
+            value.normalize() / 100, locale=self.language, decimal_quantization=False
+        )
+
+    def date(self, value: datetime.date) -> str:
+        """The long date: "1 December 2026", "December 1, 2026", "1. Dezember 2026"."""
+        return format_date(value, "long", locale=self.language)

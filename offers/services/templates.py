@@ -1,0 +1,193 @@
+"""Letter templates: which one an offer uses, new versions, and previews made by a worker."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from offers import letter_templates
+from offers.models import (
+    Department,
+    LetterTemplate,
+    LetterTemplateVersion,
+    Offer,
+    TemplatePreview,
+    TokenAllocation,
+)
+
+logger = logging.getLogger(__name__)
+
+# What a version is made of: a change to any of these is a new version.
+VERSION_FIELDS = ["language", "body", "token_terms", "signatory_name", "signatory_title"]
+
+
+def letter_template_for(offer: Offer) -> LetterTemplate | None:
+    """The template the rules give this offer: among active templates whose every rule matches
+    (department, location containing the text, level), the one with the most rules; else the
+    default. Ties go by name."""
+    location = offer.location.casefold()
+    level = offer.level.strip().casefold()
+    best: tuple[int, str, LetterTemplate] | None = None
+    default = None
+    for template in LetterTemplate.objects.filter(active=True, versions__isnull=False).distinct():
+        rules = [
+            (template.department_id, template.department_id == offer.department_id),
+            (template.location_contains, template.location_contains.casefold() in location),
+            (template.level, template.level.strip().casefold() == level),
+        ]
+        filled = [matches for value, matches in rules if value]
+        if template.is_default and (default is None or template.name < default.name):
+            default = template
+        if filled and all(filled):
+            key = (-len(filled), template.name, template)
+            if best is None or key[:2] < best[:2]:
+                best = key
+    return best[2] if best else default
+
+
+def choose_letter_version(offer: Offer, chosen: LetterTemplateVersion | None) -> None:
+    """Set the offer's letter wording: the version picked, else the rules' template. An offer
+    keeps the version it has while the rules still give its template: a newer version of that
+    template reaches it only when someone picks it."""
+    offer.letter_template_by_rules = chosen is None
+    if chosen is not None:
+        offer.letter_template_version = chosen
+        return
+    template = letter_template_for(offer)
+    current = offer.letter_template_version
+    if template is None or (current is not None and current.template_id == template.pk):
+        return
+    offer.letter_template_version = template.current_version
+
+
+def template_version_save(
+    *, template: LetterTemplate, content: dict[str, Any], by: User, note: str = ""
+) -> LetterTemplateVersion | None:
+    """A new version when the wording differs from the newest (checked first); None if not."""
+    letter_templates.check(content["body"])
+    with transaction.atomic():
+        newest = template.versions.select_for_update().order_by("-number").first()
+        if newest is not None and all(
+            getattr(newest, name) == content[name] for name in VERSION_FIELDS
+        ):
+            return None
+        version = LetterTemplateVersion.objects.create(
+            template=template,
+            number=(newest.number + 1) if newest else 1,
+            created_by=by,
+            note=note,
+            **{name: content[name] for name in VERSION_FIELDS},
+        )
+    template.__dict__.pop("current_version", None)
+    return version
+
+
+def preview_request(*, version: LetterTemplateVersion, by: User) -> TemplatePreview:
+    """Ask a worker for a PDF of the version with a sample offer; never rendered in a request."""
+    from offers.tasks import render_template_preview_task
+    from ops.services import web_broker_connection
+
+    preview = TemplatePreview.objects.create(version=version, requested_by=by)
+
+    def send() -> None:
+        try:
+            with web_broker_connection() as connection:
+                render_template_preview_task.apply_async(  # type: ignore[call-arg]
+                    (preview.pk,), connection=connection, retry=False
+                )
+        except Exception as error:  # the broker is down or hung
+            TemplatePreview.objects.filter(pk=preview.pk).update(
+                state=TemplatePreview.State.FAILED,
+                error=f"The broker did not take the job ({type(error).__name__}): try again.",
+                finished_at=timezone.now(),
+            )
+
+    transaction.on_commit(send)
+    return preview
+
+
+def preview_render(*, preview_id: int) -> TemplatePreview | None:
+    """Render a preview (the worker's job); a second delivery of a finished one does nothing."""
+    from offers.letters import LetterCannotRender, letter_render_pdf
+
+    preview = (
+        TemplatePreview.objects.select_related("version__template").filter(pk=preview_id).first()
+    )
+    if preview is None or preview.state != TemplatePreview.State.QUEUED:
+        return preview
+    try:
+        rendered = letter_render_pdf(
+            sample_offer(preview.version), version=0, draft=True, template_version=preview.version
+        )
+    except LetterCannotRender as error:
+        preview.state, preview.error = TemplatePreview.State.FAILED, str(error)
+    else:
+        name = default_storage.save(
+            f"previews/template-{preview.version.template_id}/preview-{preview.pk}.pdf",
+            ContentFile(rendered.pdf),
+        )
+        preview.file.name = name
+        preview.pages = rendered.pages
+        preview.state = TemplatePreview.State.READY
+    preview.finished_at = timezone.now()
+    preview.save()
+    return preview
+
+
+# Sample currencies for a language's country, among the offer currencies.
+SAMPLE_CURRENCY = {"de_DE": "EUR", "fr_FR": "EUR", "en_GB": "GBP", "en_IN": "INR", "en_CA": "CAD"}
+SAMPLE_RATES = {"USD": "1", "EUR": "0.92", "GBP": "0.79", "INR": "83.5", "CAD": "1.37"}
+
+
+def sample_offer(version: LetterTemplateVersion) -> Offer:
+    """An unsaved offer with every pillar (options with a cliff, a sign-on bonus, a token line
+    on a featured model at today's prices) for previews; nothing of it is stored."""
+    from pricing.services import featured_prices, prices_in_force
+
+    currency = SAMPLE_CURRENCY.get(version.language, "USD")
+    rate = Decimal(SAMPLE_RATES[currency])
+    today = timezone.localdate()
+    template = version.template
+    snapshot = prices_in_force().snapshot
+    featured = featured_prices(snapshot)[:1] if snapshot else []
+    offer = Offer(
+        candidate_name="Alex Sample",
+        candidate_email="alex.sample@example.org",
+        role_title="Senior Software Engineer",
+        level=template.level or "L5",
+        department=template.department or Department(name="Engineering"),
+        location=template.location_contains or "Remote",
+        hiring_manager=User(first_name="Morgan", last_name="Hale", username="sample-manager"),
+        created_by=User(first_name="Riley", last_name="Recruiter", username="sample-recruiter"),
+        currency=currency,
+        usd_exchange_rate=rate,
+        base_salary=(Decimal("185000") * rate).quantize(Decimal(1)),
+        target_bonus_percent=Decimal("10"),
+        sign_on_bonus=(Decimal("15000") * rate).quantize(Decimal(1)),
+        equity_type="options",
+        equity_units=8000,
+        equity_price_per_unit=Decimal("12.00") * rate,
+        equity_strike_price=Decimal("4.00") * rate,
+        token_usd_per_day=Decimal("150") if featured else Decimal(0),
+        start_date=today + datetime.timedelta(days=30),
+        expires_on=today + datetime.timedelta(days=14),
+        price_snapshot=snapshot,
+        letter_template_version=version,
+    )
+    offer.version = 0
+    offer.pending_allocations = [
+        TokenAllocation(
+            model_id=price.model_id, display_name=price.display_name, share_percent=Decimal(100)
+        )
+        for price in featured
+    ]
+    offer.price_cache = {price.model_id: price for price in featured}
+    return offer
