@@ -482,12 +482,17 @@ class LetterTemplateVersionInline(admin.TabularInline):
     model = LetterTemplateVersion
     extra = 0
     can_delete = False
-    fields = ["number", "language", "note", "created_by", "created_at", "offers_using"]
-    readonly_fields = ["number", "language", "note", "created_by", "created_at", "offers_using"]
+    fields = ["number", "language_name", "note", "created_by", "created_at", "offers_using"]
+    readonly_fields = ["number", "language_name", "note", "created_by", "created_at"]
+    readonly_fields += ["offers_using"]
     ordering = ["-number"]
 
     def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
+
+    @admin.display(description="Language")
+    def language_name(self, version: LetterTemplateVersion) -> str:
+        return language_name(version.language)
 
     @admin.display(description="Offers using it")
     def offers_using(self, version: LetterTemplateVersion) -> int:
