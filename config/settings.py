@@ -176,6 +176,10 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
 )
 
 LANGUAGE_CODE = "en-us"
+# The pages are in English; letters are written in their template's language, and the app's
+# own parts of a letter (tables, headings, the token budget) are translated for these.
+LANGUAGES = [("en", "English"), ("de", "Deutsch")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 # One way of writing dates and times everywhere, the admin included ("29 Nov 2026, 17:52").
 FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = env_str("TIME_ZONE", "UTC")

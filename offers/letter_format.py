@@ -62,6 +62,20 @@ class LetterFormat:
     def usd(self, value: Decimal) -> str:
         return self.money(value, "USD")
 
+    def usd_per_million(self, value: Decimal) -> str:
+        """A price per 1M tokens with one precision: "$0.833", "0,833 $"; tiny ones "$0.0028"."""
+        places = 4 if 0 < value < Decimal("0.01") else 3
+        pattern = re.sub(
+            r"\.0+", "." + "0" * places, _locale(self.language).currency_formats["standard"].pattern
+        )
+        return format_currency(
+            round_money(value, places=Decimal(1).scaleb(-places)),
+            "USD",
+            format=pattern,
+            locale=self.language,
+            currency_digits=False,
+        )
+
     def number(self, value: Decimal | int) -> str:
         return format_decimal(value, locale=self.language, decimal_quantization=False)
 

@@ -25,8 +25,11 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.http import FileResponse
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
 from weasyprint import CSS, HTML
 from weasyprint.document import Document
 from weasyprint.text.fonts import FontConfiguration
@@ -36,8 +39,8 @@ from offers import charts, letter_templates
 from offers.figures import equity_vesting, figures_context
 from offers.letter_format import LetterFormat
 from offers.models import Letter, LetterTemplateVersion, Offer
-from offers.templatetags.money import per_million
 from pricing.money import WHOLE, round_money
+from pricing.valuation import CLASS_LABELS
 
 LETTER_CSS = "css/letter.css"
 # Relative URLs in the letter resolve against this made-up origin, which the fetcher maps to
@@ -245,52 +248,199 @@ def letter_values(
     return values
 
 
+# Words of the valuation and the pay table the letter translates (makemessages reads them here).
+LETTER_WORDS = [
+    gettext_noop("Agentic coding"),
+    gettext_noop("Chat assistant"),
+    gettext_noop("Batch processing"),
+    gettext_noop("fresh input"),
+    gettext_noop("cache write"),
+    gettext_noop("cache read"),
+    gettext_noop("output"),
+    gettext_noop("Base salary"),
+    gettext_noop("Bonus at target"),
+    gettext_noop("Sign-on bonus"),
+    gettext_noop("Equity"),
+    gettext_noop("AI token budget"),
+    gettext_noop("monthly"),
+    gettext_noop("quarterly"),
+    gettext_noop("annually"),
+    gettext_noop("batch"),
+    gettext_noop("priority"),
+    gettext_noop("flex"),
+    gettext_noop("coding agent"),
+]
+PLURALS = {"coding agent": gettext_noop("coding agents")}
+
+
+def _tokens_words(fmt: LetterFormat, tokens: int) -> str:
+    """`about 180 million`, `etwa 180 Millionen`: whole tokens for people."""
+    if tokens >= 1_000_000_000:
+        amount = round_money(Decimal(tokens) / 1_000_000_000, places=Decimal("0.1"))
+        return _("about {amount} billion").format(amount=fmt.number(amount))
+    if tokens >= 1_000_000:
+        amount = round_money(Decimal(tokens) / 1_000_000, places=WHOLE)
+        return _("about {amount} million").format(amount=fmt.number(amount))
+    return fmt.number(tokens)
+
+
+def _about(fmt: LetterFormat, value: Decimal) -> str:
+    """A count of agents or hours: one decimal under 10, whole above."""
+    places = Decimal("0.1") if value < 10 else WHOLE
+    return fmt.number(round_money(value, places=places).normalize())
+
+
+def _token_block(offer: Offer, fmt: LetterFormat) -> dict[str, Any]:
+    """The token budget's sentences, in the letter's language."""
+    valuation = offer.token_valuation
+    if valuation is None:
+        return {}
+    local = ""
+    if offer.currency != "USD":
+        local = _(" ({amount} at {rate} {currency} per US dollar)").format(
+            amount=fmt.money_whole(offer.token_per_year_in_currency),
+            rate=fmt.number(offer.usd_exchange_rate.normalize()),
+            currency=offer.currency,
+        )
+    intro = format_html(
+        _(
+            "You have <strong>{per_day} a day</strong> to spend on AI models for your work, "
+            "<strong>{per_year} a year</strong> over {days} working days{local}. The "
+            "commitment is the dollar amount; at the prices below it buys each day:"
+        ),
+        per_day=fmt.usd(valuation.usd_per_day),
+        per_year=fmt.money_whole(valuation.usd_per_year, "USD"),
+        days=fmt.number(valuation.working_days),
+        local=local,
+    )
+    snapshot = offer.price_snapshot
+    prices_date = fmt.date(snapshot.prices_as_of.date()) if snapshot else ""
+    noun = valuation.profile.agent_noun
+    words = []
+    for line in valuation.lines:
+        sentence = format_html(
+            _("<strong>{tokens} tokens a day of {model}</strong> at the prices of {date}"),
+            tokens=_tokens_words(fmt, line.tokens_per_day),
+            model=line.display_name,
+            date=prices_date,
+        )
+        if len(valuation.lines) > 1:
+            share = _("{amount} of it: ").format(amount=fmt.usd(line.usd_per_day))
+            sentence = format_html("{}{}", share, sentence)
+        if line.agents is not None and noun:
+            if line.agent_hours:
+                enough = ngettext(
+                    "enough for about {count} hour of one {noun} a day",
+                    "enough for about {count} hours of one {noun} a day",
+                    1 if line.agent_hours == 1 else 2,
+                ).format(count=_about(fmt, line.agent_hours), noun=_(noun))
+            else:
+                enough = ngettext(
+                    "enough to keep about {count} {noun} busy all working day",
+                    "enough to keep about {count} {nouns} busy all working day",
+                    1 if line.agents == 1 else 2,
+                ).format(
+                    count=_about(fmt, line.agents), noun=_(noun), nouns=_(PLURALS.get(noun, noun))
+                )
+            sentence = format_html("{} — {}", sentence, enough)
+        words.append(format_html("{}.", sentence))
+    label = _(valuation.profile.label)
+    if not valuation.mix_is_preset:
+        label += _(" (adjusted)")
+    shares = ", ".join(
+        _("{name} {share}").format(name=_(CLASS_LABELS[name]), share=fmt.percent(Decimal(share)))
+        for name, share in valuation.mix.percent().items()
+    )
+    agent = ""
+    if valuation.profile.tokens_per_agent_hour:
+        agent = _(
+            " and an agent working {hours} hours a day at about {tokens} tokens an hour, from a "
+            "published usage log"
+        ).format(
+            hours=fmt.number(valuation.agent_hours_per_day),
+            tokens=fmt.number(valuation.profile.tokens_per_agent_hour),
+        )
+    assumptions = _(
+        "The budget is in dollars: the tokens it buys change as prices change. Figures assume "
+        "usage like {mix} ({shares} of tokens){agent}; real use varies."
+    ).format(mix=label, shares=shares, agent=agent)
+    prices = ""
+    if snapshot:
+        prices = _("Prices: {source}, as of {date}, in US dollars per million tokens.").format(
+            source=snapshot.get_source_display(), date=prices_date
+        )
+    return {
+        "intro": intro,
+        "words": words,
+        "assumptions": assumptions,
+        "prices": prices,
+        "lines": [
+            (
+                line.display_name + (f" ({_(line.tier)})" if line.tier != "standard" else ""),
+                fmt.usd(line.usd_per_day),
+                fmt.number(line.tokens_per_day),
+                fmt.usd_per_million(line.blended_per_million),
+            )
+            for line in valuation.lines
+        ],
+    }
+
+
 def block_values(offer: Offer, fmt: LetterFormat) -> dict[str, Any]:
-    """The app's blocks' figures, written for the letter's language."""
+    """The app's blocks' figures and words, in the letter's language (call it with that
+    language active)."""
     package = offer.package
     years = package.years()
     equity = offer.equity
     valuation = offer.token_valuation
+    cliff_months = offer.cliff_months
     if equity.kind == "none" or not equity.units:
-        equity_text = "none"
+        equity_text = _("none")
     else:
         what = (
-            f"stock options at a strike price of {fmt.money(offer.equity_strike_price)}"
+            _("stock options at a strike price of {strike}").format(
+                strike=fmt.money(offer.equity_strike_price)
+            )
             if equity.kind == "options"
-            else "restricted stock units (RSUs)"
+            else _("restricted stock units (RSUs)")
         )
-        cliff = f" after a {offer.cliff_months}-month cliff" if offer.cliff_months else ""
-        equity_text = (
-            f"{fmt.number(offer.equity_units)} {what}, vesting over {offer.vesting_years} "
-            f"years{cliff}"
+        equity_text = _("{units} {what}, vesting over {years} years").format(
+            units=fmt.number(offer.equity_units), what=what, years=offer.vesting_years
         )
+        if cliff_months:
+            equity_text += _(" after a {months}-month cliff").format(months=cliff_months)
+    per_year = _("{amount} a year")
     pay_rows = [
         (
-            "Base salary",
-            "paid every year, in monthly instalments",
-            f"{fmt.money_whole(offer.base_salary)} a year",
+            _("Base salary"),
+            _("paid every year, in monthly instalments"),
+            per_year.format(amount=fmt.money_whole(offer.base_salary)),
         ),
         (
-            "Bonus at target",
-            f"{fmt.percent(offer.target_bonus_percent)} of base salary, paid yearly when targets "
-            "are met",
-            f"{fmt.money_whole(package.bonus_at_target)} a year",
+            _("Bonus at target"),
+            _("{percent} of base salary, paid yearly when targets are met").format(
+                percent=fmt.percent(offer.target_bonus_percent)
+            ),
+            per_year.format(amount=fmt.money_whole(package.bonus_at_target)),
         ),
         (
-            "Sign-on bonus",
-            "paid once, with your first salary",
+            _("Sign-on bonus"),
+            _("paid once, with your first salary"),
             fmt.money_whole(offer.sign_on_bonus),
         ),
         (
-            "Equity",
+            _("Equity"),
             equity_text,
-            f"{fmt.money_whole(years[0].equity if years else Decimal(0))} in year 1",
+            _("{amount} in year 1").format(
+                amount=fmt.money_whole(years[0].equity if years else Decimal(0))
+            ),
         ),
         (
-            "AI token budget",
-            f"{fmt.usd(valuation.usd_per_day if valuation else Decimal(0))} a day of AI model use "
-            "for your work",
-            f"{fmt.money_whole(offer.token_per_year_in_currency)} a year",
+            _("AI token budget"),
+            _("{amount} a day of AI model use for your work").format(
+                amount=fmt.usd(valuation.usd_per_day if valuation else Decimal(0))
+            ),
+            per_year.format(amount=fmt.money_whole(offer.token_per_year_in_currency)),
         ),
     ]
     vesting = [
@@ -302,36 +452,24 @@ def block_values(offer: Offer, fmt: LetterFormat) -> dict[str, Any]:
         for row in equity_vesting(offer)
     ]
     if equity.kind == "options":
-        vesting_intro = (
-            f"Each option lets you buy one share at {fmt.money(offer.equity_strike_price)}; its "
-            f"value is shown at today's price of {fmt.money(offer.equity_price_per_unit)} a share."
+        vesting_intro = _(
+            "Each option lets you buy one share at {strike}; its value is shown at today's "
+            "price of {price} a share."
+        ).format(
+            strike=fmt.money(offer.equity_strike_price),
+            price=fmt.money(offer.equity_price_per_unit),
         )
     else:
-        vesting_intro = (
-            "Each unit becomes one share, valued at today's price of "
-            f"{fmt.money(offer.equity_price_per_unit)}."
-        )
-    cliff = f", none before the {offer.cliff_months}-month cliff" if offer.cliff_months else ""
-    vesting_intro += f" Units vest {offer.get_vesting_frequency_display().lower()}{cliff}."
-    token: dict[str, Any] = {}
-    if valuation is not None:
-        token = {
-            "per_day": fmt.usd(valuation.usd_per_day),
-            "per_year_usd": fmt.money_whole(valuation.usd_per_year, "USD"),
-            "per_year_local": (
-                fmt.money_whole(offer.token_per_year_in_currency) if offer.currency != "USD" else ""
-            ),
-            "rate": fmt.number(offer.usd_exchange_rate.normalize()),
-            "lines": [
-                (
-                    line.display_name + (f" ({line.tier})" if line.tier != "standard" else ""),
-                    fmt.usd(line.usd_per_day),
-                    fmt.number(line.tokens_per_day),
-                    per_million(line.blended_per_million),
-                )
-                for line in valuation.lines
-            ],
-        }
+        vesting_intro = _(
+            "Each unit becomes one share, valued at today's price of {price}."
+        ).format(price=fmt.money(offer.equity_price_per_unit))
+    frequency = _(offer.vesting_frequency)
+    if cliff_months:
+        vesting_intro += " " + _(
+            "Units vest {frequency}, none before the {months}-month cliff."
+        ).format(frequency=frequency, months=cliff_months)
+    else:
+        vesting_intro += " " + _("Units vest {frequency}.").format(frequency=frequency)
     return {
         "pay_rows": pay_rows,
         "first_year_total": fmt.money_whole(package.first_year_total),
@@ -339,14 +477,18 @@ def block_values(offer: Offer, fmt: LetterFormat) -> dict[str, Any]:
         "bars": [(bar, fmt.money_whole(bar.total)) for bar in charts.bars(years)],
         "vesting": vesting,
         "vesting_intro": vesting_intro,
-        "token": token,
+        "token": _token_block(offer, fmt),
     }
 
 
 def letter_html(offer: Offer, *, draft: bool, version: LetterTemplateVersion | None = None) -> str:
-    return render_to_string(
-        "offers/letter.html", letter_context(offer, draft=draft, version=version)
-    )
+    """The letter as HTML, the app's own words in the template's language (English where the
+    app has no translation)."""
+    version = version or offer.letter_template_version or standard_version()
+    with translation.override(version.language.split("_")[0]):
+        return render_to_string(
+            "offers/letter.html", letter_context(offer, draft=draft, version=version)
+        )
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from pypdf import PdfReader
 from weasyprint import HTML
 
 from offers.checks import harfbuzz_subset_usable
+from offers.letter_format import LetterFormat
 from offers.letters import BASE_URL, StaticOnlyFetcher, letter_html, letter_render_pdf
 from offers.management.commands.demo_data import DEMO_HISTORY, DEMO_OFFERS
 from offers.models import Letter, LetterTemplate, Offer
@@ -67,11 +68,13 @@ def test_letter_shows_every_figure_of_the_offer_page(
         "$1,278,000",  # four-year total
         "$150.00",  # token budget per day
         "180,018,001",  # tokens per day of Claude Sonnet 4.5
-        f"genai-prices, as of {timezone.localdate():%-d %b %Y}",
     ]
     for figure in figures:
         assert figure in page, figure
         assert figure in text, figure
+    # The same prices and date, each written as its reader's language writes dates.
+    assert f"genai-prices, as of {timezone.localdate():%-d %b %Y}" in page
+    assert f"genai-prices, as of {LetterFormat('en_US', 'USD').date(timezone.localdate())}" in text
     assert "Dana Candidate" in text and "Senior Engineer" in text
     assert f"Figures fingerprint {rendered.fingerprint}" in text
     assert "230 working days" in text
