@@ -9,7 +9,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from offers.letter_templates import language_name
+from offers.letter_templates import LANGUAGES, language_name
 from offers.models import (
     APPROVED_TERMS,
     PRICED_TERMS,
@@ -79,7 +79,7 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = Offer
         # Every approved term, and the notes, which are not one.
-        fields = [*APPROVED_TERMS, "internal_notes"]
+        fields = [*APPROVED_TERMS, "letter_language", "internal_notes"]
         widgets = {
             "start_date": forms.DateInput(attrs={"type": "date"}),
             "expires_on": forms.DateInput(attrs={"type": "date"}),
@@ -345,6 +345,12 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
             if number > newest.get(template_id, (0, 0))[1]:
                 newest[template_id] = (pk, number)
         current = {pk for pk, _ in newest.values()}
+        self.fields["letter_language"] = forms.ChoiceField(
+            required=False,
+            label="Letter language",
+            choices=[("", "Any (the template's)"), *LANGUAGES],
+            help_text="The rules pick a template written in the candidate's language.",
+        )
         field = self.fields["letter_template_version"]
         field.queryset = (  # type: ignore[attr-defined]
             LetterTemplateVersion.objects.select_related("template")

@@ -243,6 +243,13 @@ class Offer(models.Model):
         related_name="offers",
         verbose_name="letter template",
     )
+    letter_language = models.CharField(
+        "letter language",
+        max_length=10,
+        blank=True,
+        help_text="the candidate's language for the letter: the rules then pick a template "
+        "written in it (blank: any)",
+    )
     letter_template_by_rules = models.BooleanField(
         default=True, help_text="the template was chosen by the rules, not by the recruiter"
     )

@@ -211,6 +211,13 @@ def test_rules_pick_the_template(recruiter: User, manager: User) -> None:
     assert pick(location="Boston, United States", level="L7") == seniors
     assert pick(location="Boston, United States") == standard  # the default
     assert pick(location="Berlin, Germany", level="L5") == germany  # inactive ones never
+    # A letter language: only templates written in it (the first by name stands in for the
+    # default); none written in it leaves the language aside.
+    french = template("Français", location_contains="Paris")
+    new_version(french, people, language="fr_FR")
+    assert pick(location="Boston, United States", letter_language="fr_FR") == french
+    assert pick(location="Berlin, Germany", letter_language="en_US") == germany
+    assert pick(location="Berlin, Germany", letter_language="ja_JP") == germany
     offer = factories.offer(by=recruiter, hiring_manager=manager, location="Munich, Germany")
     assert offer.letter_template_version is not None
     assert offer.letter_template_version.template == germany

@@ -30,27 +30,45 @@ VERSION_FIELDS = ["language", "body", "token_terms", "signatory_name", "signator
 
 
 def letter_template_for(offer: Offer) -> LetterTemplate | None:
-    """The template the rules give this offer: among active templates whose every rule matches
-    (department, location containing the text, level), the one with the most rules; else the
-    default. Ties go by name."""
+    """The template the rules give this offer: among active templates whose every filled rule
+    matches (department, location containing the text, level), the one with the most rules
+    (then by name); else the default. With a letter language, only templates written in it
+    count, the first of them by name standing in for the default; if none is written in it,
+    the language is left aside."""
+    templates = list(
+        LetterTemplate.objects.filter(active=True, versions__isnull=False)
+        .distinct()
+        .order_by("name")
+    )
+    if offer.letter_language:
+        written_in = [
+            template
+            for template in templates
+            if template.current_version is not None
+            and template.current_version.language == offer.letter_language
+        ]
+        if written_in:
+            templates = written_in
     location = offer.location.casefold()
     level = offer.level.strip().casefold()
-    best: tuple[int, str, LetterTemplate] | None = None
-    default = None
-    for template in LetterTemplate.objects.filter(active=True, versions__isnull=False).distinct():
+    matching = []
+    for template in templates:
         rules = [
             (template.department_id, template.department_id == offer.department_id),
             (template.location_contains, template.location_contains.casefold() in location),
             (template.level, template.level.strip().casefold() == level),
         ]
         filled = [matches for value, matches in rules if value]
-        if template.is_default and (default is None or template.name < default.name):
-            default = template
         if filled and all(filled):
-            key = (-len(filled), template.name, template)
-            if best is None or key[:2] < best[:2]:
-                best = key
-    return best[2] if best else default
+            matching.append((-len(filled), template.name, template))
+    if matching:
+        return min(matching, key=lambda found: found[:2])[2]
+    defaults = [template for template in templates if template.is_default]
+    if defaults:
+        return defaults[0]
+    if offer.letter_language and templates:
+        return templates[0]
+    return None
 
 
 def choose_letter_version(offer: Offer, chosen: LetterTemplateVersion | None) -> None:
