@@ -623,6 +623,12 @@ class LetterTemplateAdmin(admin.ModelAdmin):
         self, request: HttpRequest, obj: LetterTemplate, form: Any, change: bool
     ) -> None:
         super().save_model(request, obj, form, change)
+        if obj.is_default:
+            # One default: the one just marked.
+            others = LetterTemplate.objects.filter(is_default=True).exclude(pk=obj.pk)
+            for other in others:
+                self.message_user(request, f"“{other}” is no longer the default.", messages.INFO)
+            others.update(is_default=False)
         version = template_version_save(
             template=obj,
             content=form.content(),

@@ -10,7 +10,14 @@ from django.contrib.auth.models import User
 from offers.models import Offer
 from offers.roles import HIRING_MANAGERS
 from tests.browser import browser_page  # noqa: E402,F401  (a fixture)
-from tests.workers import WorkerProcess
+from tests.workers import RUNNING, WorkerProcess
+
+
+@pytest.fixture(autouse=True)
+def no_worker_outlives_its_test() -> Iterator[None]:
+    yield
+    for worker in list(RUNNING):
+        worker.stop()
 
 
 @pytest.fixture

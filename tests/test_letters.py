@@ -371,16 +371,19 @@ def test_a_whole_worker_killed_mid_render_is_redelivered_to_a_restarted_worker(
         "LETTER_RETRY_BACKOFF_MAX": "5",
     }
     worker = WorkerProcess(extra_env=quick).start()
-    letter = letter_request(offer=offer, by=recruiter)
-    wait_for(
-        lambda: Letter.objects.filter(pk=letter.pk, state=State.RENDERING).exists(),
-        timeout=30,
-        what="rendering to start",
-    )
-    assert worker.process is not None
-    for process in [*worker_children(worker), psutil.Process(worker.process.pid)]:
-        process.send_signal(signal.SIGKILL)
-    worker.process.wait()
+    try:
+        letter = letter_request(offer=offer, by=recruiter)
+        wait_for(
+            lambda: Letter.objects.filter(pk=letter.pk, state=State.RENDERING).exists(),
+            timeout=30,
+            what="rendering to start",
+        )
+        assert worker.process is not None
+        for process in [*worker_children(worker), psutil.Process(worker.process.pid)]:
+            process.send_signal(signal.SIGKILL)
+        worker.process.wait()
+    finally:
+        worker.stop()
     restarted = WorkerProcess(extra_env=quick).start()
     try:
         # Visibility timeout 12 s, and the worker looks for expired messages every 10 s.

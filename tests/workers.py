@@ -29,6 +29,11 @@ def database_url_for_workers() -> str:
     return f"postgres://{user}{password}@{host}{port}/{db['NAME']}"
 
 
+# Workers started and not yet stopped: a test that fails before it stops its worker must not
+# leave it consuming the next tests' jobs (conftest stops these after every test).
+RUNNING: set[WorkerProcess] = set()
+
+
 class WorkerProcess:
     """A real `celery worker` process reading the tests' queue on the configured broker."""
 
@@ -50,6 +55,7 @@ class WorkerProcess:
         )
         env.update(self.extra_env)
         self.output = []
+        RUNNING.add(self)
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -92,6 +98,7 @@ class WorkerProcess:
         return self
 
     def stop(self) -> None:
+        RUNNING.discard(self)
         if os.environ.get("SHOW_WORKER_LOG"):
             sys.stderr.write(self.log())
         if self.process and self.process.poll() is None:

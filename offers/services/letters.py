@@ -111,8 +111,10 @@ def letter_retry_later(*, letter_id: int, error: BaseException) -> None:
 def letter_render(*, letter_id: int) -> Letter | None:
     """Render one letter and store it; a letter already ready or failed is left as it is."""
     with transaction.atomic():
+        # Only the letter's row is locked (PostgreSQL locks no row of an outer join's
+        # nullable side); its wording's version comes with it.
         letter = (
-            Letter.objects.select_for_update()
+            Letter.objects.select_for_update(of=("self",))
             .select_related("template_version__template")
             .filter(pk=letter_id)
             .first()
