@@ -102,7 +102,7 @@ def host_env(tmp_path: Path, name: str, bucket: dict[str, str]) -> dict[str, str
         "DATABASE_URL": database_url_for_workers(),
         "CELERY_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
         "CACHE_URL": SHARED_CACHE,
-        "CANDIDATE_LINK_GUESS_RATE": "4/m",
+        "CANDIDATE_LINK_GUESS_RATE": "4/h",  # per hour: no window turns over mid-test
         "ALLOWED_HOSTS": "127.0.0.1",
         "VAR_DIR": str(folder),
         "TEST_MEDIA_ROOT": str(folder / "media"),
