@@ -14,16 +14,24 @@ from pricing.valuation import compare_budget
 def figures_context(offer: Offer | None) -> dict[str, Any]:
     if offer is None:
         return {"years": [], "bars": [], "pillars": charts.PILLARS, "valuation": None}
-    years = offer.package.years()
     valuation = offer.token_valuation
+    return {
+        **chart_context(offer),
+        "token_problem": None if valuation else offer.token_valuation_error(),
+        **token_context(offer),
+    }
+
+
+def chart_context(offer: Offer) -> dict[str, Any]:
+    """The four years, their chart and the token valuation: what the letter shows (it needs
+    none of the comparisons, price changes and disagreements the team's pages add)."""
+    years = offer.package.years()
     return {
         "years": years,
         "bars": charts.bars(years),
         "pillars": charts.PILLARS,
         "chart": {"width": charts.WIDTH, "height": charts.HEIGHT},
-        "valuation": valuation,
-        "token_problem": None if valuation else offer.token_valuation_error(),
-        **token_context(offer),
+        "valuation": offer.token_valuation,
     }
 
 

@@ -36,7 +36,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from offers import charts, letter_templates
-from offers.figures import equity_vesting, figures_context
+from offers.figures import chart_context, equity_vesting
 from offers.letter_format import LetterFormat
 from offers.models import Letter, LetterTemplateVersion, Offer
 from pricing.money import WHOLE, round_money
@@ -133,7 +133,7 @@ def letter_context(
     fmt = LetterFormat(version.language, offer.currency)
     values = letter_values(offer, version, fmt, draft=draft)
     blocks_context = {
-        **figures_context(offer),
+        **chart_context(offer),
         **block_values(offer, fmt),
         "offer": offer,
         "company_name": settings.COMPANY_NAME,

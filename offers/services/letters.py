@@ -138,9 +138,12 @@ def letter_render(*, letter_id: int) -> Letter | None:
     pause = getattr(settings, "LETTER_RENDER_PAUSE_SECONDS", 0)
     if pause:
         time.sleep(pause)  # tests only: a window in which to kill the worker mid-render
-    offer = Offer.objects.select_related(
-        "department", "price_snapshot", "hiring_manager", "created_by"
-    ).get(pk=letter.offer_id)
+    # Everything the letter reads, loaded once (its token models are read several times).
+    offer = (
+        Offer.objects.select_related("department", "price_snapshot", "hiring_manager", "created_by")
+        .prefetch_related("allocations")
+        .get(pk=letter.offer_id)
+    )
     if not offer.can_have_letter:
         return letter_fail(
             letter_id=letter_id, reason=f"The offer was {offer.get_status_display().lower()}."

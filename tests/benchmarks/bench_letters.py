@@ -120,11 +120,38 @@ def ready_count(ids: list[int]) -> int:
     return Letter.objects.filter(pk__in=ids, state=Letter.State.READY).count()
 
 
+def cpu_seconds(processes: list[psutil.Process]) -> float:
+    total = 0.0
+    for process in processes:
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
+CPU: dict[str, float] = {}
+
+
 def worker_throughput(offer: Offer) -> tuple[float, int, float, float, float]:
     redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
     worker = WorkerProcess(concurrency=2).start()  # returns once it is ready
     try:
         by = User.objects.get(username="recruiter")
+        assert worker.process is not None
+        main = psutil.Process(worker.process.pid)
+        pool = main.children(recursive=True)
+        me = psutil.Process()
+        redis_server = [
+            p for p in psutil.process_iter(["name"]) if p.info["name"] == "redis-server"
+        ]
+        before = {
+            "pool": cpu_seconds(pool),
+            "worker_main": cpu_seconds([main]),
+            "bench": cpu_seconds([me]),
+            "redis": cpu_seconds(redis_server),
+        }
         start = time.perf_counter()
         ids = [letter_request(offer=offer, by=by).pk for _ in range(LETTERS)]
         after_ten = peak = 0.0
@@ -142,6 +169,15 @@ def worker_throughput(offer: Offer) -> tuple[float, int, float, float, float]:
                 raise SystemExit(f"only {done} of {LETTERS} letters done after 15 minutes")
             time.sleep(0.25)
         elapsed = time.perf_counter() - start
+        after = {
+            "pool": cpu_seconds(pool),
+            "worker_main": cpu_seconds([main]),
+            "bench": cpu_seconds([me]),
+            "redis": cpu_seconds(redis_server),
+        }
+        # Where the machine's two cores went while the letters were made.
+        for name in before:
+            CPU[name] = (after[name] - before[name]) / elapsed
         after_all = worker_rss_mb(worker)
         failed = Letter.objects.filter(pk__in=ids, state=Letter.State.FAILED).count()
     finally:
@@ -162,6 +198,8 @@ def main() -> None:
     )
     limit = 2 * 60_000 / ours  # two processes doing nothing but render
     print(f"limit_per_min={limit:.0f} chromium_ratio={ours / theirs:.2f}")
+    # Cores in use on average while the letters were made (2.00 = both cores, all the time).
+    print(" ".join(f"cores_{name}={share:.2f}" for name, share in CPU.items()))
     print(
         f"weasyprint_ms={ours:.0f} letters_per_min={per_min:.0f} "
         f"limit_ratio={per_min / limit:.2f} failed={failed} "
