@@ -358,14 +358,20 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
             .order_by("template__name", "-number")
         )
         field.required = False
-        field.empty_label = "Chosen by the rules (department, location, level)"  # type: ignore[attr-defined]
+        ruled = self.instance.letter_template_version if self.instance.pk else None
+        field.empty_label = (  # type: ignore[attr-defined]
+            f"By the rules — now {ruled}"
+            if ruled is not None and self.instance.letter_template_by_rules
+            else "By the rules"
+        )
         field.label_from_instance = lambda v: (  # type: ignore[attr-defined]
             f"{v.template.name}, version {v.number} ({language_name(v.language)})"
             + ("" if v.pk in current else " — as this offer has it; not the newest")
         )
         field.help_text = (
-            "The letter's wording. A new version of a template reaches this offer only when "
-            "picked here (an approved offer then needs approval again)."
+            "The letter's wording. The rules pick it by department, location, level and "
+            "language; a new version of a template reaches this offer only when picked here "
+            "(an approved offer then needs approval again)."
         )
         if self.instance.pk and self.instance.letter_template_by_rules and not self.is_bound:
             self.initial["letter_template_version"] = None
