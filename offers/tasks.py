@@ -53,6 +53,7 @@ def render_letter_task(self, letter_id: int) -> None:  # type: ignore[no-untyped
 
 @shared_task(name="offers.tasks.sweep_letters")
 def sweep_letters() -> int:
+    services.previews_sweep()
     return services.letters_sweep()
 
 

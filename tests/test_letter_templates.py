@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 import re
 from decimal import Decimal
@@ -11,19 +12,27 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from pypdf import PdfReader
 
 from offers import letter_templates
 from offers.letter_format import LetterFormat
 from offers.letter_templates import TemplateProblem, check
 from offers.letters import letter_html, letter_render_pdf
-from offers.models import Department, LetterTemplate, LetterTemplateVersion, Offer
+from offers.models import (
+    Department,
+    LetterTemplate,
+    LetterTemplateVersion,
+    Offer,
+    TemplatePreview,
+)
 from offers.roles import PEOPLE_TEAM
 from offers.services import (
     letter_request,
     letter_template_for,
     preview_render,
     preview_request,
+    previews_sweep,
     template_version_save,
 )
 from offers.services.templates import VERSION_FIELDS
@@ -316,6 +325,14 @@ def test_a_preview_is_a_pdf_of_a_sample_offer_with_its_page_count(recruiter: Use
     assert "runs past two pages" in page.content.decode()
     pdf = client.get(reverse("admin:offers_lettertemplate_preview", args=[long_preview.pk]))
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    # A preview no worker makes says so after a while (the sweep), instead of waiting forever.
+    stuck = preview_request(version=version, by=people)
+    TemplatePreview.objects.filter(pk=stuck.pk).update(
+        requested_at=timezone.now() - datetime.timedelta(minutes=5)
+    )
+    assert previews_sweep() == 1
+    stuck.refresh_from_db()
+    assert stuck.state == "failed" and "No worker made it in time" in stuck.error
     # Only the People team writes templates (and sees their previews).
     client.force_login(recruiter)
     assert client.get(

@@ -53,6 +53,7 @@ from offers.services.templates import (
     letter_template_for,
     preview_render,
     preview_request,
+    previews_sweep,
     sample_offer,
     template_version_save,
 )
@@ -95,6 +96,7 @@ __all__ = [
     "offers_expire",
     "preview_render",
     "preview_request",
+    "previews_sweep",
     "sample_offer",
     "template_version_save",
     "token_hash",

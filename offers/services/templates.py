@@ -209,3 +209,19 @@ def sample_offer(version: LetterTemplateVersion) -> Offer:
     ]
     offer.price_cache = {price.model_id: price for price in featured}
     return offer
+
+
+def previews_sweep() -> int:
+    """Previews no worker made within `LETTER_REQUEUE_AFTER` say so (the sweep runs this): a
+    preview is asked for again by hand, nobody waits on it forever."""
+    from django.conf import settings
+
+    now = timezone.now()
+    return TemplatePreview.objects.filter(
+        state=TemplatePreview.State.QUEUED,
+        requested_at__lt=now - datetime.timedelta(seconds=settings.LETTER_REQUEUE_AFTER),
+    ).update(
+        state=TemplatePreview.State.FAILED,
+        error="No worker made it in time: check that the workers run, then preview again.",
+        finished_at=now,
+    )
