@@ -437,11 +437,13 @@ class LetterTemplateForm(forms.ModelForm):  # type: ignore[type-arg]
 
     language = forms.ChoiceField(choices=letter_templates.LANGUAGES, initial="en_US")
     body = forms.CharField(
+        strip=False,
         widget=forms.Textarea(attrs={"rows": 24, "cols": 100, "class": "template-body"}),
         help_text="Text with {{ placeholders }}, {% if … %} clauses and # headings, paragraphs, "
         "- lists, **bold**, *italic*. The placeholders and blocks are listed below.",
     )
     token_terms = forms.CharField(
+        strip=False,
         label="Token budget terms",
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 100}),

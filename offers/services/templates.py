@@ -94,7 +94,7 @@ def template_version_save(
     with transaction.atomic():
         newest = template.versions.select_for_update().order_by("-number").first()
         if newest is not None and all(
-            getattr(newest, name) == content[name] for name in VERSION_FIELDS
+            _same(getattr(newest, name), content[name]) for name in VERSION_FIELDS
         ):
             return None
         version = LetterTemplateVersion.objects.create(
@@ -106,6 +106,13 @@ def template_version_save(
         )
     template.__dict__.pop("current_version", None)
     return version
+
+
+def _same(stored: Any, typed: Any) -> bool:
+    """The same wording: line endings and whitespace at either end do not make a version."""
+    if isinstance(stored, str) and isinstance(typed, str):
+        return stored.replace("\r\n", "\n").strip() == typed.replace("\r\n", "\n").strip()
+    return bool(stored == typed)
 
 
 def preview_request(*, version: LetterTemplateVersion, by: User) -> TemplatePreview:
