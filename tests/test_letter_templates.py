@@ -230,6 +230,15 @@ def test_rules_pick_the_template(recruiter: User, manager: User) -> None:
     offer = factories.edit(offer, by=recruiter, department=sales)
     assert offer.letter_template_version is not None
     assert offer.letter_template_version.template == german_sales
+    # A new template whose rules would fit does not reach the offer by itself: only a change
+    # of what the rules read of the offer runs them again.
+    munich = template("Munich sales", location_contains="Munich", department=sales, level="L5")
+    offer = factories.edit(offer, by=recruiter, internal_notes="Spoke to the candidate.")
+    assert offer.letter_template_version is not None
+    assert offer.letter_template_version.template == german_sales
+    offer = factories.edit(offer, by=recruiter, location="Munich, Bavaria, Germany")
+    assert offer.letter_template_version is not None
+    assert offer.letter_template_version.template == munich
 
 
 # Languages -------------------------------------------------------------------------------------

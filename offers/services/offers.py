@@ -20,7 +20,7 @@ from offers.models import (
     TokenAllocation,
 )
 from offers.rules import rule_breaks
-from offers.services.templates import choose_letter_version
+from offers.services.templates import RULE_INPUTS, choose_letter_version
 from offers.services.workflow import NotAllowed, OfferError, audit, locked, move
 from pricing.models import PriceSnapshot
 
@@ -95,12 +95,17 @@ def offer_update(
             )
         before = {field: _text(getattr(offer, field)) for field in data}
         before_version = offer.letter_template_version
+        before_rules = {name: getattr(offer, name) for name in RULE_INPUTS}
         before_allocations = _allocations_text(offer)
         for field, value in data.items():
             setattr(offer, field, _as_stored(field, value))
         if "letter_template_version" in data:
             offer.letter_template_version = before_version
-            choose_letter_version(offer, data["letter_template_version"])
+            choose_letter_version(
+                offer,
+                data["letter_template_version"],
+                rules_again=any(getattr(offer, name) != before_rules[name] for name in RULE_INPUTS),
+            )
         _write_allocations(offer, allocations)
         changes = {
             field: [before[field], _text(getattr(offer, field))]

@@ -71,13 +71,22 @@ def letter_template_for(offer: Offer) -> LetterTemplate | None:
     return None
 
 
-def choose_letter_version(offer: Offer, chosen: LetterTemplateVersion | None) -> None:
-    """Set the offer's letter wording: the version picked, else the rules' template. An offer
-    keeps the version it has while the rules still give its template: a newer version of that
-    template reaches it only when someone picks it."""
+# What the rules read of an offer: the rules run again when one of these changes.
+RULE_INPUTS = ["department_id", "location", "level", "letter_language"]
+
+
+def choose_letter_version(
+    offer: Offer, chosen: LetterTemplateVersion | None, *, rules_again: bool = True
+) -> None:
+    """Set the offer's letter wording: the version picked, else the rules' template. With the
+    rules, an offer keeps the version it has unless what the rules read of it changed
+    (`rules_again`), and even then while they still give its template: a template edited, or a
+    new template's rules, never reach an existing offer by themselves."""
     offer.letter_template_by_rules = chosen is None
     if chosen is not None:
         offer.letter_template_version = chosen
+        return
+    if offer.letter_template_version is not None and not rules_again:
         return
     template = letter_template_for(offer)
     current = offer.letter_template_version
