@@ -182,6 +182,11 @@ def test_a_template_edit_after_approval_does_not_change_the_approved_letter(
     assert offer.letter_template_version_id == edited.pk and not offer.letter_template_by_rules
     changes = {name: (then, now) for name, then, now, changed in offer.changes_since_approval()}
     assert changes["Letter template"] == (str(first), str(edited))
+    # The history says it, in the builder's words.
+    client = Client()
+    client.force_login(recruiter)
+    page = client.get(offer.get_absolute_url()).content.decode()
+    assert f"Letter template: {first} → {edited}" in page
 
 
 @pytest.mark.django_db

@@ -32,4 +32,11 @@ def event_sentence(event: Any) -> str:
 
 @register.filter
 def shown_changes(changes: dict[str, Any]) -> dict[str, Any]:
-    return {name: value for name, value in changes.items() if name not in HIDDEN_CHANGES}
+    """The recorded changes by the names the builder gives the fields ("Base salary")."""
+    from offers.models import TERM_LABELS
+
+    return {
+        TERM_LABELS.get(name, name.replace("_", " ").capitalize()): value
+        for name, value in changes.items()
+        if name not in HIDDEN_CHANGES
+    }
