@@ -36,7 +36,7 @@ def shown_changes(changes: dict[str, Any]) -> dict[str, Any]:
     from offers.models import TERM_LABELS
 
     return {
-        TERM_LABELS.get(name, name.replace("_", " ").capitalize()): value
+        TERM_LABELS.get(name, name.replace("_", " ")): value
         for name, value in changes.items()
         if name not in HIDDEN_CHANGES
     }
