@@ -250,9 +250,10 @@ def letter_values(
 
 # Words of the valuation and the pay table the letter translates (makemessages reads them here).
 LETTER_WORDS = [
-    gettext_noop("Agentic coding"),
-    gettext_noop("Chat assistant"),
-    gettext_noop("Batch processing"),
+    # Usage profiles, as a sentence names them ("usage like agentic coding").
+    gettext_noop("agentic coding"),
+    gettext_noop("chat assistant"),
+    gettext_noop("batch processing"),
     gettext_noop("fresh input"),
     gettext_noop("cache write"),
     gettext_noop("cache read"),
@@ -344,7 +345,7 @@ def _token_block(offer: Offer, fmt: LetterFormat) -> dict[str, Any]:
                 )
             sentence = format_html("{} — {}", sentence, enough)
         words.append(format_html("{}.", sentence))
-    label = _(valuation.profile.label)
+    label = _(valuation.profile.label.lower())
     if not valuation.mix_is_preset:
         label += _(" (adjusted)")
     shares = ", ".join(
