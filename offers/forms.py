@@ -7,7 +7,9 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.functional import lazy
 
 from offers.letter_templates import LANGUAGES, language_name
 from offers.models import (
@@ -336,15 +338,15 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
 
     def _letter_template_field(self) -> None:
         """The newest version of each template in use, and the version the offer has (kept
-        until the recruiter picks another); blank lets the rules choose."""
-        pinned = self.instance.letter_template_version_id if self.instance.pk else None
-        newest: dict[int, tuple[int, int]] = {}
-        for template_id, pk, number in LetterTemplateVersion.objects.filter(
-            template__active=True
-        ).values_list("template_id", "pk", "number"):
-            if number > newest.get(template_id, (0, 0))[1]:
-                newest[template_id] = (pk, number)
-        current = {pk for pk, _ in newest.values()}
+        until the recruiter picks another); blank lets the rules choose. Nothing is read
+        from the database here: the live totals build this form on every keystroke and never
+        show the field."""
+        offer = self.instance if self.instance.pk else None
+        pinned = offer.letter_template_version_id if offer else None
+        newer = LetterTemplateVersion.objects.filter(
+            template=OuterRef("template"), number__gt=OuterRef("number")
+        )
+        current = Q(template__active=True, newest=True)
         self.fields["letter_language"] = forms.ChoiceField(
             required=False,
             label="Letter language",
@@ -354,26 +356,30 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
         field = self.fields["letter_template_version"]
         field.queryset = (  # type: ignore[attr-defined]
             LetterTemplateVersion.objects.select_related("template")
-            .filter(pk__in=current | ({pinned} if pinned else set()))
+            .annotate(newest=~Exists(newer))
+            .filter(current | Q(pk=pinned) if pinned else current)
             .order_by("template__name", "-number")
         )
         field.required = False
-        ruled = self.instance.letter_template_version if self.instance.pk else None
-        field.empty_label = (  # type: ignore[attr-defined]
-            f"By the rules — now {ruled}"
-            if ruled is not None and self.instance.letter_template_by_rules
-            else "By the rules"
-        )
+
+        def empty_label() -> str:
+            if offer is not None and offer.letter_template_by_rules:
+                ruled = offer.letter_template_version
+                if ruled is not None:
+                    return f"By the rules — now {ruled}"
+            return "By the rules"
+
+        field.empty_label = lazy(empty_label, str)()  # type: ignore[attr-defined]
         field.label_from_instance = lambda v: (  # type: ignore[attr-defined]
             f"{v.template.name}, version {v.number} ({language_name(v.language)})"
-            + ("" if v.pk in current else " — as this offer has it; not the newest")
+            + ("" if v.newest and v.template.active else " — as this offer has it; not the newest")
         )
         field.help_text = (
             "The letter's wording. The rules pick it by department, location, level and "
             "language; a new version of a template reaches this offer only when picked here "
             "(an approved offer then needs approval again)."
         )
-        if self.instance.pk and self.instance.letter_template_by_rules and not self.is_bound:
+        if offer is not None and offer.letter_template_by_rules and not self.is_bound:
             self.initial["letter_template_version"] = None
 
     def offer_data(self) -> dict[str, Any]:
