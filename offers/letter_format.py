@@ -1,5 +1,6 @@
-"""Dates, numbers and money as a letter's language writes them, with Babel (CLDR data):
-"1.234,50 €" in German, "₹1,23,456" in Indian English, no decimals for yen.
+"""Dates, numbers and money as a language writes them, with Babel (CLDR data): the letter in
+its template's language, the pages in English. "1.234,50 €" in German, "₹1,23,456" in Indian
+English, no decimals for yen.
 
 Amounts are rounded once, half up, by `pricing.money.round_money` (as everywhere in the app)
 and only then handed to Babel to write.
@@ -16,6 +17,7 @@ from functools import cache
 from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal, format_percent, get_currency_precision
+from django.utils.translation import gettext as _
 
 from pricing.money import WHOLE, round_money
 
@@ -75,6 +77,21 @@ class LetterFormat:
             locale=self.language,
             currency_digits=False,
         )
+
+    def tokens_words(self, tokens: int) -> str:
+        """Whole tokens for people: "about 180 million", "etwa 180 Millionen", "950,000"."""
+        if tokens >= 1_000_000_000:
+            amount = round_money(Decimal(tokens) / 1_000_000_000, places=Decimal("0.1"))
+            return _("about {amount} billion").format(amount=self.number(amount))
+        if tokens >= 1_000_000:
+            amount = round_money(Decimal(tokens) / 1_000_000, places=WHOLE)
+            return _("about {amount} million").format(amount=self.number(amount))
+        return self.number(tokens)
+
+    def about(self, value: Decimal) -> str:
+        """A count of agents or hours: one decimal under 10 ("1.7"), whole above ("71")."""
+        places = Decimal("0.1") if value < 10 else WHOLE
+        return self.number(round_money(value, places=places).normalize())
 
     def number(self, value: Decimal | int) -> str:
         return format_decimal(value, locale=self.language, decimal_quantization=False)

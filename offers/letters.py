@@ -274,23 +274,6 @@ LETTER_WORDS = [
 PLURALS = {"coding agent": gettext_noop("coding agents")}
 
 
-def _tokens_words(fmt: LetterFormat, tokens: int) -> str:
-    """`about 180 million`, `etwa 180 Millionen`: whole tokens for people."""
-    if tokens >= 1_000_000_000:
-        amount = round_money(Decimal(tokens) / 1_000_000_000, places=Decimal("0.1"))
-        return _("about {amount} billion").format(amount=fmt.number(amount))
-    if tokens >= 1_000_000:
-        amount = round_money(Decimal(tokens) / 1_000_000, places=WHOLE)
-        return _("about {amount} million").format(amount=fmt.number(amount))
-    return fmt.number(tokens)
-
-
-def _about(fmt: LetterFormat, value: Decimal) -> str:
-    """A count of agents or hours: one decimal under 10, whole above."""
-    places = Decimal("0.1") if value < 10 else WHOLE
-    return fmt.number(round_money(value, places=places).normalize())
-
-
 def _token_block(offer: Offer, fmt: LetterFormat) -> dict[str, Any]:
     """The token budget's sentences, in the letter's language."""
     valuation = offer.token_valuation
@@ -321,7 +304,7 @@ def _token_block(offer: Offer, fmt: LetterFormat) -> dict[str, Any]:
     for line in valuation.lines:
         sentence = format_html(
             _("<strong>{tokens} tokens a day of {model}</strong> at the prices of {date}"),
-            tokens=_tokens_words(fmt, line.tokens_per_day),
+            tokens=fmt.tokens_words(line.tokens_per_day),
             model=line.display_name,
             date=prices_date,
         )
@@ -334,14 +317,14 @@ def _token_block(offer: Offer, fmt: LetterFormat) -> dict[str, Any]:
                     "enough for about {count} hour of one {noun} a day",
                     "enough for about {count} hours of one {noun} a day",
                     1 if line.agent_hours == 1 else 2,
-                ).format(count=_about(fmt, line.agent_hours), noun=_(noun))
+                ).format(count=fmt.about(line.agent_hours), noun=_(noun))
             else:
                 enough = ngettext(
                     "enough to keep about {count} {noun} busy all working day",
                     "enough to keep about {count} {nouns} busy all working day",
                     1 if line.agents == 1 else 2,
                 ).format(
-                    count=_about(fmt, line.agents), noun=_(noun), nouns=_(PLURALS.get(noun, noun))
+                    count=fmt.about(line.agents), noun=_(noun), nouns=_(PLURALS.get(noun, noun))
                 )
             sentence = format_html("{} — {}", sentence, enough)
         words.append(format_html("{}.", sentence))

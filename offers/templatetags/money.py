@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django import template
 
+from offers.letter_format import LetterFormat
 from pricing.money import CENT, WHOLE, format_money, round_money
 from pricing.valuation import CLASS_LABELS
 
@@ -24,36 +25,26 @@ def money_whole(value: object, currency: str = "USD") -> str:
     return format_money(value, currency, places=WHOLE)
 
 
+# The pages' figures are English; a letter writes the same ones in its own language.
+ENGLISH = LetterFormat("en_US", "USD")
+
+
 @register.filter
 def tokens(value: int | None) -> str:
     """Whole tokens for people: `114,942,528` → `about 115 million`."""
-    if value is None:
-        return "—"
-    if value >= 1_000_000_000:
-        return f"about {round_money(Decimal(value) / 1_000_000_000, places=Decimal('0.1'))} billion"
-    if value >= 1_000_000:
-        return f"about {round_money(Decimal(value) / 1_000_000, places=WHOLE)} million"
-    return f"{value:,}"
+    return "—" if value is None else ENGLISH.tokens_words(value)
 
 
 @register.filter
 def per_million(value: Decimal | None) -> str:
     """A price per 1M tokens with one precision: `$0.833`, `$15.000`; tiny ones `$0.0028`."""
-    if value is None:
-        return "—"
-    if 0 < value < Decimal("0.01"):
-        return f"${round_money(value, places=Decimal('0.0001')):f}"
-    return f"${round_money(value, places=Decimal('0.001')):,f}"
+    return "—" if value is None else ENGLISH.usd_per_million(value)
 
 
 @register.filter
 def about(value: Decimal | None) -> str:
     """A count of agents or hours for people: one decimal under 10 (`1.7`), whole above (`71`)."""
-    if value is None:
-        return "—"
-    if value < 10:
-        return f"{round_money(value, places=Decimal('0.1')).normalize():f}"
-    return f"{round_money(value, places=WHOLE):,}"
+    return "—" if value is None else ENGLISH.about(value)
 
 
 @register.filter
