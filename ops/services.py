@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 import socket
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, connection, models, transaction
@@ -52,6 +53,17 @@ def web_broker_connection() -> Connection:
     return Connection(
         settings.CELERY_BROKER_URL, transport_options=options, connect_timeout=timeout
     )
+
+
+def publish_from_web(task: Any, args: tuple[Any, ...], **options: Any) -> Exception | None:
+    """Send a task's job from a web request: one try over `web_broker_connection`, so a hung
+    broker costs the request about a second. The error if the broker did not take it."""
+    try:
+        with web_broker_connection() as broker:
+            task.apply_async(args, connection=broker, retry=False, **options)
+    except Exception as error:  # kombu raises OperationalError, redis ConnectionError, OSError…
+        return error
+    return None
 
 
 def broker_check() -> Check:

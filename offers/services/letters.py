@@ -53,22 +53,17 @@ BROKER_REFUSED = "The broker did not take its job"
 def letter_enqueue(letter_id: int) -> bool:
     """Send the letter's job to the broker; if it is unreachable the sweep tries again later."""
     from offers.tasks import render_letter_task
-    from ops.services import web_broker_connection
+    from ops.services import publish_from_web
 
-    try:
-        with web_broker_connection() as connection:
-            # `connection` is a Celery publish option the type stubs do not list.
-            render_letter_task.apply_async(  # type: ignore[call-arg]
-                (letter_id,),
-                # The limits travel with the job: the worker applies the sender's settings.
-                soft_time_limit=settings.LETTER_SOFT_TIME_LIMIT,
-                time_limit=settings.LETTER_TIME_LIMIT,
-                # One try with short socket timeouts: a hung broker costs a request about a
-                # second, and the sweep queues the letter again.
-                connection=connection,
-                retry=False,
-            )
-    except Exception as error:  # kombu raises OperationalError, redis ConnectionError, OSError…
+    error = publish_from_web(
+        render_letter_task,
+        (letter_id,),
+        # The limits travel with the job: the worker applies the sender's settings.
+        soft_time_limit=settings.LETTER_SOFT_TIME_LIMIT,
+        time_limit=settings.LETTER_TIME_LIMIT,
+    )
+    if error is not None:
+        # Not taken: the sweep queues the letter again.
         Letter.objects.filter(pk=letter_id, state=Letter.State.QUEUED).update(
             enqueued=False,
             last_error=f"{BROKER_REFUSED} ({type(error).__name__}); "

@@ -127,17 +127,13 @@ def _same(stored: Any, typed: Any) -> bool:
 def preview_request(*, version: LetterTemplateVersion, by: User) -> TemplatePreview:
     """Ask a worker for a PDF of the version with a sample offer; never rendered in a request."""
     from offers.tasks import render_template_preview_task
-    from ops.services import web_broker_connection
+    from ops.services import publish_from_web
 
     preview = TemplatePreview.objects.create(version=version, requested_by=by)
 
     def send() -> None:
-        try:
-            with web_broker_connection() as connection:
-                render_template_preview_task.apply_async(  # type: ignore[call-arg]
-                    (preview.pk,), connection=connection, retry=False
-                )
-        except Exception as error:  # the broker is down or hung
+        error = publish_from_web(render_template_preview_task, (preview.pk,))
+        if error is not None:
             TemplatePreview.objects.filter(pk=preview.pk).update(
                 state=TemplatePreview.State.FAILED,
                 error=f"The broker did not take the job ({type(error).__name__}): try again.",
