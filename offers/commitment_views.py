@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -68,7 +69,15 @@ class CommitmentFilterForm(forms.Form):
         )
 
 
-def _scoped(request: HttpRequest) -> tuple[QuerySet[Offer], CommitmentFilterForm, bool]:
+@dataclass(frozen=True)
+class Scoped:
+    offers: QuerySet[Offer]  # in the person's scope, filtered
+    form: CommitmentFilterForm
+    departments: QuerySet[Department]  # the ones the person may see
+    every_department: bool
+
+
+def _scoped(request: HttpRequest) -> Scoped:
     offers = scope(request.user)  # type: ignore[arg-type]
     if offers is None:
         raise PermissionDenied("Token commitments are for finance, approvers and recruiters.")
@@ -79,25 +88,23 @@ def _scoped(request: HttpRequest) -> tuple[QuerySet[Offer], CommitmentFilterForm
         else Department.objects.filter(recruiters=request.user)  # type: ignore[misc]
     )
     form = CommitmentFilterForm(request.GET or None, departments=departments)
-    return form.filters().apply(offers), form, every_department
+    return Scoped(form.filters().apply(offers), form, departments, every_department)
 
 
 @require_GET
 @login_required
 def commitments_page(request: HttpRequest) -> HttpResponse:
-    offers, form, every_department = _scoped(request)
+    scoped = _scoped(request)
     today = timezone.localdate()
-    figures = commitments(offers, today=today, prices_today=prices_in_force().snapshot)
+    figures = commitments(scoped.offers, today=today, prices_today=prices_in_force().snapshot)
     return render(
         request,
         "offers/commitments.html",
         {
             "figures": figures,
-            "form": form,
-            "every_department": every_department,
-            "my_departments": (
-                [] if every_department else list(Department.objects.filter(recruiters=request.user))  # type: ignore[misc]
-            ),
+            "form": scoped.form,
+            "every_department": scoped.every_department,
+            "my_departments": [] if scoped.every_department else list(scoped.departments),
             "chart": charts.month_bars(figures.months),
             "query": request.GET.urlencode(),
         },
@@ -130,7 +137,7 @@ def _plain(value: Decimal | int) -> str:
 @login_required
 def commitments_offers_csv(request: HttpRequest) -> HttpResponse:
     """One row per offer: no names or emails, the candidate's initials and the offer's id."""
-    offers, _, _ = _scoped(request)
+    offers = _scoped(request).offers
     response, writer = _csv("token-commitments-offers.csv")
     writer.writerow(
         [
@@ -184,7 +191,7 @@ def commitments_offers_csv(request: HttpRequest) -> HttpResponse:
 @login_required
 def commitments_summary_csv(request: HttpRequest) -> HttpResponse:
     """The page's tables, one row per line of each, the same figures as the page."""
-    offers, _, _ = _scoped(request)
+    offers = _scoped(request).offers
     figures: Commitments = commitments(
         offers, today=timezone.localdate(), prices_today=prices_in_force().snapshot
     )

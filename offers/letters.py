@@ -124,12 +124,9 @@ def fingerprint(offer: Offer) -> str:
     return "-".join(digest[i : i + 4] for i in range(0, 12, 4)).upper()
 
 
-def letter_context(
-    offer: Offer, *, draft: bool, version: LetterTemplateVersion | None = None
-) -> dict[str, Any]:
+def letter_context(offer: Offer, *, draft: bool, version: LetterTemplateVersion) -> dict[str, Any]:
     """Everything the letter frame shows: the template version's wording with the offer's
     values and the app's blocks, formatted for the version's language."""
-    version = version or offer.letter_template_version or standard_version()
     fmt = LetterFormat(version.language, offer.currency)
     values = letter_values(offer, version, fmt, draft=draft)
     blocks_context = {
