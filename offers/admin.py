@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -484,9 +484,8 @@ class LetterTemplateVersionInline(admin.TabularInline):
     model = LetterTemplateVersion
     extra = 0
     can_delete = False
-    fields = ["number", "language_name", "note", "created_by", "created_at", "offers_using"]
-    readonly_fields = ["number", "language_name", "note", "created_by", "created_at"]
-    readonly_fields += ["offers_using"]
+    fields = ("number", "language_name", "note", "created_by", "created_at", "offers_using")
+    readonly_fields = fields  # versions are never edited
     ordering = ["-number"]
 
     def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
@@ -496,9 +495,12 @@ class LetterTemplateVersionInline(admin.TabularInline):
     def language_name(self, version: LetterTemplateVersion) -> str:
         return language_name(version.language)
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[LetterTemplateVersion]:
+        return super().get_queryset(request).annotate(offers_count=Count("offers"))
+
     @admin.display(description="Offers using it")
     def offers_using(self, version: LetterTemplateVersion) -> int:
-        return version.offers.count()
+        return version.offers_count  # type: ignore[attr-defined]
 
 
 @admin.register(LetterTemplate)
