@@ -68,7 +68,7 @@ def book(recruiter: User, manager: User) -> dict[str, Offer]:
                 base_salary=Decimal("98000"),
                 token_usd_per_day=Decimal("100"),
                 working_days=220,
-                start_date=days(60),
+                start_date=days(95),  # never in the month of the default start (30 days)
                 models=[("gpt-5", "60"), ("claude-sonnet-4-5", "40")],
             ),
             recruiter=recruiter,
@@ -208,7 +208,7 @@ def test_the_months_count_accepted_offers_from_their_start(book: dict[str, Offer
     # Chandra started over a year ago: in force from the chart's first month.
     first = figures.months[0]
     assert first.in_force >= per_year(book["chandra"])
-    # Ada started 200 days ago; Bo starts in 60 days.
+    # Ada started 200 days ago; Bo starts in 95 days.
     assert months[this_month].in_force == per_year(book["chandra"]) + per_year(
         book["ada"]
     ) + per_year(book["fay"])
@@ -413,7 +413,7 @@ def test_filters_apply_to_the_page_and_the_csv_alike(book: dict[str, Offer]) -> 
     )
     assert "The end of the range is before its start." in response.content.decode()
     total = response.context["figures"].total
-    # From day 10 on: Fay (day 30) and Bo (day 60) committed, Dee and Gus (day 30) pending.
+    # From day 10 on: Fay (day 30) and Bo (day 95) committed, Dee and Gus (day 30) pending.
     assert (total.committed.offers, total.pending.offers) == (2, 2)
 
 
