@@ -189,3 +189,27 @@ def test_deploy_check_warns_of_a_per_process_cache_and_console_email() -> None:
     assert result.returncode != 0
     assert "offers.W002" in output and "guess limit counts per process" in output
     assert "offers.W003" in output and "candidate links and approval requests" in output
+
+
+@pytest.mark.django_db
+def test_the_logged_in_user_comes_with_their_recruiter_role_in_one_query(
+    django_assert_num_queries,  # type: ignore[no-untyped-def]
+) -> None:
+    from offers.auth import RoleBackend
+    from offers.roles import RECRUITERS, is_recruiter
+
+    recruiter = User.objects.create_user("rae", password="x" * 12)
+    recruiter.groups.add(Group.objects.get(name=RECRUITERS))
+    other = User.objects.create_user("oli", password="x" * 12)
+    gone = User.objects.create_user("gil", password="x" * 12, is_active=False)
+    backend = RoleBackend()
+    with django_assert_num_queries(1):
+        loaded = backend.get_user(str(recruiter.pk))  # the session keeps the id as text
+        assert loaded == recruiter and is_recruiter(loaded)
+        assert loaded.get_session_auth_hash() == recruiter.get_session_auth_hash()
+    with django_assert_num_queries(1):
+        assert not is_recruiter(backend.get_user(other.pk))
+    assert backend.get_user(gone.pk) is None
+    assert backend.get_user(10**9) is None
+    with django_assert_num_queries(0):
+        assert backend.get_user("not a number") is None
