@@ -112,9 +112,15 @@ def test_other_recruiters_offer_is_404(client: Client, recruiter) -> None:  # ty
 
 
 def test_department_assignment_shares_offers(client: Client, recruiter) -> None:  # type: ignore[no-untyped-def]
-    offer = factories.offer(by=factories.user("other"))
+    other = factories.user("other")
+    offer = factories.offer(by=other)
+    elsewhere = Department.objects.create(name="Sales")
+    factories.offer(by=other, department=elsewhere, candidate_name="Sam Elsewhere")
     offer.department.recruiters.add(recruiter)
     assert client.get(reverse("offers:detail", args=[offer.pk])).status_code == 200
+    listed = client.get(reverse("offers:list")).content.decode()
+    assert offer.candidate_name in listed and "Sam Elsewhere" not in listed
+    assert "1 offer" in listed and "2 offers" not in listed
 
 
 def test_anonymous_is_sent_to_login_and_hiring_manager_is_refused(client: Client) -> None:

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("offers", "0017_letter_language"),
+        ("pricing", "0005_price_refresh_plural"),
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+    ]
+
+    operations = [
+        migrations.AddIndex(
+            model_name="offer",
+            index=models.Index(fields=["created_by", "department"], name="offer_visible_to"),
+        ),
+    ]
