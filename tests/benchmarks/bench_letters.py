@@ -11,6 +11,10 @@ database unless DATABASE_URL is set.
    minute, how many failed, and the worker's memory (all its processes) after 10 and after all.
 3. Prints `limit_ratio`: letters per minute against what the worker's two processes could do if
    they did nothing but render (2 × 60,000 / weasyprint_ms, measured in the same run).
+4. Prints `paired_render_ms`: the median render when two processes render at the same time, with
+   no worker, broker or database write around them, as the worker's two pool processes do. That is
+   the machine's own limit for two renders at once; `pair_ratio` is letters per minute against it
+   (2 × 60,000 / paired_render_ms).
 Targets (issue 16): limit_ratio >= 0.90; failed = 0; mem_growth_mb <= 100 over the letters;
 chromium_ms and the ratio to it are printed as information.
 """
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import io
+import multiprocessing
 import os
 import statistics
 import sys
@@ -26,6 +31,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -46,6 +52,7 @@ import redis  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.contrib.auth.models import User  # noqa: E402
 from django.core.management import call_command  # noqa: E402
+from django.db import connections  # noqa: E402
 
 from offers.letters import letter_html, letter_render_pdf  # noqa: E402
 from offers.models import Letter, Offer  # noqa: E402
@@ -73,6 +80,24 @@ def median_ms(action: Callable[[], object]) -> float:
 def weasyprint_ms(offer: Offer) -> float:
     # The warm-up run builds the stylesheet and fonts that every later render reuses.
     return median_ms(lambda: letter_render_pdf(offer, version=offer.version, draft=False))
+
+
+def _render_beside_another(args: tuple[int, Any]) -> float:
+    offer_pk, barrier = args
+    offer = Offer.objects.get(pk=offer_pk)
+    letter_render_pdf(offer, version=offer.version, draft=False)  # this process's warm-up
+    barrier.wait()  # both processes start rendering together
+    return weasyprint_ms(offer)
+
+
+def paired_render_ms(offer: Offer) -> float:
+    """The median render of two processes rendering at once (each its own median; the slower)."""
+    connections.close_all()  # each process opens its own
+    context = multiprocessing.get_context("fork")
+    barrier = context.Manager().Barrier(2)
+    with context.Pool(2) as pool:
+        medians = pool.map(_render_beside_another, [(offer.pk, barrier)] * 2)
+    return max(medians)
 
 
 def standalone_html(offer: Offer) -> str:
@@ -188,6 +213,7 @@ def worker_throughput(offer: Offer) -> tuple[float, int, float, float, float]:
 def main() -> None:
     offer = prepare()
     ours = weasyprint_ms(offer)
+    paired = paired_render_ms(offer)
     theirs = chromium_ms(offer)
     per_min, failed, peak, after_ten, after_all = worker_throughput(offer)
     print(
@@ -197,7 +223,12 @@ def main() -> None:
         f"worker_mb_after_all={after_all:.0f}"
     )
     limit = 2 * 60_000 / ours  # two processes doing nothing but render
-    print(f"limit_per_min={limit:.0f} chromium_ratio={ours / theirs:.2f}")
+    paired_limit = 2 * 60_000 / paired  # the same, with the two renders sharing the machine
+    print(
+        f"limit_per_min={limit:.0f} chromium_ratio={ours / theirs:.2f} "
+        f"paired_render_ms={paired:.0f} paired_limit_per_min={paired_limit:.0f} "
+        f"pair_ratio={per_min / paired_limit:.2f}"
+    )
     # Cores in use on average while the letters were made (2.00 = both cores, all the time).
     print(" ".join(f"cores_{name}={share:.2f}" for name, share in CPU.items()))
     print(
