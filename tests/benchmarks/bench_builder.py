@@ -236,6 +236,7 @@ def print_parts(session: str, manager_session: str, body: bytes) -> None:
         if response.status_code != 200:  # type: ignore[attr-defined]
             raise SystemExit(f"{page} answered {response.status_code}")  # type: ignore[attr-defined]
         print(parts.line(page, parts.parts_ms(request)))
+    print(parts.floors(urllib.parse.parse_qs(form)))
 
 
 if __name__ == "__main__":
