@@ -11,10 +11,11 @@ database unless DATABASE_URL is set.
    minute, how many failed, and the worker's memory (all its processes) after 10 and after all.
 3. Prints `limit_ratio`: letters per minute against what the worker's two processes could do if
    they did nothing but render (2 × 60,000 / weasyprint_ms, measured in the same run).
-4. Prints `paired_render_ms`: the median render when two processes render at the same time, with
-   no worker, broker or database write around them, as the worker's two pool processes do. That is
-   the machine's own limit for two renders at once; `pair_ratio` is letters per minute against it
-   (2 × 60,000 / paired_render_ms).
+4. Prints `service_ms`: the whole job of one letter without Celery (the row locked and saved,
+   the file stored), and `paired_render_ms`: the median render when two processes render at
+   once, with no worker, broker or database around them, as the worker's two pool processes
+   do. That is the machine's own limit for two renders at once; `pair_ratio` is letters per
+   minute against it (2 × 60,000 / paired_render_ms).
 Targets (issue 16): limit_ratio >= 0.90; failed = 0; mem_growth_mb <= 100 over the letters;
 chromium_ms and the ratio to it are printed as information.
 """
@@ -56,7 +57,7 @@ from django.db import connections  # noqa: E402
 
 from offers.letters import letter_html, letter_render_pdf  # noqa: E402
 from offers.models import Letter, Offer  # noqa: E402
-from offers.services import letter_request  # noqa: E402
+from offers.services import letter_render, letter_request  # noqa: E402
 from tests.workers import WorkerProcess  # noqa: E402
 
 
@@ -80,6 +81,15 @@ def median_ms(action: Callable[[], object]) -> float:
 def weasyprint_ms(offer: Offer) -> float:
     # The warm-up run builds the stylesheet and fonts that every later render reuses.
     return median_ms(lambda: letter_render_pdf(offer, version=offer.version, draft=False))
+
+
+def service_ms(offer: Offer) -> float:
+    """Median of the whole job a pool process runs for a letter (`letter_render`: lock and mark
+    the row, load the offer, render, store the file, save), without Celery around it. Its jobs
+    queued here are dropped before the worker starts (worker_throughput empties the broker)."""
+    by = User.objects.get(username="recruiter")
+    ids = iter([letter_request(offer=offer, by=by).pk for _ in range(ROUNDS + 1)])
+    return median_ms(lambda: letter_render(letter_id=next(ids)))
 
 
 def _render_beside_another(args: tuple[int, Any]) -> float:
@@ -213,6 +223,7 @@ def worker_throughput(offer: Offer) -> tuple[float, int, float, float, float]:
 def main() -> None:
     offer = prepare()
     ours = weasyprint_ms(offer)
+    service = service_ms(offer)
     paired = paired_render_ms(offer)
     theirs = chromium_ms(offer)
     per_min, failed, peak, after_ten, after_all = worker_throughput(offer)
@@ -225,7 +236,7 @@ def main() -> None:
     limit = 2 * 60_000 / ours  # two processes doing nothing but render
     paired_limit = 2 * 60_000 / paired  # the same, with the two renders sharing the machine
     print(
-        f"limit_per_min={limit:.0f} chromium_ratio={ours / theirs:.2f} "
+        f"limit_per_min={limit:.0f} chromium_ratio={ours / theirs:.2f} service_ms={service:.0f} "
         f"paired_render_ms={paired:.0f} paired_limit_per_min={paired_limit:.0f} "
         f"pair_ratio={per_min / paired_limit:.2f}"
     )
