@@ -128,6 +128,7 @@ def floors(post: dict[str, list[str]]) -> str:
         for name, field in OfferForm(data).fields.items()
         if not isinstance(field, forms.ModelChoiceField)
     }
+
     class Plain(forms.Form):
         pass
 
