@@ -103,6 +103,13 @@ def _page_context(link: CandidateLink, token: str, **extra: Any) -> dict[str, An
             if offer.letter_template_version
             else settings.LETTER_TOKEN_TERMS
         ),
+        # The terms as the letter words them, in its language (a German letter's on this
+        # English page): marked so that a screen reader reads them in that language.
+        "token_terms_language": (
+            offer.letter_template_version.language.replace("_", "-")
+            if offer.letter_template_version
+            else "en"
+        ),
         "recruiter": offer.created_by,
         "answered": offer.is_answered,
         "answer_event": offer.events.filter(action__in=["accepted", "declined"]).last(),

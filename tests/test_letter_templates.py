@@ -28,6 +28,7 @@ from offers.models import (
 )
 from offers.roles import PEOPLE_TEAM
 from offers.services import (
+    candidate_link_create,
     letter_request,
     letter_template_for,
     preview_render,
@@ -309,6 +310,11 @@ def test_a_german_letter_writes_german_figures_in_the_pdf(recruiter: User, manag
     assert "Jana Becker, Leiterin Personal" in text
     assert "Nur für die Arbeit." in text
     assert standard.versions.count() == 1
+    # The candidate's page quotes the letter's terms, marked as German for screen readers.
+    sent = factories.approved(offer, recruiter=recruiter, manager=manager)
+    _, token = candidate_link_create(offer=sent, by=recruiter)
+    page = Client().get(reverse("candidate:offer", args=[token])).content.decode()
+    assert '<p class="terms" lang="de-DE" data-token-terms>Nur für die Arbeit.</p>' in page
 
 
 # Previews --------------------------------------------------------------------------------------
