@@ -49,5 +49,8 @@ class RoleBackend(ModelBackend):
         manager = user_model._default_manager
         sql, params = _user_with_role_sql(manager.db)
         users = manager.raw(sql, [pk if value == _SOME_ID else value for value in params])
-        user = next(iter(users), None)
+        try:
+            user = next(iter(users), None)
+        except OverflowError:  # an id past the column's range (SQLite): nobody has it
+            return None
         return user if user is not None and self.user_can_authenticate(user) else None

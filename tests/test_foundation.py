@@ -211,5 +211,6 @@ def test_the_logged_in_user_comes_with_their_recruiter_role_in_one_query(
         assert not is_recruiter(backend.get_user(other.pk))
     assert backend.get_user(gone.pk) is None
     assert backend.get_user(10**9) is None
+    assert backend.get_user(10**30) is None  # past a 64-bit id
     with django_assert_num_queries(0):
         assert backend.get_user("not a number") is None
