@@ -3,7 +3,8 @@
 `bench_builder.py` prints these beside its rates, so that a ratio that misses its target comes
 with the floor of each part. Each part's time is its own (exclusive): a query run while a template
 renders counts as database time, not template time. What no part claims is "python": middleware,
-session, the view's own code. Nothing here changes what runs; it only times it.
+session, the view's own code, and Django's test client sending the request (no HTTP). Nothing
+here changes what runs; it only times it.
 """
 
 from __future__ import annotations
