@@ -146,6 +146,38 @@ def new_version(template: LetterTemplate, by: User, **changes: str) -> LetterTem
 
 
 @pytest.mark.django_db
+def test_the_builder_offers_each_active_templates_newest_version_and_the_offers_own(
+    recruiter: User, manager: User
+) -> None:
+    from offers.forms import OfferForm
+
+    offer = factories.offer(by=recruiter, hiring_manager=manager)
+    standard = LetterTemplate.objects.get(is_default=True)
+    first = offer.letter_template_version
+    assert first is not None and first.template == standard
+
+    def choices(instance: Offer) -> list[str]:
+        field = OfferForm(instance=instance, builder=recruiter).fields["letter_template_version"]
+        return [str(label) for value, label in field.choices if value != ""]  # type: ignore[attr-defined]
+
+    english = "English (United States)"
+    assert choices(Offer()) == [f"Standard offer letter, version 1 ({english})"]
+    new_version(standard, recruiter, body=first.body + "\n\nP.S.")
+    retired = LetterTemplate.objects.create(name="Retired", active=False)
+    LetterTemplateVersion.objects.create(
+        template=retired, number=1, body=first.body, created_by=recruiter
+    )
+    # A new offer: the newest version of each active template, never an inactive one's (read
+    # again for each form: the list follows new versions).
+    assert choices(Offer()) == [f"Standard offer letter, version 2 ({english})"]
+    # An offer that has version 1 keeps it on the list, marked, beside the newest.
+    assert choices(offer) == [
+        f"Standard offer letter, version 2 ({english})",
+        f"Standard offer letter, version 1 ({english}) — as this offer has it; not the newest",
+    ]
+
+
+@pytest.mark.django_db
 def test_a_template_edit_after_approval_does_not_change_the_approved_letter(
     recruiter: User, manager: User
 ) -> None:
