@@ -80,11 +80,6 @@ def median_ms(action: Callable[[], object]) -> float:
     return statistics.median(times)
 
 
-def weasyprint_ms(offer: Offer) -> float:
-    # The warm-up run builds the stylesheet and fonts that every later render reuses.
-    return median_ms(lambda: letter_render_pdf(offer, version=offer.version, draft=False))
-
-
 def render_and_job_ms(offer: Offer) -> tuple[float, float]:
     """Medians of the bare render and of the whole job a pool process runs for a letter
     (`letter_render`: lock and mark the row, load the offer, render, store the file, save),
