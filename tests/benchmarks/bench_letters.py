@@ -60,6 +60,7 @@ from django.db import connections  # noqa: E402
 from offers.letters import letter_html, letter_render_pdf  # noqa: E402
 from offers.models import Letter, Offer  # noqa: E402
 from offers.services import letter_render, letter_request  # noqa: E402
+from tests.benchmarks import parts  # noqa: E402
 from tests.workers import WorkerProcess  # noqa: E402
 
 
@@ -71,13 +72,7 @@ def prepare() -> Offer:
 
 def median_ms(action: Callable[[], object]) -> float:
     """Median milliseconds of ROUNDS runs of `action`, after one run to warm up."""
-    action()
-    times = []
-    for _ in range(ROUNDS):
-        start = time.perf_counter()
-        action()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+    return parts.median_ms(action, rounds=ROUNDS)
 
 
 def render_and_job_ms(offer: Offer) -> tuple[float, float]:

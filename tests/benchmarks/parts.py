@@ -105,10 +105,11 @@ def parts_ms(request: Callable[[], object]) -> dict[str, float]:
 PART_ORDER = ["total", "db", "templates", "form", "valuing", "python"]
 
 
-def median_ms(action: Callable[[], object]) -> float:
+def median_ms(action: Callable[[], object], rounds: int = ROUNDS) -> float:
+    """Median milliseconds of `rounds` runs of `action`, after one run to warm up."""
     action()
     times = []
-    for _ in range(ROUNDS):
+    for _ in range(rounds):
         start = time.perf_counter()
         action()
         times.append(time.perf_counter() - start)
