@@ -16,6 +16,7 @@ from django_ratelimit.core import get_usage
 
 from offers import lifecycle
 from offers.figures import equity_vesting, figures_context
+from offers.letter_format import html_lang
 from offers.letters import letter_file_response
 from offers.models import CandidateLink, Offer
 from offers.services import (
@@ -89,6 +90,7 @@ def _page_context(link: CandidateLink, token: str, **extra: Any) -> dict[str, An
                 {"growth": growth, "price": price, "value": equity.value_at(price) * equity.units}
             )
     letter = offer.approved_letter()
+    wording = offer.letter_template_version
     days_left = (offer.expires_on - timezone.localdate()).days
     return {
         **figures_context(offer),
@@ -98,18 +100,10 @@ def _page_context(link: CandidateLink, token: str, **extra: Any) -> dict[str, An
         "scenarios": scenarios,
         "letter": letter,
         "days_left": days_left,
-        "token_terms": (
-            offer.letter_template_version.token_terms
-            if offer.letter_template_version
-            else settings.LETTER_TOKEN_TERMS
-        ),
         # The terms as the letter words them, in its language (a German letter's on this
         # English page): marked so that a screen reader reads them in that language.
-        "token_terms_language": (
-            offer.letter_template_version.language.replace("_", "-")
-            if offer.letter_template_version
-            else "en"
-        ),
+        "token_terms": wording.token_terms if wording else settings.LETTER_TOKEN_TERMS,
+        "token_terms_language": html_lang(wording.language) if wording else "en",
         "recruiter": offer.created_by,
         "answered": offer.is_answered,
         "answer_event": offer.events.filter(action__in=["accepted", "declined"]).last(),

@@ -34,6 +34,11 @@ def _whole_pattern(code: str) -> str:
     return re.sub(r"\.0+", "", pattern)
 
 
+def html_lang(language: str) -> str:
+    """A Babel locale id as HTML's lang attribute wants it: de_DE → de-DE."""
+    return language.replace("_", "-")
+
+
 @dataclass(frozen=True)
 class LetterFormat:
     language: str  # a Babel locale id: en_US, de_DE, en_IN…
@@ -42,7 +47,7 @@ class LetterFormat:
     @property
     def lang(self) -> str:
         """The language for HTML's lang attribute: de-DE."""
-        return self.language.replace("_", "-")
+        return html_lang(self.language)
 
     def money(self, value: Decimal, currency: str | None = None) -> str:
         """To the currency's smallest unit: "1.234,50 €", "$1,234.50", "¥1,235"."""
