@@ -214,3 +214,20 @@ def test_the_logged_in_user_comes_with_their_recruiter_role_in_one_query(
     assert backend.get_user(10**30) is None  # past a 64-bit id
     with django_assert_num_queries(0):
         assert backend.get_user("not a number") is None
+
+
+def test_a_pool_process_leaves_what_it_started_with_out_of_garbage_collection() -> None:
+    import gc
+
+    from celery.signals import worker_process_init
+
+    from config.celery import leave_startup_objects_to_rest
+
+    # Connected: Celery runs it in each pool process it forks (receivers are weak references).
+    assert leave_startup_objects_to_rest in [ref() for _, ref in worker_process_init.receivers]
+    before = gc.get_freeze_count()
+    try:
+        leave_startup_objects_to_rest()
+        assert gc.get_freeze_count() > before
+    finally:
+        gc.unfreeze()
