@@ -93,9 +93,7 @@ def render_and_job_ms(offer: Offer) -> tuple[float, float]:
         action()  # warm-up: the stylesheet and fonts every later render reuses
     for _ in range(ROUNDS):
         for name, action in actions.items():
-            start = time.perf_counter()
-            action()
-            times[name].append((time.perf_counter() - start) * 1000)
+            times[name].append(parts.elapsed_ms(action))
     return statistics.median(times["render"]), statistics.median(times["job"])
 
 
@@ -106,9 +104,9 @@ def _render_in_turns(args: tuple[int, int, Any]) -> tuple[list[float], list[floa
     offer = Offer.objects.get(pk=offer_pk)
 
     def render() -> float:
-        start = time.perf_counter()
-        letter_render_pdf(offer, version=offer.version, draft=False)
-        return (time.perf_counter() - start) * 1000
+        return parts.elapsed_ms(
+            lambda: letter_render_pdf(offer, version=offer.version, draft=False)
+        )
 
     render()  # this process's warm-up
     alone, together = [], []

@@ -105,15 +105,17 @@ def parts_ms(request: Callable[[], object]) -> dict[str, float]:
 PART_ORDER = ["total", "db", "templates", "form", "valuing", "python"]
 
 
+def elapsed_ms(action: Callable[[], object]) -> float:
+    """Milliseconds one run of `action` takes."""
+    start = time.perf_counter()
+    action()
+    return (time.perf_counter() - start) * 1000
+
+
 def median_ms(action: Callable[[], object], rounds: int = ROUNDS) -> float:
     """Median milliseconds of `rounds` runs of `action`, after one run to warm up."""
     action()
-    times = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
+    return statistics.median(elapsed_ms(action) for _ in range(rounds))
 
 
 def floors(post: dict[str, list[str]]) -> str:
