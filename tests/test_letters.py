@@ -4,6 +4,7 @@ import contextlib
 import datetime
 import hashlib
 import io
+import logging
 import os
 import re
 import signal
@@ -16,7 +17,9 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files.storage import default_storage
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
@@ -193,12 +196,20 @@ def test_a_letter_of_an_older_version_fails_with_the_reason(
 
 @pytest.mark.django_db
 def test_render_stores_the_file_and_a_second_run_does_nothing(
-    offer: Offer, recruiter: User, django_capture_on_commit_callbacks
+    offer: Offer, recruiter: User, django_capture_on_commit_callbacks, caplog
 ) -> None:
     with django_capture_on_commit_callbacks(execute=False):
         letter = letter_request(offer=offer, by=recruiter)
-    done = letter_render(letter_id=letter.pk)
+    with caplog.at_level(logging.INFO, logger="offers.services.letters"):
+        done = letter_render(letter_id=letter.pk)
     assert done is not None and done.state == State.READY and done.draft
+    # The worker's log says how long the render took, apart from the job around it.
+    logged = re.fullmatch(
+        rf"Letter {letter.pk} ready: (\d+) pages, (\d+) bytes, rendered in (\d+) ms",
+        caplog.records[-1].getMessage(),
+    )
+    assert logged and (int(logged[1]), int(logged[2])) == (done.pages, done.size)
+    assert 0 < int(logged[3]) < 60_000
     with done.file.open("rb") as stored:
         pdf = stored.read()
     assert len(pdf) == done.size and hashlib.sha256(pdf).hexdigest() == done.sha256
@@ -209,6 +220,26 @@ def test_render_stores_the_file_and_a_second_run_does_nothing(
         done.finished_at,
         1,
     )
+
+
+@pytest.mark.django_db
+def test_a_letters_job_reads_and_writes_a_fixed_few_rows(
+    offer: Offer, recruiter: User, django_capture_on_commit_callbacks
+) -> None:
+    """Each statement is a round trip to a database the renders share their cores with: the
+    letter is locked and marked, the offer read with its template version, its token models
+    and their prices, and the letter locked again and stored."""
+    with django_capture_on_commit_callbacks(execute=False):
+        letter = letter_request(offer=offer, by=recruiter)
+    with CaptureQueriesContext(connection) as queries:
+        done = letter_render(letter_id=letter.pk)
+    assert done is not None and done.state == State.READY
+    statements = [
+        query["sql"].split()[0]
+        for query in queries.captured_queries
+        if query["sql"].startswith(("SELECT", "UPDATE", "INSERT", "DELETE"))
+    ]
+    assert statements == ["SELECT", "UPDATE", "SELECT", "SELECT", "SELECT", "SELECT", "UPDATE"]
 
 
 # The recruiter's page ------------------------------------------------------------------------
