@@ -295,6 +295,11 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Worker processes keep their database connection between tasks, under the web's rules
+# (DATABASE_CONN_MAX_AGE, health checks; config/celery.py). Celery would close it around every
+# task, and on PostgreSQL a new connection is a new server process: 0.15 of this machine's two
+# cores went to PostgreSQL while the letter benchmark ran. Celery's own count stays as a backstop.
+CELERY_DB_REUSE_MAX = 1000
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Seconds a web request waits for the broker per socket operation (publish, health check).
 BROKER_WEB_TIMEOUT = env_int("BROKER_WEB_TIMEOUT", 1)

@@ -7,7 +7,7 @@ import logging
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import DatabaseError
+from django.db import DatabaseError, connections
 
 from offers import services
 
@@ -32,12 +32,15 @@ def render_letter_task(self, letter_id: int) -> None:  # type: ignore[no-untyped
     try:
         services.letter_render(letter_id=letter_id)
     except SoftTimeLimitExceeded:
+        # The limit may have struck mid-query: the failure is written on a new connection.
+        connections.close_all()
         services.letter_fail(
             letter_id=letter_id,
             reason=f"Rendering took longer than {settings.LETTER_SOFT_TIME_LIMIT} s and was "
             "stopped; the offer's text may be too long for a letter.",
         )
     except TRANSIENT as error:
+        connections.close_all()
         if self.request.retries >= self.max_retries:
             services.letter_fail(letter_id=letter_id, reason=f"{type(error).__name__}: {error}")
             return
@@ -46,6 +49,7 @@ def render_letter_task(self, letter_id: int) -> None:  # type: ignore[no-untyped
         raise self.retry(exc=error, countdown=delay) from error
     except Exception as error:
         logger.exception("Letter %s failed", letter_id)
+        connections.close_all()
         services.letter_fail(
             letter_id=letter_id, reason=f"Unexpected error: {type(error).__name__}: {error}"
         )

@@ -231,3 +231,38 @@ def test_a_pool_process_leaves_what_it_started_with_out_of_garbage_collection() 
         assert gc.get_freeze_count() > before
     finally:
         gc.unfreeze()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_keeps_its_database_connection_under_the_webs_rules(settings) -> None:
+    """Between tasks as between requests: kept while young and sound, closed after a task that
+    did not succeed (a time limit may have struck mid-query), closed once past its age."""
+    from celery import states
+    from celery.signals import task_postrun, task_prerun
+    from django.db import connection
+
+    from config.celery import app
+
+    assert app.conf.get("CELERY_DB_REUSE_MAX")  # Celery's closing around every task is off
+
+    def run_task(state: str) -> None:
+        task_prerun.send(sender=None, task_id="t", task=None)
+        connection.ensure_connection()  # the task's queries
+        task_postrun.send(sender=None, task_id="t", task=None, state=state)
+
+    connection.close()
+    run_task(states.SUCCESS)
+    kept = connection.connection
+    assert kept is not None
+    run_task(states.SUCCESS)
+    assert connection.connection is kept
+    run_task(states.FAILURE)
+    assert connection.connection is None
+    run_task(states.RETRY)
+    assert connection.connection is None
+    connection.settings_dict["CONN_MAX_AGE"] = 0  # DATABASE_CONN_MAX_AGE=0: a new one each time
+    try:
+        run_task(states.SUCCESS)
+        assert connection.connection is None
+    finally:
+        connection.settings_dict["CONN_MAX_AGE"] = settings.DATABASES["default"]["CONN_MAX_AGE"]

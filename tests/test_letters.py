@@ -8,6 +8,7 @@ import logging
 import os
 import re
 import signal
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -361,6 +362,47 @@ def test_a_worker_renders_the_letter_and_a_second_delivery_does_nothing(
         ready.finished_at,
         ready.file.name,
     )
+
+
+def database_connection_of(process: psutil.Process) -> object | None:
+    """The process's open connection to the tests' database, as the operating system sees it:
+    SQLite's file held open, or its socket to PostgreSQL (a new connection, a new port)."""
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        held = [f.path for f in process.open_files() if f.path == str(db["NAME"])]
+        return held[0] if held else None
+    port = int(db.get("PORT") or 5432)
+    sockets = [c.laddr for c in process.net_connections("inet") if c.raddr and c.raddr.port == port]
+    return sockets[0] if sockets else None
+
+
+def test_a_pool_process_renders_letter_after_letter_on_one_database_connection(
+    worker_db: None, celery_worker_process: WorkerProcess
+) -> None:
+    recruiter = factories.user("riley-c", role=None)
+    offer = factories.offer(by=recruiter)
+    [child] = worker_children(celery_worker_process)
+    held: list[object | None] = []
+    for _ in range(3):
+        letter = letter_request(offer=offer, by=recruiter)
+        wait_for(
+            lambda: Letter.objects.filter(pk=letter.pk, state=State.READY).exists(),  # noqa: B023
+            timeout=60,
+            what="the letter to be ready",
+        )
+        wait_for(
+            lambda: (
+                len(re.findall(r"render_letter\[[^]]+\] succeeded", celery_worker_process.log()))
+                > len(held)
+            ),
+            timeout=30,
+            what="the task to end",
+        )
+        time.sleep(0.5)  # past the task's end, where Celery closed the connection
+        held.append(database_connection_of(child))
+    # Still open after each task, and the same one: no new connection (on PostgreSQL a new
+    # server process) for each letter.
+    assert held[0] is not None and held == [held[0]] * 3
 
 
 def test_a_pool_process_killed_mid_render_leaves_a_letter_that_completes(worker_db: None) -> None:
