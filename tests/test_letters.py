@@ -11,6 +11,7 @@ import signal
 import time
 from collections.abc import Iterator
 from typing import Any
+from unittest import mock
 
 import psutil
 import pytest
@@ -224,12 +225,51 @@ def test_render_stores_the_file_and_a_second_run_does_nothing(
 
 
 @pytest.mark.django_db
+def test_a_delivery_that_finishes_second_keeps_the_first_ones_file(
+    offer: Offer, recruiter: User, django_capture_on_commit_callbacks
+) -> None:
+    """Two deliveries of one job rendering at once: the one that records its file first wins;
+    the other records nothing and removes the file it stored."""
+    with django_capture_on_commit_callbacks(execute=False):
+        letter = letter_request(offer=offer, by=recruiter)
+    folder = f"letters/offer-{offer.pk}"
+    files_before = (
+        set(default_storage.listdir(folder)[1]) if default_storage.exists(folder) else set()
+    )
+    first: list[Letter | None] = []
+
+    def render_while_another_delivery_finishes(*args: Any, **kwargs: Any) -> Any:
+        if not first:  # only the outer delivery's render lets the other one run meanwhile
+            first.append(None)
+            first[0] = letter_render(letter_id=letter.pk)
+        return letter_render_pdf(*args, **kwargs)
+
+    with mock.patch(
+        "offers.services.letters.letter_render_pdf",
+        side_effect=render_while_another_delivery_finishes,
+    ):
+        second = letter_render(letter_id=letter.pk)
+    winner = first[0]
+    assert winner is not None and second is not None
+    assert second.state == State.READY and second.file.name == winner.file.name
+    assert (second.sha256, second.finished_at, second.attempts) == (
+        winner.sha256,
+        winner.finished_at,
+        2,
+    )
+    # Of the two files stored, the winner's alone is left.
+    assert set(default_storage.listdir(folder)[1]) - files_before == {
+        os.path.basename(str(winner.file.name))
+    }
+
+
+@pytest.mark.django_db
 def test_a_letters_job_reads_and_writes_a_fixed_few_rows(
     offer: Offer, recruiter: User, django_capture_on_commit_callbacks
 ) -> None:
     """Each statement is a round trip to a database the renders share their cores with: the
-    letter is locked and marked, the offer read with its template version, its token models
-    and their prices, and the letter locked again and stored."""
+    attempt is counted, the letter read with its wording, the offer with everything the letter
+    shows, its token models and their prices, and the file recorded."""
     with django_capture_on_commit_callbacks(execute=False):
         letter = letter_request(offer=offer, by=recruiter)
     with CaptureQueriesContext(connection) as queries:
@@ -240,7 +280,7 @@ def test_a_letters_job_reads_and_writes_a_fixed_few_rows(
         for query in queries.captured_queries
         if query["sql"].startswith(("SELECT", "UPDATE", "INSERT", "DELETE"))
     ]
-    assert statements == ["SELECT", "UPDATE", "SELECT", "SELECT", "SELECT", "SELECT", "UPDATE"]
+    assert statements == ["UPDATE", "SELECT", "SELECT", "SELECT", "SELECT", "UPDATE"]
 
 
 # The recruiter's page ------------------------------------------------------------------------
