@@ -40,7 +40,7 @@ from offers.figures import chart_context, equity_vesting
 from offers.letter_format import LetterFormat
 from offers.models import Letter, LetterTemplateVersion, Offer
 from pricing.money import WHOLE, round_money
-from pricing.valuation import CLASS_LABELS
+from pricing.valuation import CLASS_LABELS, Note
 
 LETTER_CSS = "css/letter.css"
 # Relative URLs in the letter resolve against this made-up origin, which the fetcher maps to
@@ -271,6 +271,34 @@ LETTER_WORDS = [
 PLURALS = {"coding agent": gettext_noop("coding agents")}
 
 
+def note_text(note: Note) -> str:
+    """A valuation note in the letter's language (the English sentence where its kind is new)."""
+    words = {
+        "name": note.model,
+        "tier": _(note.tier),
+        "label": _(note.label) if note.label else "",
+    }
+    if note.kind == "standard_price":
+        return _(
+            "{name} ({tier}): {label} valued at the standard price (no {tier} price given)."
+        ).format(**words)
+    if note.kind == "input_price":
+        return _(
+            "{name} ({tier}): {label} valued at the input price (no {label} price given)."
+        ).format(**words)
+    if note.kind == "long_ordinary":
+        return _(
+            "{name} ({tier}): no long-context {label} price given; long requests valued at the "
+            "ordinary price."
+        ).format(**words)
+    if note.kind == "one_price":
+        return _(
+            "{name} has one price whatever the request length in these price data, so long "
+            "requests cost the same."
+        ).format(**words)
+    return str(note)
+
+
 def _token_block(offer: Offer, fmt: LetterFormat) -> dict[str, Any]:
     """The token budget's sentences, in the letter's language."""
     valuation = offer.token_valuation
@@ -355,6 +383,7 @@ def _token_block(offer: Offer, fmt: LetterFormat) -> dict[str, Any]:
         "words": words,
         "assumptions": assumptions,
         "prices": prices,
+        "notes": [note_text(note) for note in valuation.notes],
         "lines": [
             (
                 line.display_name + (f" ({_(line.tier)})" if line.tier != "standard" else ""),

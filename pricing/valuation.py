@@ -31,6 +31,27 @@ DEFAULT_WORKING_DAYS = 230
 DEFAULT_AGENT_HOURS_PER_DAY = 8
 
 CLASSES = ("fresh_input", "cache_write", "cache_read", "output")
+
+
+class Note(str):
+    """A note on how a model's tokens were valued: the English sentence, with what it says kept
+    apart so that a letter can say it in its own language (`offers.letters`).
+
+    kind: "standard_price" (a class valued at the standard tier's price, the tier having none),
+    "input_price" (a cache class valued at the input price), "long_ordinary" (long requests of
+    a class at the ordinary price), "one_price" (the data has no long-context prices at all)."""
+
+    kind: str
+    model: str
+    tier: str
+    label: str
+
+    def __new__(cls, text: str, *, kind: str, model: str, tier: str, label: str = "") -> Note:
+        note = super().__new__(cls, text)
+        note.kind, note.model, note.tier, note.label = kind, model, tier, label
+        return note
+
+
 CLASS_LABELS = {
     "fresh_input": "fresh input",
     "cache_write": "cache write",
@@ -235,7 +256,7 @@ class ModelLine:
     tokens_per_day: int
     blended_per_million: Decimal
     classes: tuple[ClassPrice, ...]
-    notes: tuple[str, ...]
+    notes: tuple[Note, ...]
     # Sessions of the profile's kind these tokens keep busy all working day; None if unknown.
     agents: Decimal | None = None
     agent_hours: Decimal | None = None  # hours of one session, when less than one agent-day
@@ -260,7 +281,7 @@ class Valuation:
         return self.profile.label + ("" if self.mix_is_preset else " (adjusted)")
 
     @property
-    def notes(self) -> list[str]:
+    def notes(self) -> list[Note]:
         return [note for line in self.lines for note in line.notes]
 
 
@@ -290,7 +311,7 @@ def _check_whole(value: object, *, what: str, low: int, high: int) -> None:
         raise ValuationError(f"{what} must be between {low} and {high}")
 
 
-def class_prices(model: ModelShare, mix: UsageMix) -> tuple[tuple[ClassPrice, ...], list[str]]:
+def class_prices(model: ModelShare, mix: UsageMix) -> tuple[tuple[ClassPrice, ...], list[Note]]:
     """The price of each token class for this model, tier and long-context share, with notes."""
     rates = model.rates
     name = rates.display_name
@@ -305,7 +326,7 @@ def class_prices(model: ModelShare, mix: UsageMix) -> tuple[tuple[ClassPrice, ..
     long_share = model.long_context_share
     if not isinstance(long_share, Decimal) or not 0 <= long_share <= 1:
         raise ValuationError("the share of long requests must be between 0% and 100%")
-    notes: list[str] = []
+    notes: list[Note] = []
     prices = []
     for attribute in CLASSES:
         share = getattr(mix, attribute)
@@ -320,7 +341,15 @@ def class_prices(model: ModelShare, mix: UsageMix) -> tuple[tuple[ClassPrice, ..
             short = tier.fresh_input
             basis = f"input price (no {label} price given)"
         if share and not basis.startswith(model.tier):
-            notes.append(f"{name} ({model.tier}): {label} valued at the {basis}.")
+            notes.append(
+                Note(
+                    f"{name} ({model.tier}): {label} valued at the {basis}.",
+                    kind="standard_price" if basis.startswith("standard") else "input_price",
+                    model=name,
+                    tier=model.tier,
+                    label=label,
+                )
+            )
         price = short
         if long_share:
             long = getattr(tier, f"long_{attribute}")
@@ -330,8 +359,14 @@ def class_prices(model: ModelShare, mix: UsageMix) -> tuple[tuple[ClassPrice, ..
                     basis += "; long requests at the same price (no long-context price given)"
                     if share:
                         notes.append(
-                            f"{name} ({model.tier}): no long-context {label} price given; "
-                            "long requests valued at the ordinary price."
+                            Note(
+                                f"{name} ({model.tier}): no long-context {label} price given; "
+                                "long requests valued at the ordinary price.",
+                                kind="long_ordinary",
+                                model=name,
+                                tier=model.tier,
+                                label=label,
+                            )
                         )
             else:
                 basis += f"; {long_share * HUNDRED:.0f}% of tokens at the long-context price"
@@ -339,8 +374,13 @@ def class_prices(model: ModelShare, mix: UsageMix) -> tuple[tuple[ClassPrice, ..
         prices.append(ClassPrice(name=attribute, share=share, usd_per_million=price, basis=basis))
     if long_share and not tier.has_long_context:
         notes.append(
-            f"{name} has one price whatever the request length in these price data, so long "
-            "requests cost the same."
+            Note(
+                f"{name} has one price whatever the request length in these price data, so "
+                "long requests cost the same.",
+                kind="one_price",
+                model=name,
+                tier=model.tier,
+            )
         )
     return tuple(prices), notes
 

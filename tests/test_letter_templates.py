@@ -333,6 +333,7 @@ def test_a_german_letter_writes_german_figures_in_the_pdf(recruiter: User, manag
         base_salary=Decimal("98000"),
         sign_on_bonus=Decimal("1234.50"),
         start_date=datetime.date(2027, 1, 13),
+        models=[("gpt-5", "100")],  # no cache-write price: the valuation says so
     )
     assert offer.letter_template_version is not None
     assert offer.letter_template_version.template == german
@@ -341,12 +342,57 @@ def test_a_german_letter_writes_german_figures_in_the_pdf(recruiter: User, manag
     assert "Antrittsprämie: 1.235 €." in text
     assert "Jana Becker, Leiterin Personal" in text
     assert "Nur für die Arbeit." in text
+    assert (
+        "GPT-5 (Standard): Cache-Schreiben zum Eingabepreis bewertet (kein Preis für "
+        "Cache-Schreiben angegeben)." in text
+    )
+    assert "valued at" not in text
     assert standard.versions.count() == 1
     # The candidate's page quotes the letter's terms, marked as German for screen readers.
     sent = factories.approved(offer, recruiter=recruiter, manager=manager)
     _, token = candidate_link_create(offer=sent, by=recruiter)
     page = Client().get(reverse("candidate:offer", args=[token])).content.decode()
     assert '<p class="terms" lang="de-DE" data-token-terms>Nur für die Arbeit.</p>' in page
+
+
+def test_valuation_notes_are_said_in_the_letters_language() -> None:
+    """The notes on how tokens were valued: the same sentence as the valuation's in English, and
+    each kind in German."""
+    from django.utils import translation
+
+    from offers.letters import note_text
+    from pricing.valuation import Note
+    from tests.test_valuation import GPT5, ModelShare, line, value_token_line
+
+    notes = [
+        *value_token_line(line(ModelShare(GPT5, Decimal(1)))).notes,
+        *value_token_line(
+            line(ModelShare(GPT5, Decimal(1), long_context_share=Decimal("0.3")))
+        ).notes,
+    ]
+    assert {note.kind for note in notes} == {"input_price", "one_price"}
+    with translation.override("en"):
+        assert [note_text(note) for note in notes] == notes
+    german = {
+        "standard_price": "M (Batch): Cache-Lesen zum Standardpreis bewertet (kein Preis für "
+        "Batch angegeben).",
+        "input_price": "M (Standard): Cache-Schreiben zum Eingabepreis bewertet (kein Preis für "
+        "Cache-Schreiben angegeben).",
+        "long_ordinary": "M (Standard): kein Langkontext-Preis für Ausgabe angegeben; lange "
+        "Anfragen zum normalen Preis bewertet.",
+        "one_price": "M hat in diesen Preisdaten einen Preis unabhängig von der Länge der "
+        "Anfrage; lange Anfragen kosten daher gleich viel.",
+    }
+    labels = {
+        "standard_price": "cache read",
+        "input_price": "cache write",
+        "long_ordinary": "output",
+    }
+    with translation.override("de"):
+        for kind, expected in german.items():
+            tier = "batch" if kind == "standard_price" else "standard"
+            note = Note("English", kind=kind, model="M", tier=tier, label=labels.get(kind, ""))
+            assert note_text(note) == expected
 
 
 # Previews --------------------------------------------------------------------------------------
