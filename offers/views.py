@@ -209,7 +209,13 @@ def _totals_context(
     context = {"form": form, "offer": preview, **figures_context(preview)}
     # What offers of this level usually give, beside the budget field: looked up again only
     # when the level changes (the form says which level the hint on the page is for).
-    level = str(form["level"].value() or "").strip()
+    # The level as the form accepted it: typed text reaches a query only once it is valid
+    # (PostgreSQL refuses a NUL byte in a parameter; the form refuses control characters).
+    if form.is_bound:
+        level = "" if "level" in form.errors else str(form.cleaned_data.get("level") or "")
+    else:
+        level = str(form["level"].value() or "")
+    level = level.strip()
     if request.htmx and request.POST.get("budget_hint_for") == level:
         return context
     context["budget_hint"] = {

@@ -299,6 +299,13 @@ def test_the_builder_shows_what_is_usual_beside_the_budget(
     post = factories.form_post(level="L5", budget_hint_for="L5", recompute="1")
     answer = client.post(reverse("offers:new"), post, HTTP_HX_REQUEST="true").content.decode()
     assert "budget-hint" not in answer
+    # A level the form refuses (a NUL byte, which PostgreSQL would refuse in the query) gets
+    # the field's error and no hint, not a server error.
+    for level in ["L5\x00", "\x00"]:
+        post = factories.form_post(level=level, budget_hint_for="L5", recompute="1")
+        response = client.post(reverse("offers:new"), post, HTTP_HX_REQUEST="true")
+        assert response.status_code == 200
+        assert "Null characters are not allowed." in response.content.decode()
 
 
 def test_who_sees_what(book: dict[str, Offer], recruiter: User, manager: User) -> None:
