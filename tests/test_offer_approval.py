@@ -102,8 +102,10 @@ def test_reject_needs_a_note_then_sends_the_offer_back_to_the_recruiter(
         offer_reject(offer=pending, by=manager, note="   ")
     assert Offer.objects.get(pk=pending.pk).status == Status.PENDING_APPROVAL
     with django_capture_on_commit_callbacks(execute=True):
-        rejected = offer_reject(offer=pending, by=manager, note="Base is above our range.")
+        # A NUL byte (invisible; PostgreSQL refuses to store one) is dropped from the note.
+        rejected = offer_reject(offer=pending, by=manager, note="Base is above our range.\x00")
     assert rejected.status == Status.REJECTED
+    assert rejected.events.last().note == "Base is above our range."  # type: ignore[union-attr]
     [email] = mail.outbox
     assert "rejected" in email.subject and "Base is above our range." in email.body
     # Editing a rejected offer makes it a draft again, which can be submitted again.

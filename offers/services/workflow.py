@@ -41,14 +41,16 @@ def audit(
     note: str = "",
     changes: dict[str, Any] | None = None,
 ) -> OfferEvent:
-    """The one way an event enters the audit trail: who, when, from, to, note, changes."""
+    """The one way an event enters the audit trail: who, when, from, to, note, changes.
+    A note is typed by a person (a manager's reason, a candidate's): a NUL byte in it, which
+    nobody can see and PostgreSQL refuses to store, is dropped."""
     return OfferEvent.objects.create(
         offer=offer,
         actor=by,
         action=action,
         from_status=from_status,
         to_status=to_status or offer.status,
-        note=note,
+        note=note.replace("\x00", ""),
         changes=changes or {},
     )
 
