@@ -51,6 +51,15 @@ class Note(str):
         note.kind, note.model, note.tier, note.label = kind, model, tier, label
         return note
 
+    def __getnewargs_ex__(self) -> tuple[tuple[str], dict[str, str]]:
+        """Copied and pickled whole (an offer's cached valuation travels with the offer)."""
+        return (str(self),), {
+            "kind": self.kind,
+            "model": self.model,
+            "tier": self.tier,
+            "label": self.label,
+        }
+
 
 CLASS_LABELS = {
     "fresh_input": "fresh input",

@@ -358,6 +358,9 @@ def test_a_german_letter_writes_german_figures_in_the_pdf(recruiter: User, manag
 def test_valuation_notes_are_said_in_the_letters_language() -> None:
     """The notes on how tokens were valued: the same sentence as the valuation's in English, and
     each kind in German."""
+    import copy
+    import pickle
+
     from django.utils import translation
 
     from offers.letters import note_text
@@ -371,6 +374,9 @@ def test_valuation_notes_are_said_in_the_letters_language() -> None:
         ).notes,
     ]
     assert {note.kind for note in notes} == {"input_price", "one_price"}
+    copied = pickle.loads(pickle.dumps(notes[0]))  # noqa: S301 (our own bytes)
+    assert (copied, copied.kind, copied.label) == (notes[0], "input_price", "cache write")
+    assert copy.deepcopy(notes[-1]).kind == "one_price"
     with translation.override("en"):
         assert [note_text(note) for note in notes] == notes
     german = {
