@@ -40,7 +40,7 @@ from offers.figures import chart_context, equity_vesting
 from offers.letter_format import LetterFormat
 from offers.models import Letter, LetterTemplateVersion, Offer
 from pricing.money import WHOLE, round_money
-from pricing.valuation import CLASS_LABELS, Note
+from pricing.valuation import CLASS_LABELS, NOTES, Note
 
 LETTER_CSS = "css/letter.css"
 # Relative URLs in the letter resolve against this made-up origin, which the fetcher maps to
@@ -263,6 +263,7 @@ LETTER_WORDS = [
     gettext_noop("monthly"),
     gettext_noop("quarterly"),
     gettext_noop("annually"),
+    gettext_noop("standard"),
     gettext_noop("batch"),
     gettext_noop("priority"),
     gettext_noop("flex"),
@@ -272,31 +273,10 @@ PLURALS = {"coding agent": gettext_noop("coding agents")}
 
 
 def note_text(note: Note) -> str:
-    """A valuation note in the letter's language (the English sentence where its kind is new)."""
-    words = {
-        "name": note.model,
-        "tier": _(note.tier),
-        "label": _(note.label) if note.label else "",
-    }
-    if note.kind == "standard_price":
-        return _(
-            "{name} ({tier}): {label} valued at the standard price (no {tier} price given)."
-        ).format(**words)
-    if note.kind == "input_price":
-        return _(
-            "{name} ({tier}): {label} valued at the input price (no {label} price given)."
-        ).format(**words)
-    if note.kind == "long_ordinary":
-        return _(
-            "{name} ({tier}): no long-context {label} price given; long requests valued at the "
-            "ordinary price."
-        ).format(**words)
-    if note.kind == "one_price":
-        return _(
-            "{name} has one price whatever the request length in these price data, so long "
-            "requests cost the same."
-        ).format(**words)
-    return str(note)
+    """A valuation note in the letter's language (its English sentence where untranslated)."""
+    return _(NOTES[note.kind]).format(
+        name=note.model, tier=_(note.tier), label=_(note.label) if note.label else ""
+    )
 
 
 def _token_block(offer: Offer, fmt: LetterFormat) -> dict[str, Any]:

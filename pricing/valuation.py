@@ -33,32 +33,53 @@ DEFAULT_AGENT_HOURS_PER_DAY = 8
 CLASSES = ("fresh_input", "cache_write", "cache_read", "output")
 
 
-class Note(str):
-    """A note on how a model's tokens were valued: the English sentence, with what it says kept
-    apart so that a letter can say it in its own language (`offers.letters`).
+def gettext_noop(message: str) -> str:
+    """Marks a sentence for the translators (Django's makemessages looks for this name) while
+    the valuation stays free of Django; a letter translates it (`offers.letters.note_text`)."""
+    return message
 
-    kind: "standard_price" (a class valued at the standard tier's price, the tier having none),
-    "input_price" (a cache class valued at the input price), "long_ordinary" (long requests of
-    a class at the ordinary price), "one_price" (the data has no long-context prices at all)."""
+
+# The notes a valuation can make, by kind: {name} is the model, {tier} its tier, {label} a
+# token class.
+NOTES = {
+    # A class valued at the standard tier's price, the model's tier having none.
+    "standard_price": gettext_noop(
+        "{name} ({tier}): {label} valued at the standard price (no {tier} price given)."
+    ),
+    # A cache class valued at the input price.
+    "input_price": gettext_noop(
+        "{name} ({tier}): {label} valued at the input price (no {label} price given)."
+    ),
+    # Long requests of a class valued at the ordinary price.
+    "long_ordinary": gettext_noop(
+        "{name} ({tier}): no long-context {label} price given; long requests valued at the "
+        "ordinary price."
+    ),
+    # The price data have no long-context prices at all.
+    "one_price": gettext_noop(
+        "{name} has one price whatever the request length in these price data, so long "
+        "requests cost the same."
+    ),
+}
+
+
+class Note(str):
+    """A note on how a model's tokens were valued: the English sentence of its kind (NOTES),
+    with the words that fill it kept apart so that a letter can say it in its own language."""
 
     kind: str
     model: str
     tier: str
     label: str
 
-    def __new__(cls, text: str, *, kind: str, model: str, tier: str, label: str = "") -> Note:
-        note = super().__new__(cls, text)
+    def __new__(cls, kind: str, *, model: str, tier: str, label: str = "") -> Note:
+        note = super().__new__(cls, NOTES[kind].format(name=model, tier=tier, label=label))
         note.kind, note.model, note.tier, note.label = kind, model, tier, label
         return note
 
     def __getnewargs_ex__(self) -> tuple[tuple[str], dict[str, str]]:
         """Copied and pickled whole (an offer's cached valuation travels with the offer)."""
-        return (str(self),), {
-            "kind": self.kind,
-            "model": self.model,
-            "tier": self.tier,
-            "label": self.label,
-        }
+        return (self.kind,), {"model": self.model, "tier": self.tier, "label": self.label}
 
 
 CLASS_LABELS = {
@@ -352,8 +373,7 @@ def class_prices(model: ModelShare, mix: UsageMix) -> tuple[tuple[ClassPrice, ..
         if share and not basis.startswith(model.tier):
             notes.append(
                 Note(
-                    f"{name} ({model.tier}): {label} valued at the {basis}.",
-                    kind="standard_price" if basis.startswith("standard") else "input_price",
+                    "standard_price" if basis.startswith("standard") else "input_price",
                     model=name,
                     tier=model.tier,
                     label=label,
@@ -369,9 +389,7 @@ def class_prices(model: ModelShare, mix: UsageMix) -> tuple[tuple[ClassPrice, ..
                     if share:
                         notes.append(
                             Note(
-                                f"{name} ({model.tier}): no long-context {label} price given; "
-                                "long requests valued at the ordinary price.",
-                                kind="long_ordinary",
+                                "long_ordinary",
                                 model=name,
                                 tier=model.tier,
                                 label=label,
@@ -384,9 +402,7 @@ def class_prices(model: ModelShare, mix: UsageMix) -> tuple[tuple[ClassPrice, ..
     if long_share and not tier.has_long_context:
         notes.append(
             Note(
-                f"{name} has one price whatever the request length in these price data, so "
-                "long requests cost the same.",
-                kind="one_price",
+                "one_price",
                 model=name,
                 tier=model.tier,
             )

@@ -397,7 +397,7 @@ def test_valuation_notes_are_said_in_the_letters_language() -> None:
     with translation.override("de"):
         for kind, expected in german.items():
             tier = "batch" if kind == "standard_price" else "standard"
-            note = Note("English", kind=kind, model="M", tier=tier, label=labels.get(kind, ""))
+            note = Note(kind, model="M", tier=tier, label=labels.get(kind, ""))
             assert note_text(note) == expected
 
 
