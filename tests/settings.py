@@ -18,6 +18,8 @@ SECURE_SSL_REDIRECT = False
 MEDIA_ROOT = Path(os.environ.get("TEST_MEDIA_ROOT", str(VAR_DIR / "test-media")))  # noqa: F405
 # Tests hold a letter mid-render for this long, to kill its worker there.
 LETTER_RENDER_PAUSE_SECONDS = float(os.environ.get("LETTER_RENDER_PAUSE_SECONDS", "0"))
+# ... and between storing its file and recording it, to kill the worker there.
+LETTER_STORED_PAUSE_SECONDS = float(os.environ.get("LETTER_STORED_PAUSE_SECONDS", "0"))
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }

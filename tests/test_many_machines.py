@@ -9,11 +9,8 @@ both web processes; the bucket refuses an unsigned request for the letter.
 from __future__ import annotations
 
 import os
-import re
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +22,7 @@ from offers.models import Letter, Offer
 from offers.roles import HIRING_MANAGERS
 from offers.services import candidate_link_create
 from tests import factories
+from tests.servers import BUCKET, csrf_of, free_port, log_in, wait_until_answering
 from tests.workers import ROOT, WorkerProcess, database_url_for_workers, wait_for
 
 pytestmark = [
@@ -35,60 +33,7 @@ pytestmark = [
         reason="many machines share PostgreSQL and Redis (CI runs this; SQLite is one machine's)",
     ),
 ]
-BUCKET = "offer-letters"
 SHARED_CACHE = "redis://127.0.0.1:6379/14"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def wait_until_answering(url: str, process: subprocess.Popen[str], what: str) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{what} exited:\n{process.stdout.read() if process.stdout else ''}")
-        try:
-            httpx.get(url, timeout=1)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    raise RuntimeError(f"{what} did not answer at {url}")
-
-
-@pytest.fixture
-def bucket() -> Iterator[dict[str, str]]:
-    """An S3-compatible server on loopback with one private bucket, and how to reach it."""
-    import boto3
-
-    port = free_port()
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-    wait_until_answering(endpoint, server, "the S3 server")
-    env = {
-        "AWS_STORAGE_BUCKET_NAME": BUCKET,
-        "AWS_S3_ENDPOINT_URL": endpoint,
-        "AWS_S3_REGION_NAME": "us-east-1",
-        "AWS_ACCESS_KEY_ID": "machines-test",
-        "AWS_SECRET_ACCESS_KEY": "machines-test-secret",
-    }
-    boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
-    ).create_bucket(Bucket=BUCKET)
-    yield env
-    server.terminate()
-    server.wait(timeout=10)
 
 
 def host_env(tmp_path: Path, name: str, bucket: dict[str, str]) -> dict[str, str]:
@@ -149,23 +94,6 @@ def machines(tmp_path: Path, bucket: dict[str, str], worker_db: None) -> Iterato
         for web in webs:
             web.terminate()
             web.wait(timeout=20)
-
-
-def log_in(client: httpx.Client, url: str, username: str, password: str) -> None:
-    form = client.get(f"{url}/login/").text
-    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)
-    assert csrf is not None
-    response = client.post(
-        f"{url}/login/",
-        data={"username": username, "password": password, "csrfmiddlewaretoken": csrf.group(1)},
-    )
-    assert response.status_code == 302, response.text[:500]
-
-
-def csrf_of(client: httpx.Client, page_url: str) -> str:
-    found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', client.get(page_url).text)
-    assert found is not None
-    return found.group(1)
 
 
 @pytest.mark.worker

@@ -126,9 +126,10 @@ def letter_render(*, letter_id: int) -> Letter | None:
 
     Each step that changes the letter is one conditional statement, so no lock is held and a
     second delivery of the same job cannot undo the first: the attempt is counted only on a
-    letter still to be made and within its attempts, and the file is recorded only on a letter
-    not yet ready. Two writes and four reads in all: each is a round trip to a database that
-    may share its machine with the renders, as in the letter benchmark."""
+    letter still to be made and within its attempts, and the file is stored and recorded only
+    by the attempt that counted last, on a letter not yet ready. Two writes and five reads in
+    all: each is a round trip to a database that may share its machine with the renders, as in
+    the letter benchmark."""
     finished = [Letter.State.READY, Letter.State.FAILED]
     marked = (
         Letter.objects.filter(pk=letter_id, attempts__lt=settings.LETTER_MAX_ATTEMPTS)
@@ -172,10 +173,9 @@ def letter_render(*, letter_id: int) -> Letter | None:
     render_ms = (time.perf_counter() - render_started) * 1000
     if rendered.refused:
         logger.warning("Letter %s: refused to fetch %s", letter_id, rendered.refused)
-    name = default_storage.save(
-        f"letters/offer-{offer.pk}/letter-{letter.pk}-v{letter.offer_version}.pdf",
-        ContentFile(rendered.pdf),
-    )
+    name = letter_file_store(letter, rendered.pdf)
+    if name is None:
+        return Letter.objects.get(pk=letter_id)  # another delivery took the letter over
     stored: dict[str, Any] = {
         "file": name,
         "size": len(rendered.pdf),
@@ -187,8 +187,9 @@ def letter_render(*, letter_id: int) -> Letter | None:
         "last_error": "",
         "finished_at": timezone.now(),
     }
-    if not Letter.objects.filter(pk=letter_id).exclude(state=Letter.State.READY).update(**stored):
-        default_storage.delete(name)  # another delivery finished first: its file stays
+    mine = Letter.objects.filter(pk=letter_id, attempts=letter.attempts)
+    if not mine.exclude(state=Letter.State.READY).update(**stored):
+        # Another delivery finished first, or took the letter over and writes the same file.
         return Letter.objects.get(pk=letter_id)
     for field, value in stored.items():
         setattr(letter, field, value)
@@ -202,6 +203,31 @@ def letter_render(*, letter_id: int) -> Letter | None:
         render_ms,
     )
     return letter
+
+
+def letter_file_name(letter: Letter) -> str:
+    return f"letters/offer-{letter.offer_id}/letter-{letter.pk}-v{letter.offer_version}.pdf"
+
+
+def letter_file_store(letter: Letter, pdf: bytes) -> str | None:
+    """Store the letter's PDF under its own fixed name, replacing what an earlier attempt left
+    there (killed between storing and recording it), so a letter has one file in storage under
+    any kill, locally and on S3. None, storing nothing, when another delivery has taken the
+    letter over since this one counted its attempt (its attempt is the newer, or it is ready)."""
+    name = letter_file_name(letter)
+    holder = Letter.objects.filter(pk=letter.pk, attempts=letter.attempts)
+    if not holder.exclude(state=Letter.State.READY).exists():
+        return None
+    default_storage.delete(name)
+    stored = default_storage.save(name, ContentFile(pdf))
+    if stored != name:
+        # Something else wrote the name between the two calls: keep no second file.
+        default_storage.delete(stored)
+        raise OSError(f"Letter {letter.pk}: its file {name} was written by another process")
+    pause = getattr(settings, "LETTER_STORED_PAUSE_SECONDS", 0)
+    if pause:
+        time.sleep(pause)  # tests only: a window in which to kill the worker after storing
+    return name
 
 
 # A letter's first publish happens as its request commits; one not taken after this is resent.
