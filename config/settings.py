@@ -150,9 +150,9 @@ AUTHENTICATION_BACKENDS = [
     # ModelBackend, loading the user with their recruiter role in the same query.
     "offers.auth.RoleBackend",
 ]
-# Sessions read from the cache, written through to the database: no session query per request
-# (the cache is Redis, shared by every web process, where CACHE_URL is set).
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions live in the database, the one store every page needs anyway: a cache in front of it
+# saved too little to be worth a second thing that can take every page down (README, "Sessions").
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -372,10 +372,21 @@ TOKEN_SEAT_PLAN_LABEL = env_str("TOKEN_SEAT_PLAN_LABEL", "a flat-rate seat plan"
 # Candidate links: wrong tokens a client may try before it is refused for a while.
 CANDIDATE_LINK_GUESS_RATE = env_str("CANDIDATE_LINK_GUESS_RATE", "10/10m")
 # The guess counter lives in the cache: give every web process the same one in production.
+# A Redis that is down or hangs costs a request one short timeout; each process then counts in
+# its own memory for CACHE_SKIP_SECONDS before it tries Redis again (ops.cache).
 CACHE_URL = env_str("CACHE_URL")
+CACHE_TIMEOUT_MS = env_int("CACHE_TIMEOUT_MS", 300)
+CACHE_SKIP_SECONDS = env_int("CACHE_SKIP_SECONDS", 5)
+if not 10 <= CACHE_TIMEOUT_MS <= 1000:
+    raise ImproperlyConfigured("CACHE_TIMEOUT_MS must be between 10 and 1000 (milliseconds).")
 if CACHE_URL.startswith(("redis://", "rediss://")):
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        "default": {
+            "BACKEND": "ops.cache.ResilientRedisCache",
+            "LOCATION": CACHE_URL,
+            "TIMEOUT_SECONDS": CACHE_TIMEOUT_MS / 1000,
+            "SKIP_SECONDS": CACHE_SKIP_SECONDS,
+        }
     }
 elif CACHE_URL:
     raise ImproperlyConfigured("CACHE_URL must be a redis:// URL (or unset for a local cache).")

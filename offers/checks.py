@@ -37,7 +37,7 @@ def shared_cache_and_real_email(app_configs: Any = None, **kwargs: Any) -> list[
     from django.conf import settings
 
     found: list[CheckMessage] = []
-    backend = settings.CACHES["default"]["BACKEND"]
+    backend = str(settings.CACHES["default"]["BACKEND"])
     if backend.endswith(("LocMemCache", "DummyCache")):
         found.append(
             CheckWarning(

@@ -49,7 +49,8 @@ def web_broker_connection() -> Connection:
     timeout = settings.BROKER_WEB_TIMEOUT
     options = dict(settings.CELERY_BROKER_TRANSPORT_OPTIONS)
     if settings.CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
-        options.update(socket_timeout=timeout, socket_connect_timeout=timeout)
+        # One try: Kombu would otherwise retry a refused connection for two seconds.
+        options.update(socket_timeout=timeout, socket_connect_timeout=timeout, max_retries=0)
     return Connection(
         settings.CELERY_BROKER_URL, transport_options=options, connect_timeout=timeout
     )
@@ -88,6 +89,27 @@ def broker_check() -> Check:
     finally:
         broker.release()
     return Check(ok=True, detail=broker.transport_cls)
+
+
+def cache_check() -> Check:
+    """Whether the shared cache answers. Without it pages still work (ops.cache): the
+    candidate-link guess limit counts per process until it is back."""
+    from django.core.cache import caches
+
+    from ops.cache import UNREACHABLE, ResilientRedisCache
+
+    cache = caches["default"]
+    if not isinstance(cache, ResilientRedisCache):
+        return Check(ok=True, detail=f"{type(cache).__name__} (each process its own)")
+    try:
+        cache.ping()
+    except UNREACHABLE as error:
+        return Check(
+            ok=False,
+            detail=f"cache unreachable: {error}; the candidate-link guess limit counts per "
+            "process until it is back",
+        )
+    return Check(ok=True, detail="redis")
 
 
 def this_hostname() -> str:

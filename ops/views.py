@@ -6,19 +6,24 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from ops.models import WorkerHeartbeat
-from ops.services import broker_check, database_check
+from ops.services import broker_check, cache_check, database_check
 
 
 @require_GET
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
+    """Down (503) when the database or the broker is; degraded (200, so a load balancer keeps
+    sending traffic) when only the cache is, since every page still works without it."""
     database = database_check()
     broker = broker_check()
+    cache = cache_check()
     healthy = database.ok and broker.ok
+    status = "unavailable" if not healthy else "ok" if cache.ok else "degraded"
     body: dict[str, object] = {
-        "status": "ok" if healthy else "unavailable",
+        "status": status,
         "database": {"ok": database.ok, "detail": database.detail},
         "broker": {"ok": broker.ok, "detail": broker.detail},
+        "cache": {"ok": cache.ok, "detail": cache.detail},
     }
     if database.ok:
         last = WorkerHeartbeat.objects.first()

@@ -9,7 +9,6 @@ import re
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from decimal import Decimal
@@ -37,6 +36,7 @@ from offers.services import (
     offer_submit,
 )
 from tests import factories
+from tests.servers import HungListener
 from tests.workers import ROOT, database_url_for_workers
 
 pytestmark = pytest.mark.django_db
@@ -334,27 +334,8 @@ def test_a_valid_token_is_never_refused_by_the_guess_limit(
 @pytest.fixture
 def hung_broker() -> Iterator[str]:
     """A listener that accepts connections and never answers: a hung Redis."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(50)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        listener.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                held.append(listener.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield f"redis://127.0.0.1:{listener.getsockname()[1]}/0"
-    stop.set()
-    thread.join(timeout=2)
-    for connection in held:
-        connection.close()
+    listener = HungListener()
+    yield f"redis://127.0.0.1:{listener.port}/0"
     listener.close()
 
 

@@ -37,11 +37,15 @@ RUNNING: set[WorkerProcess] = set()
 class WorkerProcess:
     """A real `celery worker` process reading the tests' queue on the configured broker."""
 
-    def __init__(self, *, pool: str = "prefork", concurrency: int = 1, extra_env=None):  # type: ignore[no-untyped-def]
+    def __init__(  # type: ignore[no-untyped-def]
+        self, *, pool: str = "prefork", concurrency: int = 1, extra_env=None, beat_schedule=None
+    ):
         self.name = f"test-{uuid.uuid4().hex[:8]}@%h"
         self.pool = pool
         self.concurrency = concurrency
         self.extra_env = extra_env or {}
+        # A file for Celery beat's state: with one, the worker runs the app's schedule too.
+        self.beat_schedule = beat_schedule
         self.output: list[str] = []
         self.process: subprocess.Popen[str] | None = None
 
@@ -75,6 +79,7 @@ class WorkerProcess:
                 self.name,
                 "--loglevel",
                 "INFO",
+                *(["--beat", "--schedule", str(self.beat_schedule)] if self.beat_schedule else []),
             ],
             cwd=ROOT,
             env=env,
