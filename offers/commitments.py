@@ -36,11 +36,13 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import Cast, Coalesce, RowNumber, Substr
+from django.utils import timezone
 
 from offers.lifecycle import Status
 from offers.models import Department, Offer, TokenAllocation
 from offers.roles import is_recruiter
 from pricing import catalogue
+from pricing.hours import WorkingHours, zone_for_place
 from pricing.models import ModelPrice, PriceSnapshot
 from pricing.valuation import PROFILES, ModelShare, TokenLine, UsageMix, ValuationError
 from pricing.valuation import value_token_line as value
@@ -266,6 +268,11 @@ def _models(offers: QuerySet[Offer], prices_today: PriceSnapshot | None) -> list
             "offer__token_mix_cache_write",
             "offer__token_mix_cache_read",
             "offer__token_mix_output",
+            # Working hours, for models priced by time of day.
+            "offer__time_zone",
+            "offer__location",
+            "offer__work_starts",
+            "offer__work_ends",
         )
         .annotate(usd_per_day=Sum("listed_usd_per_day"))
         .order_by()
@@ -290,7 +297,16 @@ def _models(offers: QuerySet[Offer], prices_today: PriceSnapshot | None) -> list
                 TokenLine(
                     models=(
                         ModelShare(
-                            rates=price.rates(),
+                            rates=price.rates(
+                                on=timezone.localdate(),
+                                hours=WorkingHours(
+                                    group["offer__time_zone"]
+                                    or zone_for_place(group["offer__location"])
+                                    or "UTC",
+                                    group["offer__work_starts"],
+                                    group["offer__work_ends"],
+                                ),
+                            ),
                             share=Decimal(1),
                             tier=group["tier"],
                             long_context_share=group["long_context_percent"] / 100,

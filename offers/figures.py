@@ -39,7 +39,13 @@ def token_context(offer: Offer) -> dict[str, Any]:
     """What the people who build and approve offers see beside the token line."""
     valuation = offer.token_valuation
     if valuation is None:
-        return {"comparisons": [], "changes_ahead": [], "disagreements": [], "deprecated": []}
+        return {
+            "comparisons": [],
+            "changes_ahead": [],
+            "peak_hours": [],
+            "disagreements": [],
+            "deprecated": [],
+        }
     return {
         "comparisons": compare_budget(
             usd_per_day=valuation.usd_per_day,
@@ -50,6 +56,7 @@ def token_context(offer: Offer) -> dict[str, Any]:
             seat_label=settings.TOKEN_SEAT_PLAN_LABEL,
         ),
         "changes_ahead": offer.price_changes_ahead(),
+        "peak_hours": offer.peak_hours_effects(),
         "disagreements": offer.price_disagreements(),
         "deprecated": offer.deprecated_models(),
     }

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import datetime
 import functools
 import json
 import unicodedata
+import zoneinfo
 from decimal import Decimal
 from typing import Any
 
@@ -27,7 +29,14 @@ from offers.services import Allocation
 from pricing.models import ModelPrice
 from pricing.money import CENT, WHOLE
 from pricing.services import prices_in_force
-from pricing.valuation import CLASSES, DEFAULT_PROFILE, PROFILES, TIER_LABELS, TIERS
+from pricing.valuation import (
+    CLASSES,
+    DEFAULT_PROFILE,
+    PROFILES,
+    TIER_LABELS,
+    TIERS,
+    WAITING_TIERS,
+)
 
 MODEL_SLOTS = 3
 MONEY_FIELDS = ["base_salary", "sign_on_bonus", "token_usd_per_day", "equity_price_per_unit"]
@@ -101,6 +110,8 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
         widgets = {
             "start_date": forms.DateInput(attrs={"type": "date"}),
             "expires_on": forms.DateInput(attrs={"type": "date"}),
+            "work_starts": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "work_ends": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "internal_notes": forms.Textarea(attrs={"rows": 3}),
         }
         labels = TERM_LABELS
@@ -124,6 +135,16 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
         self.fields["token_profile"].widget.attrs["data-presets"] = json.dumps(
             {key: {k: str(v) for k, v in p.mix.percent().items()} for key, p in PROFILES.items()}
         )
+        self.fields["time_zone"] = forms.ChoiceField(
+            required=False,
+            label=TERM_LABELS["time_zone"],
+            choices=[("", "From the location (UTC if it names no city we know)")]
+            + [(zone, zone) for zone in time_zone_names()],
+            help_text="models priced by time of day are valued over these working hours",
+        )
+        for name, default in (("work_starts", "09:00"), ("work_ends", "17:00")):
+            self.fields[name].required = False
+            self.fields[name].help_text = f"blank: {default}"
         self.in_force = prices_in_force()
         self.snapshot = self.in_force.snapshot
         existing = list(self.instance.allocations.all()) if self.instance.pk else []
@@ -195,6 +216,11 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
             if value is not None and value > whole_ceiling:
                 self.add_error(name, f"That is more than {whole_ceiling:,}: check the number.")
         self._clean_dates(data)
+        for name, default in (("work_starts", 9), ("work_ends", 17)):
+            if name not in self.errors and data.get(name) is None:
+                data[name] = datetime.time(default)
+        if data.get("work_starts") and data.get("work_starts") == data.get("work_ends"):
+            self.add_error("work_ends", "The working day must end at another time than it starts.")
         working_days = data.get("working_days")
         if working_days is not None:
             if not 1 <= working_days <= 366:
@@ -317,12 +343,20 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
                 )
             else:
                 tier = data.get(f"tier_{slot}") or "standard"
-                offered = known[model_id].rates().tiers
+                offered = known[model_id].rates(on=timezone.localdate()).tiers
+                profile = PROFILES.get(data.get("token_profile") or "")
                 if tier not in offered:
                     self.add_error(
                         f"tier_{slot}",
                         f"{known[model_id].display_name} has no {tier} prices in today's prices "
                         f"(it has {', '.join(t for t in TIERS if t in offered)}).",
+                    )
+                elif profile is not None and profile.interactive and tier in WAITING_TIERS:
+                    self.add_error(
+                        f"tier_{slot}",
+                        f"The {tier} tier is for work that can wait ({WAITING_TIERS[tier]}), "
+                        f"not for {profile.label.lower()}, where someone waits for each answer: "
+                        "choose standard or priority, or the batch processing usage profile.",
                     )
             if share is None or share <= 0:
                 self.add_error(f"share_{slot}", "Give this model a share above 0%.")
@@ -412,6 +446,7 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
         if offer.start_date is None:
             offer.start_date = timezone.localdate()  # for price changes within the first year
         offer.price_snapshot = self.snapshot
+        offer.token_priced_on = timezone.localdate()
         offer.price_cache = self.known_prices  # fetched by validation: no second query
         offer.pending_allocations = [
             TokenAllocation(
@@ -424,6 +459,16 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
             for a in self.allocations
         ]
         return offer
+
+
+@functools.cache
+def time_zone_names() -> list[str]:
+    """IANA zones, the legacy aliases left out."""
+    return sorted(
+        zone
+        for zone in zoneinfo.available_timezones()
+        if "/" in zone and not zone.startswith("Etc")
+    )
 
 
 class OfferFilterForm(forms.Form):

@@ -303,7 +303,8 @@ def _token_block(offer: Offer, fmt: LetterFormat) -> dict[str, Any]:
         local=local,
     )
     snapshot = offer.price_snapshot
-    prices_date = fmt.date(snapshot.prices_as_of.date()) if snapshot else ""
+    prices_on = offer.token_prices_date
+    prices_date = fmt.date(prices_on) if prices_on else ""
     noun = valuation.profile.agent_noun
     words = []
     for line in valuation.lines:
@@ -355,14 +356,49 @@ def _token_block(offer: Offer, fmt: LetterFormat) -> dict[str, Any]:
     ).format(mix=label, shares=shares, agent=agent)
     prices = ""
     if snapshot:
-        prices = _("Prices: {source}, as of {date}, in US dollars per million tokens.").format(
-            source=snapshot.get_source_display(), date=prices_date
+        prices = _(
+            "Prices: {source} (data of {data_date}), in force on {date}, in US dollars per "
+            "million tokens."
+        ).format(
+            source=snapshot.get_source_display(),
+            data_date=fmt.date(snapshot.prices_as_of.date()),
+            date=prices_date,
         )
+    peak = [
+        _(
+            "{model} costs more during its maker's busy hours ({windows}); {share} of your "
+            "working day ({hours}) falls in them, which the figures above allow for. Used "
+            "outside those hours, the budget buys more."
+        ).format(
+            model=effect.display_name,
+            windows=effect.windows.replace(" and ", _(" and ")),
+            share=fmt.percent(effect.share_percent),
+            hours=effect.hours,
+        )
+        for effect in offer.peak_hours_effects()
+    ]
+    changes = [
+        _(
+            "{model}'s price changes on {date}: the same {amount} a day will then buy {tokens} "
+            "tokens instead of {before} ({change})."
+        ).format(
+            model=change.display_name,
+            date=fmt.date(change.starts_on),
+            amount=fmt.usd(change.usd_per_day),
+            tokens=fmt.tokens_words(change.tokens_after),
+            before=fmt.tokens_words(change.tokens_before),
+            change=("+" if change.change_percent > 0 else "−")
+            + fmt.percent(abs(change.change_percent).quantize(Decimal(1))),
+        )
+        for change in offer.price_changes_ahead()
+    ]
     return {
         "intro": intro,
         "words": words,
         "assumptions": assumptions,
         "prices": prices,
+        "peak": peak,
+        "changes": changes,
         "notes": [note_text(note) for note in valuation.notes],
         "lines": [
             (

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from offers import lifecycle
 from offers.compensation import Equity, Package
+from pricing.hours import WorkingHours, peak_minutes, zone_for_place
 from pricing.models import ModelPrice, PriceSnapshot
 from pricing.money import WHOLE, format_money, round_money
 from pricing.valuation import (
@@ -63,6 +64,9 @@ APPROVED_TERMS = [
     "token_mix_cache_read",
     "token_mix_output",
     "working_days",
+    "time_zone",
+    "work_starts",
+    "work_ends",
     "usd_exchange_rate",
     "start_date",
     "expires_on",
@@ -98,6 +102,9 @@ TERM_LABELS = {
     "token_mix_cache_read": "Cache reads (% of tokens)",
     "token_mix_output": "Output (% of tokens)",
     "working_days": "Working days per year",
+    "time_zone": "Time zone of the working day",
+    "work_starts": "Working day starts",
+    "work_ends": "Working day ends",
     "start_date": "Start date",
     "expires_on": "Offer expires on",
     "letter_template_version": "Letter template",
@@ -224,9 +231,18 @@ class Offer(models.Model):
     token_mix_cache_read = percent_field("cache read (% of tokens)", "86.5")
     token_mix_output = percent_field("output (% of tokens)", "1")
     working_days = models.PositiveSmallIntegerField(default=DEFAULT_WORKING_DAYS)
+    # When in the day the budget is used: models with time-of-day prices are valued over these
+    # hours (pricing.hours). Blank zone: the one its location names, else UTC.
+    time_zone = models.CharField(max_length=64, blank=True)
+    work_starts = models.TimeField(default=datetime.time(9))
+    work_ends = models.TimeField(default=datetime.time(17))
     price_snapshot = models.ForeignKey(
         PriceSnapshot, on_delete=models.PROTECT, null=True, blank=True, related_name="offers"
     )
+    # The day the figures took the snapshot's prices; the line is valued with the prices in
+    # force on that day or on the start date, whichever is later. Empty on offers valued before
+    # dated changes were applied (they keep the snapshot's own prices, as approved).
+    token_priced_on = models.DateField(null=True, blank=True, editable=False)
     usd_exchange_rate = models.DecimalField(
         max_digits=14,
         decimal_places=6,
@@ -407,18 +423,34 @@ class Offer(models.Model):
             self.token_mix_output,
         )
 
+    @property
+    def working_hours(self) -> WorkingHours:
+        zone = self.time_zone or zone_for_place(self.location or "") or "UTC"
+        return WorkingHours(zone, self.work_starts, self.work_ends)
+
+    @property
+    def token_prices_day(self) -> datetime.date | None:
+        """The day whose prices value the token line: the day the figures took their prices,
+        or the start date if later (a change before the start is applied, not announced).
+        None on offers valued before dated changes were applied."""
+        if self.token_priced_on is None:
+            return None
+        return max(self.token_priced_on, self.start_date or self.token_priced_on)
+
     def token_line(
         self,
         prices: dict[str, ModelPrice],
         *,
-        changes_until: datetime.date | None = None,
-        rates_for: dict[str, ModelPrice] | None = None,
+        on: datetime.date | None = None,
     ) -> TokenLine:
-        """Every input of this offer's token valuation, with these prices (by model id)."""
+        """Every input of this offer's token valuation, with these prices (by model id) as in
+        force on `on` (the offer's own prices day by default), over its working hours."""
         allocations = self.allocation_list()
+        day = on or self.token_prices_day
+        hours = self.working_hours if self.token_priced_on else None
         models_ = tuple(
             ModelShare(
-                rates=prices[a.model_id].rates(changes_until=changes_until),
+                rates=prices[a.model_id].rates(on=day, hours=hours),
                 share=a.share_percent / HUNDRED,
                 tier=a.tier,
                 long_context_share=a.long_context_percent / HUNDRED,
@@ -441,19 +473,22 @@ class Offer(models.Model):
         allocations = self.allocation_list()
         if self.price_snapshot_id is None or not allocations:
             return None
-        if self.price_cache is not None:
-            prices = self.price_cache
-        else:
-            prices = {
-                price.model_id: price
-                for price in ModelPrice.objects.filter(
-                    snapshot_id=self.price_snapshot_id,
-                    model_id__in=[a.model_id for a in allocations],
-                )
-            }
+        prices = self.price_cache if self.price_cache is not None else self._stored_prices
         if any(a.model_id not in prices for a in allocations):
             return None
         return prices
+
+    @cached_property
+    def _stored_prices(self) -> dict[str, ModelPrice]:
+        """The offer's models' rows of its snapshot, read once per instance (the valuation,
+        the changes ahead and the peak hours all read them)."""
+        return {
+            price.model_id: price
+            for price in ModelPrice.objects.filter(
+                snapshot_id=self.price_snapshot_id,
+                model_id__in=[a.model_id for a in self.allocation_list()],
+            )
+        }
 
     @cached_property
     def _token_result(self) -> tuple[Valuation | None, str | None]:
@@ -479,7 +514,7 @@ class Offer(models.Model):
 
     def forget_figures(self) -> None:
         """Drop the figures computed so far: the terms they were computed from changed."""
-        for cached in ("_token_result", "package"):
+        for cached in ("_token_result", "_stored_prices", "package"):
             self.__dict__.pop(cached, None)
 
     @property
@@ -688,7 +723,11 @@ class Offer(models.Model):
 
         valuation = self.token_valuation
         current = today
-        if valuation is None or current is None or current.pk == self.price_snapshot_id:
+        if valuation is None or current is None:
+            return None
+        # Today's prices: the newest snapshot's, as in force today (or on the start date).
+        day = max(timezone.localdate(), self.start_date or timezone.localdate())
+        if current.pk == self.price_snapshot_id and day == self.token_prices_day:
             return None
         then = self.token_prices() or {}
         now = {model_id: equivalent(current, price) for model_id, price in then.items()}
@@ -702,7 +741,9 @@ class Offer(models.Model):
                 single = TokenLine(
                     models=(
                         ModelShare(
-                            rates=now[line.model_id].rates(),  # type: ignore[union-attr]
+                            rates=now[line.model_id].rates(  # type: ignore[union-attr]
+                                on=day, hours=self.working_hours
+                            ),
                             share=Decimal(1),
                             tier=allocation.tier,
                             long_context_share=allocation.long_context_percent / HUNDRED,
@@ -726,24 +767,26 @@ class Offer(models.Model):
         return PriceDrift(snapshot=current, usd_per_day=usd_per_day, change=change, missing=[])
 
     def price_changes_ahead(self) -> list[PriceChangeAhead]:
-        """Price changes the data announce for the offer's models within its first year."""
+        """Price changes the data announce for the offer's models after the day its line is
+        valued at and within its first year (from its start date)."""
         valuation = self.token_valuation
         prices = self.token_prices()
         if valuation is None or prices is None or self.price_snapshot is None:
             return []
-        as_of = self.price_snapshot.prices_as_of.date()
+        valued_on = self.token_prices_day or self.price_snapshot.prices_as_of.date()
         first_year_ends = self.start_date + datetime.timedelta(days=365)
         ahead = []
         for line in valuation.lines:
-            for change in prices[line.model_id].price_changes:
-                starts_on = datetime.date.fromisoformat(change["starts_on"])
-                if not as_of < starts_on <= first_year_ends:
+            for starts_on in prices[line.model_id].changes_after(valued_on):
+                if starts_on > first_year_ends:
                     continue
                 try:
-                    later = value_token_line(self.token_line(prices, changes_until=starts_on))
+                    later = value_token_line(self.token_line(prices, on=starts_on))
                 except ValuationError:
                     continue
                 after = next(x for x in later.lines if x.model_id == line.model_id)
+                if after.tokens_per_day == line.tokens_per_day:
+                    continue  # a change of another tier than this model's
                 ahead.append(
                     PriceChangeAhead(
                         display_name=line.display_name,
@@ -755,6 +798,39 @@ class Offer(models.Model):
                 )
         return sorted(ahead, key=lambda change: change.starts_on)
 
+    @property
+    def token_prices_date(self) -> datetime.date | None:
+        """The date every token figure names: the day whose prices value it."""
+        if self.token_prices_day is not None:
+            return self.token_prices_day
+        return self.price_snapshot.prices_as_of.date() if self.price_snapshot else None
+
+    def peak_hours_effects(self) -> list[PeakHours]:
+        """The offer's models priced by time of day, and how much of its working day falls in
+        their peak hours (the figures are valued over that mix)."""
+        prices = self.token_prices()
+        if prices is None or self.token_priced_on is None:
+            return []
+        hours = self.working_hours
+        day = self.token_prices_day
+        effects = []
+        for allocation in self.allocation_list():
+            price = prices[allocation.model_id]
+            _, _, peak = price.in_force(day)
+            if not peak or allocation.tier != "standard":
+                continue
+            minutes = peak_minutes(peak, hours, day or timezone.localdate())
+            windows = " and ".join(f"{w['from']}–{w['to']}" for w in peak)
+            effects.append(
+                PeakHours(
+                    display_name=price.display_name,
+                    windows=f"{windows} UTC",
+                    share=Decimal(sum(minutes[:-1])) / (sum(minutes) or 1),
+                    hours=str(hours),
+                )
+            )
+        return effects
+
     def price_disagreements(self) -> list[Any]:
         """Unsettled disagreements between sources about this offer's models."""
         from pricing.catalogue import canonical_id
@@ -765,6 +841,18 @@ class Offer(models.Model):
     def deprecated_models(self) -> list[str]:
         prices = self.token_prices() or {}
         return [p.display_name for p in prices.values() if p.is_deprecated()]
+
+
+@dataclass(frozen=True)
+class PeakHours:
+    display_name: str
+    windows: str  # "01:00–04:00 and 06:00–10:00 UTC"
+    share: Decimal  # of the working day's minutes in those windows
+    hours: str  # "09:00–17:00 Asia/Kolkata"
+
+    @property
+    def share_percent(self) -> Decimal:
+        return (self.share * 100).quantize(Decimal(1))
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from pricing.hours import WorkingHours, spread_over_hours
 from pricing.valuation import ModelRates, TierRates
 
 
@@ -138,7 +139,12 @@ class ModelPrice(models.Model):
     long_context_cache_write_per_million = price_field(optional=True)
     # {"batch": {"fresh_input": "1.5", "output": "7.5", "cache_read": …, "long_output": …}, …}
     tiers = models.JSONField(default=dict, blank=True, help_text="prices of other service tiers")
-    # [{"starts_on": "2026-09-01", "rates": {"fresh_input": "3", …}}]: announced changes.
+    # [{"from": "01:00", "to": "04:00", "rates": {"fresh_input": "1.32", …}}]: UTC hours of the
+    # day whose standard prices differ (peak hours); the prices above are the other hours'.
+    peak_hours = models.JSONField(default=list, blank=True)
+    # [{"starts_on": "2026-09-01", "rates": {"fresh_input": "3", …}, "tiers": {…}, "peak": […]}]:
+    # dated changes after the data's date, each the whole of what is in force from that day
+    # ("tiers" and "peak" only where they change).
     price_changes = models.JSONField(default=list, blank=True)
 
     objects = ModelPriceQuerySet.as_manager()
@@ -180,21 +186,45 @@ class ModelPrice(models.Model):
             long_cache_write=self.long_context_cache_write_per_million,
         )
 
-    def rates(self, *, changes_until: datetime.date | None = None) -> ModelRates:
-        """The model's prices as the valuation takes them; with `changes_until`, the standard
-        prices after every announced change up to that date."""
+    def in_force(
+        self, on: datetime.date | None
+    ) -> tuple[TierRates, dict[str, dict[str, str]], list[dict[str, Any]]]:
+        """(standard, other tiers, peak hours) in force on a day: the row with every dated
+        change starting on or before it applied; the row alone when `on` is None."""
         standard = self.standard_rates()
-        if changes_until is not None:
-            for change in self.price_changes:
-                if datetime.date.fromisoformat(change["starts_on"]) <= changes_until:
-                    standard = tier_rates(change["rates"])
-        tiers = {"standard": standard}
-        tiers.update({name: tier_rates(values) for name, values in self.tiers.items()})
+        tiers, peak = dict(self.tiers), list(self.peak_hours)
+        for change in self.price_changes:
+            if on is None or datetime.date.fromisoformat(change["starts_on"]) > on:
+                break
+            standard = tier_rates(change["rates"])
+            tiers = change.get("tiers", tiers)
+            peak = change.get("peak", peak)
+        return standard, tiers, peak
+
+    def changes_after(self, day: datetime.date) -> list[datetime.date]:
+        return [
+            starts_on
+            for change in self.price_changes
+            if (starts_on := datetime.date.fromisoformat(change["starts_on"])) > day
+        ]
+
+    def rates(
+        self, *, on: datetime.date | None = None, hours: WorkingHours | None = None
+    ) -> ModelRates:
+        """The model's prices in force on a day, as the valuation takes them. With peak hours
+        and `hours`, the standard prices are the mean over those working hours on that day."""
+        standard, tiers, peak = self.in_force(on)
+        peak_share = Decimal(0)
+        if peak and hours is not None:
+            standard, peak_share = spread_over_hours(standard, peak, hours, on=on)
+        all_tiers = {"standard": standard}
+        all_tiers.update({name: tier_rates(values) for name, values in tiers.items()})
         return ModelRates(
             model_id=self.model_id,
             display_name=self.display_name,
-            tiers=tiers,
+            tiers=all_tiers,
             long_context_threshold=self.long_context_threshold,
+            peak_share=peak_share,
         )
 
 

@@ -153,6 +153,19 @@ class UsageProfile:
     tokens_per_agent_hour: int | None = None
     agent_noun: str = ""
     agent_source: str = ""
+    # Someone waits for each answer: the tiers for work that can wait do not fit.
+    interactive: bool = True
+
+
+ZERO_SHARE = Decimal(0)
+
+# Tiers whose answers come late or may not come: batch (Anthropic, OpenAI and Google's batch
+# APIs return results within 24 hours), flex (OpenAI's flex processing and Gemini's Flex tier:
+# slower answers, refused when capacity is short).
+WAITING_TIERS = {
+    "batch": "results come within 24 hours",
+    "flex": "answers are slower and may be refused when the provider is busy",
+}
 
 
 # Three published coding-agent usage logs (shares of all tokens, in %):
@@ -215,6 +228,7 @@ PROFILES: dict[str, UsageProfile] = {
             "no cache, output about a third of input.",
             uncertain="No published usage log of document pipelines was found; treat it as a "
             "guess. Pick the batch tier where the work can wait a day.",
+            interactive=False,
         ),
     ]
 }
@@ -248,6 +262,8 @@ class ModelRates:
     display_name: str
     tiers: Mapping[str, TierRates]
     long_context_threshold: int | None = None
+    # The share of the working hours at peak prices, already spread into the standard tier's.
+    peak_share: Decimal = Decimal(0)
 
     def __post_init__(self) -> None:
         if "standard" not in self.tiers:
@@ -290,6 +306,8 @@ class ModelLine:
     # Sessions of the profile's kind these tokens keep busy all working day; None if unknown.
     agents: Decimal | None = None
     agent_hours: Decimal | None = None  # hours of one session, when less than one agent-day
+    # Share of the working day at the maker's peak prices, valued in (standard tier only).
+    peak_share: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -454,6 +472,13 @@ def value_token_line(line: TokenLine) -> Valuation:
         raise ValuationError("model shares must be Decimals of zero or more")
     if sum(shares) != ONE:
         raise ValuationError("model shares must add up to 100%")
+    for model in line.models:
+        if line.profile.interactive and model.tier in WAITING_TIERS:
+            raise ValuationError(
+                f"the {model.tier} tier is for work that can wait ({WAITING_TIERS[model.tier]}), "
+                f"not for {line.profile.label.lower()}, where someone waits for each answer: "
+                "choose standard or priority, or the batch processing profile"
+            )
     with decimal.localcontext(_context()):
         priced = []
         for model in line.models:
@@ -508,6 +533,7 @@ def value_token_line(line: TokenLine) -> Valuation:
                     notes=tuple(notes),
                     agents=agents,
                     agent_hours=agent_hours,
+                    peak_share=model.rates.peak_share if model.tier == "standard" else ZERO_SHARE,
                 )
             )
     return Valuation(

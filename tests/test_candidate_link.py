@@ -188,7 +188,9 @@ def test_page_shows_the_offer_in_plain_words(client: Client, sent) -> None:  # t
     for figure in ["$200,000", "$20,000", "$60,000", "$34,500", "$334,500", "$1,278,000"]:
         assert figure in page
     # $150 at 0.06 x 3 + 0.065 x 3.75 + 0.865 x 0.3 + 0.01 x 15 = $0.83325 per 1M tokens.
-    prices_date = f"{offer.price_snapshot.prices_as_of:%-d %B %Y}"
+    # Valued with the prices in force on the first day of work (a change before it applies).
+    assert offer.token_prices_date == offer.start_date
+    prices_date = f"{offer.start_date:%-d %B %Y}"
     words = "about 180 million tokens a day of Claude Sonnet 4.5</strong> at the prices of "
     assert words + prices_date in page
     # 180M / (13.3M an hour x 8 hours): never more hours than a working day.

@@ -80,7 +80,12 @@ def test_letter_shows_every_figure_of_the_offer_page(
         assert figure in text, figure
     # The same prices and date, each written as its reader's language writes dates.
     assert f"genai-prices, as of {timezone.localdate():%-d %b %Y}" in page
-    assert f"genai-prices, as of {LetterFormat('en_US', 'USD').date(timezone.localdate())}" in text
+    english = LetterFormat("en_US", "USD")
+    # The letter names the data's date and the day whose prices value the line: the start.
+    assert (
+        f"genai-prices (data of {english.date(timezone.localdate())}), in force on "
+        f"{english.date(offer.start_date)}"
+    ) in text
     assert "Dana Candidate" in text and "Senior Engineer" in text
     assert f"Figures fingerprint {rendered.fingerprint}" in text
     assert "230 working days" in text

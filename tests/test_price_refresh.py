@@ -219,6 +219,21 @@ def test_a_file_that_does_not_say_its_date_needs_as_of() -> None:
     assert not PriceSnapshot.objects.exists()
 
 
+def test_an_as_of_date_after_today_is_refused_and_writes_nothing() -> None:
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    with pytest.raises(CommandError, match=f"--as-of {tomorrow} is after today"):
+        call_command(
+            "refresh_prices",
+            "--source",
+            "litellm",
+            "--file",
+            str(FIXTURES / "litellm_small.json"),
+            "--as-of",
+            tomorrow.isoformat(),
+        )
+    assert not PriceSnapshot.objects.exists()
+
+
 def test_a_file_that_states_its_date_is_as_of_that_date(tmp_path: Path) -> None:
     dated = json.loads(LITELLM.replace(b"NaN", b"null"))
     dated["last_updated"] = "2026-08-01T09:00:00Z"

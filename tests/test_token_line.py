@@ -41,6 +41,7 @@ def test_builder_saves_the_usage_mix_tier_and_long_requests(
 ) -> None:
     client.force_login(recruiter)
     post = factories.form_post(
+        token_profile="batch",
         token_mix_fresh_input="10",
         token_mix_cache_write="5",
         token_mix_cache_read="80",
@@ -55,10 +56,10 @@ def test_builder_saves_the_usage_mix_tier_and_long_requests(
     assert (allocation.tier, allocation.long_context_percent) == ("batch", Decimal(20))
     valuation = offer.token_valuation
     assert valuation is not None and not valuation.mix_is_preset
-    assert valuation.mix_label == "Agentic coding (adjusted)"
+    assert valuation.mix_label == "Batch processing (adjusted)"
     assert valuation.lines[0].tier == "batch"
     page = client.get(offer.get_absolute_url()).content.decode()
-    assert "Agentic coding (adjusted)" in page and "batch tier, 20% long requests" in page
+    assert "Batch processing (adjusted)" in page and "batch tier, 20% long requests" in page
 
 
 def test_blank_shares_take_the_presets(client: Client, recruiter: User) -> None:
@@ -87,7 +88,15 @@ def test_blank_shares_take_the_presets(client: Client, recruiter: User) -> None:
             "The usage shares must add up to 100%, not 95%.",
         ),
         ({"token_mix_fresh_input": "", "token_mix_output": "5"}, "Give every share, or none"),
-        ({"model_1": "deepseek-v4-flash", "tier_1": "batch"}, "has no batch prices in today"),
+        (
+            {"model_1": "deepseek-v4-flash", "tier_1": "batch", "token_profile": "batch"},
+            "has no batch prices in today",
+        ),
+        ({"tier_1": "batch"}, "The batch tier is for work that can wait (results come within"),
+        (
+            {"model_1": "gpt-5", "tier_1": "flex", "token_profile": "chat"},
+            "not for chat assistant, where someone",
+        ),
         ({"long_1": "120"}, "less than or equal to 100"),
     ],
 )

@@ -76,8 +76,9 @@ def test_token_quote_json_split_across_two_models(
 def test_token_quote_tier_long_context_and_shares(
     bundled_snapshot: PriceSnapshot, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    standard = quote(capsys, "--usd-per-day", "150", "--model", "claude-sonnet-4-5")
-    batch = quote(capsys, "--usd-per-day", "150", "--model", "claude-sonnet-4-5", "--tier", "batch")
+    batch_work = ("--usd-per-day", "150", "--model", "claude-sonnet-4-5", "--profile", "batch")
+    standard = quote(capsys, *batch_work)
+    batch = quote(capsys, *batch_work, "--tier", "batch")
     assert batch["models"][0]["tier"] == "batch"
     assert (
         abs(batch["models"][0]["tokens_per_day"] - 2 * standard["models"][0]["tokens_per_day"]) <= 1
@@ -106,8 +107,19 @@ def test_token_quote_tier_long_context_and_shares(
     assert mine["models"][0]["blended_usd_per_million"] == "5.5125"
     with pytest.raises(CommandError, match="GPT-5 has no .*|no batch"):
         call_command(
-            "token_quote", "--usd-per-day", "1", "--model", "deepseek-v4-flash", "--tier", "batch"
+            "token_quote",
+            "--usd-per-day",
+            "1",
+            "--model",
+            "deepseek-v4-flash",
+            "--tier",
+            "batch",
+            "--profile",
+            "batch",
         )
+    # Batch is for work that can wait: coding agents wait for each answer.
+    with pytest.raises(CommandError, match="the batch tier is for work that can wait"):
+        call_command("token_quote", "--usd-per-day", "1", "--model", "gpt-5", "--tier", "batch")
     with pytest.raises(CommandError, match="add up to 100%"):
         call_command(
             "token_quote", "--usd-per-day", "1", "--model", "gpt-5", "--shares", "10,10,10,10"

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -171,9 +172,15 @@ def test_missing_cache_prices_fall_back_to_input_and_say_so() -> None:
     assert batch.notes == []  # the batch preset sends no cached tokens
 
 
+# Work that can wait, with the agentic mix so the figures compare with the other tests'.
+WAITING_WORK: dict[str, Any] = {"profile": "batch", "mix": PROFILES["agentic-coding"].mix}
+
+
 def test_batch_at_half_price_doubles_the_tokens() -> None:
-    standard = value_token_line(line(ModelShare(SONNET, Decimal(1)))).lines[0]
-    batch = value_token_line(line(ModelShare(SONNET, Decimal(1), tier="batch"))).lines[0]
+    standard = value_token_line(line(ModelShare(SONNET, Decimal(1)), **WAITING_WORK)).lines[0]
+    batch = value_token_line(
+        line(ModelShare(SONNET, Decimal(1), tier="batch"), **WAITING_WORK)
+    ).lines[0]
     assert batch.blended_per_million * 2 == standard.blended_per_million
     assert abs(batch.tokens_per_day - 2 * standard.tokens_per_day) <= 1
     assert batch.tier == "batch"
@@ -184,7 +191,16 @@ def test_priority_tier_is_dearer_and_a_tier_the_data_lacks_is_refused() -> None:
     priority = value_token_line(line(ModelShare(GPT5, Decimal(1), tier="priority"))).lines[0]
     assert priority.tokens_per_day < standard.tokens_per_day
     with pytest.raises(ValuationError, match="GPT-5 has no batch prices.*standard, priority"):
-        value_token_line(line(ModelShare(GPT5, Decimal(1), tier="batch")))
+        value_token_line(line(ModelShare(GPT5, Decimal(1), tier="batch"), **WAITING_WORK))
+
+
+@pytest.mark.parametrize("tier", ["batch", "flex"])
+@pytest.mark.parametrize("profile", ["agentic-coding", "chat"])
+def test_tiers_for_work_that_can_wait_are_refused_where_someone_waits(
+    tier: str, profile: str
+) -> None:
+    with pytest.raises(ValuationError, match=f"the {tier} tier is for work that can wait"):
+        value_token_line(line(ModelShare(SONNET, Decimal(1), tier=tier), profile=profile))
 
 
 def test_long_context_share_uses_the_long_context_rates() -> None:

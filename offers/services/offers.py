@@ -75,7 +75,12 @@ def _write_allocations(offer: Offer, allocations: list[Allocation]) -> None:
 
 def offer_create(*, data: dict[str, Any], allocations: list[Allocation], by: User) -> Offer:
     with transaction.atomic():
-        offer = Offer(**data, created_by=by, price_snapshot=PriceSnapshot.objects.current())
+        offer = Offer(
+            **data,
+            created_by=by,
+            price_snapshot=PriceSnapshot.objects.current(),
+            token_priced_on=timezone.localdate(),
+        )
         choose_letter_version(offer, data.get("letter_template_version"))
         offer.save()
         _write_allocations(offer, allocations)
@@ -122,6 +127,7 @@ def offer_update(
             # Figures are valued with today's prices from the moment they change; a new role
             # title alone keeps the prices the figures were valued with.
             offer.price_snapshot = PriceSnapshot.objects.current()
+            offer.token_priced_on = timezone.localdate()
         from_status = offer.status
         note = note_links = ""
         if terms_changed and offer.reopens_on_change:

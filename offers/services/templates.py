@@ -210,6 +210,7 @@ def sample_offer(version: LetterTemplateVersion) -> Offer:
         start_date=today + datetime.timedelta(days=30),
         expires_on=today + datetime.timedelta(days=14),
         price_snapshot=snapshot,
+        token_priced_on=today,
         letter_template_version=version,
     )
     offer.version = 0

@@ -44,6 +44,8 @@ class PriceRow:
     deprecated_on: datetime.date | None = None
     # Other service tiers and announced price changes, as decimal strings (see ModelPrice).
     tiers: dict[str, dict[str, str]] = field(default_factory=dict)
+    # [{"from": "01:00", "to": "04:00", "rates": {…}}]: UTC hours with other standard prices.
+    peak_hours: list[dict[str, object]] = field(default_factory=list)
     price_changes: list[dict[str, object]] = field(default_factory=list)
 
     def canonical(self) -> str:

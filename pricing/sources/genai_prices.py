@@ -6,8 +6,11 @@ file import can read. The package's own types parse and resolve it: dated price 
 (`constraint.start_date`), long-context tiers (`tiers[].start`), and service tiers
 (`price_variants`: `processing=batch`, `service_tier=priority|flex`).
 
-Prices are resolved as of the data's date; changes announced after it are kept as
-`price_changes` so the builder can show them.
+Prices are resolved as of the data's date; every dated change after it is kept in
+`price_changes` (the standard prices, tiers and peak hours in force from that day), so the prices
+in force on a later day are the row with the changes up to that day applied (`ModelPrice.rates`).
+Time-of-day prices (DeepSeek's peak hours) are kept as `peak_hours`: UTC windows with their
+standard prices; the row's own prices are the off-peak ones.
 """
 
 from __future__ import annotations
@@ -149,11 +152,33 @@ def _classes(prices: Any) -> tuple[dict[str, Decimal | None], int | None]:
     return values, threshold
 
 
-def row(provider: Any, model: Any, *, as_of: datetime.date) -> PriceRow | None:
-    moment = _moment(as_of)
+def _time_windows(model: Any) -> list[Any]:
+    """The time-of-day constraints of a model's prices (peak hours), in the data's order."""
+    if not isinstance(model.prices, list):
+        return []
+    return [
+        c.constraint
+        for c in model.prices
+        if c.constraint is not None and hasattr(c.constraint, "start_time")
+    ]
+
+
+def _off_peak(day: datetime.date, windows: list[Any]) -> datetime.datetime:
+    """A moment of `day` outside every time-of-day window (the end of the day if it can be)."""
+    for hour, minute in [(23, 59), *((h, 30) for h in range(24))]:
+        moment = datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=datetime.UTC)
+        if not any(window.active(moment) for window in windows):
+            return moment
+    return _moment(day)
+
+
+def _resolved(
+    model: Any, day: datetime.date, windows: list[Any]
+) -> tuple[dict[str, Decimal | None], int | None, dict[str, dict[str, str]], list[dict[str, Any]]]:
+    """A model's prices in force on `day`: standard (off-peak) classes, the long-context
+    threshold, other service tiers, and the time-of-day windows with their standard prices."""
+    moment = _off_peak(day, windows)
     standard = model.get_prices(moment)
-    if standard.input_mtok is None or standard.output_mtok is None:
-        return None  # embeddings, images, audio, speech: not priced per text token in and out
     values, threshold = _classes(standard)
     tiers = {}
     for tier, context in TIER_CONTEXTS.items():
@@ -162,14 +187,58 @@ def row(provider: Any, model: Any, *, as_of: datetime.date) -> PriceRow | None:
             continue  # the data has no such tier for this model
         tier_prices, _ = _classes(variant)
         tiers[tier] = tier_values(**tier_prices)
+    peak = []
+    for window in windows:
+        start = window.start_time.replace(tzinfo=None)
+        inside = datetime.datetime.combine(day, start, tzinfo=datetime.UTC)
+        window_prices, _ = _classes(model.get_prices(inside + datetime.timedelta(minutes=1)))
+        if window_prices == values:
+            continue
+        peak.append(
+            {
+                "from": start.strftime("%H:%M"),
+                "to": window.end_time.replace(tzinfo=None).strftime("%H:%M"),
+                "rates": tier_values(**window_prices),
+            }
+        )
+    return values, threshold, tiers, peak
+
+
+def _start_dates(model: Any) -> set[datetime.date]:
+    """Every day on which a price or a tier's price of the model changes."""
+    found = set()
+    constrained = [*(model.prices if isinstance(model.prices, list) else [])]
+    constrained += list(model.price_variants or [])
+    for item in constrained:
+        start = getattr(item.constraint, "start_date", None)
+        if start is not None:
+            found.add(start)
+    return found
+
+
+def row(provider: Any, model: Any, *, as_of: datetime.date) -> PriceRow | None:
+    windows = _time_windows(model)
+    standard = model.get_prices(_off_peak(as_of, windows))
+    if standard.input_mtok is None or standard.output_mtok is None:
+        return None  # embeddings, images, audio, speech: not priced per text token in and out
+    values, threshold, tiers, peak = _resolved(model, as_of, windows)
+    # Every dated change after the data's date, as the whole of what is in force from then on
+    # (standard prices, service tiers, peak hours), so a later day's prices are one lookup.
     changes = []
-    if isinstance(model.prices, list):
-        for conditional in model.prices:
-            start = getattr(conditional.constraint, "start_date", None)
-            if start is not None and start > as_of:
-                later, _ = _classes(conditional.prices)
-                if later["fresh_input"] is not None and later["output"] is not None:
-                    changes.append({"starts_on": start.isoformat(), "rates": tier_values(**later)})
+    before = (values, tiers, peak)
+    for start in sorted(day for day in _start_dates(model) if day > as_of):
+        later, _, later_tiers, later_peak = _resolved(model, start, windows)
+        if (later, later_tiers, later_peak) == before:
+            continue
+        before = (later, later_tiers, later_peak)
+        if later["fresh_input"] is None or later["output"] is None:
+            continue
+        change: dict[str, object] = {"starts_on": start.isoformat(), "rates": tier_values(**later)}
+        if later_tiers != tiers:
+            change["tiers"] = later_tiers
+        if later_peak != peak:
+            change["peak"] = later_peak
+        changes.append(change)
     canonical = catalogue.canonical_id(model.id)
     first_party = catalogue.is_first_party(provider.id, canonical)
     return PriceRow(
@@ -191,5 +260,6 @@ def row(provider: Any, model: Any, *, as_of: datetime.date) -> PriceRow | None:
         long_context_cache_read_per_million=values["long_cache_read"],
         long_context_cache_write_per_million=values["long_cache_write"],
         tiers=tiers,
-        price_changes=sorted(changes, key=lambda change: str(change["starts_on"])),
+        peak_hours=peak,
+        price_changes=changes,
     )

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from pricing.services import SOURCES, prices_in_force, prices_refresh
 
@@ -41,6 +42,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        as_of = options["as_of"]
+        if as_of is not None and as_of > timezone.localdate():
+            raise CommandError(
+                f"--as-of {as_of} is after today ({timezone.localdate()}): prices cannot have "
+                "been published on a day that has not come. Give the day they were published."
+            )
         # The command prints the report itself: the service's log lines would say it twice.
         service_log = logging.getLogger("pricing.services")
         level = service_log.level

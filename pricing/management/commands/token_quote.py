@@ -1,13 +1,18 @@
 from __future__ import annotations
 
+import datetime
 import difflib
 import json
+import zoneinfo
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
+from pricing.hours import WorkingHours
 from pricing.models import ModelPrice, PriceSnapshot
 from pricing.money import round_money
 from pricing.services import prices_in_force
@@ -18,6 +23,7 @@ from pricing.valuation import (
     HUNDRED,
     PROFILES,
     TIERS,
+    ModelLine,
     ModelShare,
     TokenLine,
     UsageMix,
@@ -35,6 +41,26 @@ def decimal_argument(text: str) -> Decimal:
     if not number.is_finite():
         raise ValueError(text)
     return number
+
+
+def date_argument(text: str) -> datetime.date:
+    return datetime.date.fromisoformat(text)
+
+
+def zone_argument(text: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(text)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(text) from None
+    return text
+
+
+def hours_argument(text: str) -> tuple[datetime.time, datetime.time]:
+    starts, _, ends = text.partition("-")
+    start, end = datetime.time.fromisoformat(starts), datetime.time.fromisoformat(ends)
+    if start == end:
+        raise ValueError(text)
+    return start, end
 
 
 def shares_argument(text: str) -> tuple[Decimal, ...]:
@@ -95,6 +121,26 @@ class Command(BaseCommand):
             help="tokens sent in requests above the model's long-context threshold",
         )
         parser.add_argument("--working-days", type=int, default=DEFAULT_WORKING_DAYS)
+        parser.add_argument(
+            "--start-date",
+            type=date_argument,
+            metavar="YYYY-MM-DD",
+            help="the budget's first day: valued with the prices in force then (default today); "
+            "changes within a year of it are listed",
+        )
+        parser.add_argument(
+            "--time-zone",
+            type=zone_argument,
+            default="UTC",
+            help="where the working day is (models priced by time of day), e.g. Europe/Berlin",
+        )
+        parser.add_argument(
+            "--working-hours",
+            type=hours_argument,
+            default=(datetime.time(9), datetime.time(17)),
+            metavar="HH:MM-HH:MM",
+            help="the working day in that zone (default 09:00-17:00)",
+        )
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -107,37 +153,73 @@ class Command(BaseCommand):
         if shares is None or len(shares) != len(models):
             raise CommandError("Give one --share (percent) for each --model.")
         profile = PROFILES[options["profile"]]
-        try:
+        today = timezone.localdate()
+        start = max(options["start_date"] or today, today)
+        hours = WorkingHours(options["time_zone"], *options["working_hours"])
+
+        def value_on(day: datetime.date) -> Valuation:
             mix = UsageMix.from_percent(*options["shares"]) if options["shares"] else profile.mix
             if not 0 <= options["long_context_share"] <= 100:
                 raise ValuationError("--long-context-share is a percentage from 0 to 100")
-            line = TokenLine(
-                models=tuple(
-                    ModelShare(
-                        rates=model.rates(),
-                        share=share / HUNDRED,
-                        tier=options["tier"],
-                        long_context_share=options["long_context_share"] / HUNDRED,
-                    )
-                    for model, share in zip(models, shares, strict=True)
-                ),
-                profile=profile,
-                mix=mix,
-                usd_per_day=options["usd_per_day"],
-                tokens_per_day=options["tokens_per_day"],
-                working_days=options["working_days"],
-                agent_hours_per_day=settings.TOKEN_AGENT_HOURS_PER_DAY,
+            return value_token_line(
+                TokenLine(
+                    models=tuple(
+                        ModelShare(
+                            rates=model.rates(on=day, hours=hours),
+                            share=share / HUNDRED,
+                            tier=options["tier"],
+                            long_context_share=options["long_context_share"] / HUNDRED,
+                        )
+                        for model, share in zip(models, shares, strict=True)
+                    ),
+                    profile=profile,
+                    mix=mix,
+                    usd_per_day=options["usd_per_day"],
+                    tokens_per_day=options["tokens_per_day"],
+                    working_days=options["working_days"],
+                    agent_hours_per_day=settings.TOKEN_AGENT_HOURS_PER_DAY,
+                )
             )
-            valuation = value_token_line(line)
+
+        try:
+            valuation = value_on(start)
+            first_year_ends = start + datetime.timedelta(days=365)
+            changes = {
+                model.model_id: [
+                    (day, value_on(day))
+                    for day in model.changes_after(start)
+                    if day <= first_year_ends
+                ]
+                for model in models
+            }
         except ValuationError as error:
             raise CommandError(str(error)) from None
+        quote = Quote(valuation, snapshot, in_force.reason, start, hours, changes)
         if options["json"]:
-            self.stdout.write(json.dumps(as_json(valuation, snapshot, in_force.reason), indent=2))
+            self.stdout.write(json.dumps(as_json(quote), indent=2))
         else:
-            self.stdout.write(as_text(valuation, snapshot, in_force.reason))
+            self.stdout.write(as_text(quote))
 
 
-def as_json(valuation: Valuation, snapshot: PriceSnapshot, reason: str) -> dict[str, object]:
+@dataclass(frozen=True)
+class Quote:
+    valuation: Valuation
+    snapshot: PriceSnapshot
+    reason: str
+    valued_on: datetime.date
+    hours: WorkingHours
+    # Per model: each later day its prices change, and the budget valued with that day's.
+    changes: dict[str, list[tuple[datetime.date, Valuation]]]
+
+    def line_changes(self, model_id: str) -> list[tuple[datetime.date, ModelLine]]:
+        return [
+            (day, next(x for x in later.lines if x.model_id == model_id))
+            for day, later in self.changes.get(model_id, [])
+        ]
+
+
+def as_json(quote: Quote) -> dict[str, object]:
+    valuation, snapshot = quote.valuation, quote.snapshot
     return {
         "usd_per_day": dollars(valuation.usd_per_day),
         "usd_per_year": dollars(valuation.usd_per_year),
@@ -164,6 +246,17 @@ def as_json(valuation: Valuation, snapshot: PriceSnapshot, reason: str) -> dict[
                 "agents": None
                 if line.agents is None
                 else plain(line.agents.quantize(Decimal("0.1"))),
+                "peak_hours_share": plain(line.peak_share),
+                "price_changes": [
+                    {
+                        "date": day.isoformat(),
+                        "classes": {
+                            price.name: plain(price.usd_per_million) for price in later.classes
+                        },
+                        "tokens_per_day": later.tokens_per_day,
+                    }
+                    for day, later in quote.line_changes(line.model_id)
+                ],
             }
             for line in valuation.lines
         ],
@@ -172,12 +265,15 @@ def as_json(valuation: Valuation, snapshot: PriceSnapshot, reason: str) -> dict[
             "source": snapshot.source,
             "as_of": snapshot.prices_as_of.date().isoformat(),
             "snapshot": snapshot.pk,
-            "in_force": reason,
+            "in_force": quote.reason,
+            "valued_on": quote.valued_on.isoformat(),
+            "working_hours": str(quote.hours),
         },
     }
 
 
-def as_text(valuation: Valuation, snapshot: PriceSnapshot, reason: str) -> str:
+def as_text(quote: Quote) -> str:
+    valuation, snapshot = quote.valuation, quote.snapshot
     mix = ", ".join(
         f"{CLASS_LABELS[name]} {plain(share)}%" for name, share in valuation.mix.percent().items()
     )
@@ -198,6 +294,19 @@ def as_text(valuation: Valuation, snapshot: PriceSnapshot, reason: str) -> str:
                     f"    {CLASS_LABELS[price.name]}: {plain(price.share * 100)}% at "
                     f"${plain(price.usd_per_million)} per 1M ({price.basis})"
                 )
+        if line.peak_share:
+            lines.append(
+                f"    {plain((line.peak_share * 100).quantize(Decimal('0.1')))}% of the working "
+                f"day ({quote.hours}) falls in its peak hours: valued over that mix"
+            )
+        for day, later in quote.line_changes(line.model_id):
+            lines.append(
+                f"    from {day:%Y-%m-%d}: {later.tokens_per_day:,} tokens per day for the same "
+                "dollars"
+            )
     lines += [f"  note: {note}" for note in valuation.notes]
-    lines.append(f"Prices: {snapshot} (snapshot #{snapshot.pk}). {reason}")
+    lines.append(
+        f"Prices: {snapshot} (snapshot #{snapshot.pk}), in force on "
+        f"{quote.valued_on:%Y-%m-%d}. {quote.reason}"
+    )
     return "\n".join(lines)
