@@ -87,12 +87,14 @@ def offer_of(model_id: str, **terms: Any) -> Offer:
 def test_a_dated_change_already_started_is_applied_today(package_prices: PriceSnapshot) -> None:
     model = package_model("google", "gemini-4-argon")
     today = timezone.localdate()
+    data_date = package_prices.taken_on
+    assert data_date is not None
     started = [day for day in change_dates(model) if day <= today]
-    if not started or started[-1] <= package_prices.taken_on:
+    if not started or started[-1] <= data_date:
         pytest.skip("the installed data has no change between its date and today")
     offer = offer_of("gemini-4-argon", start_date=today)
     now = model.get_prices(noon(today))
-    then = model.get_prices(noon(package_prices.taken_on))
+    then = model.get_prices(noon(data_date))
     assert blended(now) != blended(then)  # the introductory price ended
     [line] = offer.token_valuation.lines  # type: ignore[union-attr]
     assert line.tokens_per_day == tokens_for(blended(now))
