@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
+from typing import Any
 
 from babel import Locale
 from babel.dates import format_date
@@ -97,6 +98,12 @@ class LetterFormat:
         """A count of agents or hours: one decimal under 10 ("1.7"), whole above ("71")."""
         places = Decimal("0.1") if value < 10 else WHOLE
         return self.number(round_money(value, places=places).normalize())
+
+    def about_range(self, low: Any, high: Any, *, whole: bool = False) -> str:
+        """A range of counts, low first: "0.7–1.7" (one figure where both read the same)."""
+        say = self.number if whole else self.about
+        low_text, high_text = say(low), say(high)
+        return high_text if low is None or low_text == high_text else f"{low_text}–{high_text}"
 
     def number(self, value: Decimal | int) -> str:
         return format_decimal(value, locale=self.language, decimal_quantization=False)

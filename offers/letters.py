@@ -322,15 +322,19 @@ def _token_block(offer: Offer, fmt: LetterFormat) -> dict[str, Any]:
                 enough = ngettext(
                     "enough for about {count} hour of one {noun} a day",
                     "enough for about {count} hours of one {noun} a day",
-                    1 if line.agent_hours == 1 else 2,
-                ).format(count=fmt.about(line.agent_hours), noun=_(noun))
+                    2,
+                ).format(
+                    count=fmt.about_range(line.agent_hours_low, line.agent_hours), noun=_(noun)
+                )
             else:
                 enough = ngettext(
                     "enough to keep about {count} {noun} busy all working day",
                     "enough to keep about {count} {nouns} busy all working day",
-                    1 if line.agents == 1 else 2,
+                    2,
                 ).format(
-                    count=fmt.about(line.agents), noun=_(noun), nouns=_(PLURALS.get(noun, noun))
+                    count=fmt.about_range(line.agents_low, line.agents),
+                    noun=_(noun),
+                    nouns=_(PLURALS.get(noun, noun)),
                 )
             sentence = format_html("{} — {}", sentence, enough)
         words.append(format_html("{}.", sentence))
@@ -348,7 +352,11 @@ def _token_block(offer: Offer, fmt: LetterFormat) -> dict[str, Any]:
             "published usage log"
         ).format(
             hours=fmt.number(valuation.agent_hours_per_day),
-            tokens=fmt.number(valuation.profile.tokens_per_agent_hour),
+            tokens=fmt.about_range(
+                valuation.profile.tokens_per_agent_hour,
+                valuation.profile.tokens_per_busy_agent_hour,
+                whole=True,
+            ),
         )
     assumptions = _(
         "The budget is in dollars: the tokens it buys change as prices change. Figures assume "

@@ -151,6 +151,7 @@ class UsageProfile:
     # Tokens one session of this kind goes through in an hour of continuous work, and what to
     # call it; None where no published log says, so no "keeps N busy" sentence is shown.
     tokens_per_agent_hour: int | None = None
+    tokens_per_busy_agent_hour: int | None = None
     agent_noun: str = ""
     agent_source: str = ""
     # Someone waits for each answer: the tiers for work that can wait do not fit.
@@ -187,6 +188,9 @@ AGENTIC_CODING_MIX = UsageMix.from_percent(
 # windows averaged 25-34M tokens an hour with larger contexts, so this is the lower, steadier
 # figure.
 AGENT_TOKENS_PER_HOUR = 13_300_000
+# The busy end of the same log: 34M tokens an hour, so the same tokens keep fewer agents busy.
+# Agent counts are given as the range between the two.
+AGENT_TOKENS_PER_BUSY_HOUR = 34_000_000
 
 PROFILES: dict[str, UsageProfile] = {
     profile.key: profile
@@ -206,10 +210,12 @@ PROFILES: dict[str, UsageProfile] = {
                 "are a small sample."
             ),
             tokens_per_agent_hour=AGENT_TOKENS_PER_HOUR,
+            tokens_per_busy_agent_hour=AGENT_TOKENS_PER_BUSY_HOUR,
             agent_noun="coding agent",
             agent_source=(
                 "one Claude Code session logged at 3.77 million tokens in 17 minutes "
-                "(about 13.3 million an hour)"
+                "(about 13.3 million an hour); the same log's busiest hours ran up to 34 "
+                "million, which gives the lower end of the range"
             ),
         ),
         UsageProfile(
@@ -306,6 +312,9 @@ class ModelLine:
     # Sessions of the profile's kind these tokens keep busy all working day; None if unknown.
     agents: Decimal | None = None
     agent_hours: Decimal | None = None  # hours of one session, when less than one agent-day
+    # The same at the log's busiest rate: the low end of the range pages state.
+    agents_low: Decimal | None = None
+    agent_hours_low: Decimal | None = None
     # Share of the working day at the maker's peak prices, valued in (standard tier only).
     peak_share: Decimal = Decimal(0)
 
@@ -447,16 +456,18 @@ def split_to_cents(total: Decimal, shares: list[Decimal]) -> list[Decimal]:
 
 
 def _agents(
-    tokens_per_day: int, profile: UsageProfile, hours_per_day: int
+    tokens_per_day: int, profile: UsageProfile, hours_per_day: int, *, busy: bool = False
 ) -> tuple[Decimal | None, Decimal | None]:
-    """How many sessions the tokens keep busy all day, or hours of one session if less."""
-    if profile.tokens_per_agent_hour is None:
+    """How many sessions the tokens keep busy all day, or hours of one session if less (at
+    the busiest rate of the log with `busy`)."""
+    rate = profile.tokens_per_busy_agent_hour if busy else profile.tokens_per_agent_hour
+    if rate is None:
         return None, None
-    per_agent_day = Decimal(profile.tokens_per_agent_hour) * hours_per_day
-    agents = Decimal(tokens_per_day) / per_agent_day
-    if agents >= 1:
+    agents = Decimal(tokens_per_day) / (Decimal(rate) * hours_per_day)
+    hours = Decimal(tokens_per_day) / Decimal(rate)
+    if agents >= 1 and not busy:
         return agents, None
-    return agents, Decimal(tokens_per_day) / Decimal(profile.tokens_per_agent_hour)
+    return agents, hours
 
 
 def value_token_line(line: TokenLine) -> Valuation:
@@ -518,6 +529,9 @@ def value_token_line(line: TokenLine) -> Valuation:
                     (line_dollars * MILLION / blended).to_integral_value(rounding=ROUND_FLOOR)
                 )
             agents, agent_hours = _agents(tokens_per_day, line.profile, line.agent_hours_per_day)
+            agents_low, agent_hours_low = _agents(
+                tokens_per_day, line.profile, line.agent_hours_per_day, busy=True
+            )
             lines.append(
                 ModelLine(
                     model_id=model.rates.model_id,
@@ -533,6 +547,8 @@ def value_token_line(line: TokenLine) -> Valuation:
                     notes=tuple(notes),
                     agents=agents,
                     agent_hours=agent_hours,
+                    agents_low=agents_low,
+                    agent_hours_low=agent_hours_low if agent_hours is not None else None,
                     peak_share=model.rates.peak_share if model.tier == "standard" else ZERO_SHARE,
                 )
             )

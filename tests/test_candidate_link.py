@@ -194,7 +194,7 @@ def test_page_shows_the_offer_in_plain_words(client: Client, sent) -> None:  # t
     words = "about 180 million tokens a day of Claude Sonnet 4.5</strong> at the prices of "
     assert words + prices_date in page
     # 180M / (13.3M an hour x 8 hours): never more hours than a working day.
-    assert "enough to keep about 1.7 coding agents busy all working day" in page
+    assert "enough to keep about 0.7–1.7 coding agents busy all working day" in page
     assert " hours of an agentic coding session" not in page
     assert "not cash" in page
     assert "Illustrations only" in page
