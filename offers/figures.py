@@ -43,6 +43,7 @@ def token_context(offer: Offer) -> dict[str, Any]:
             "comparisons": [],
             "changes_ahead": [],
             "peak_hours": [],
+            "not_cross_checked": [],
             "disagreements": [],
             "deprecated": [],
         }
@@ -58,6 +59,7 @@ def token_context(offer: Offer) -> dict[str, Any]:
         "changes_ahead": offer.price_changes_ahead(),
         "peak_hours": offer.peak_hours_effects(),
         "disagreements": offer.price_disagreements(),
+        "not_cross_checked": offer.not_cross_checked(),
         "deprecated": offer.deprecated_models(),
     }
 

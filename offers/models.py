@@ -838,6 +838,19 @@ class Offer(models.Model):
 
         return disagreements_for({canonical_id(a.model_id) for a in self.allocation_list()})
 
+    def not_cross_checked(self) -> list[str]:
+        """The offer's models no second source prices on the cross-check's day."""
+        from pricing.catalogue import canonical_id
+        from pricing.services import single_source_models
+
+        prices = self.token_prices() or {}
+        by_canonical = {
+            price.canonical_id or canonical_id(model_id): price.display_name
+            for model_id, price in prices.items()
+        }
+        single = single_source_models(set(by_canonical))
+        return sorted(name for canonical, name in by_canonical.items() if canonical in single)
+
     def deprecated_models(self) -> list[str]:
         prices = self.token_prices() or {}
         return [p.display_name for p in prices.values() if p.is_deprecated()]

@@ -389,12 +389,50 @@ def _signature(values: list[dict[str, object]]) -> str:
     return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
 
 
-def prices_cross_check() -> list[PriceDisagreement]:
-    """Compare every checked model across the newest import of each source, per price class."""
+# Sources whose data dates each price change, so their prices can be resolved on a later day.
+DATED_SOURCES = {PriceSnapshot.Source.GENAI_PRICES}
+
+
+def cross_check_snapshots() -> tuple[datetime.date | None, list[PriceSnapshot]]:
+    """The day the sources are compared on, and the newest import of each source whose prices
+    are known on that day: its own date, or an earlier one of a source that dates its changes
+    (resolved to the day). The newest day with at least two such sources; a source whose
+    prices are of another day is left out rather than compared across time."""
     snapshots = [s for s in (newest_import(source) for source in SOURCES) if s is not None]
+    days = sorted({s.prices_as_of.date() for s in snapshots}, reverse=True)
+    for day in days:
+        known = [
+            s
+            for s in snapshots
+            if s.prices_as_of.date() == day
+            or (s.source in DATED_SOURCES and s.prices_as_of.date() <= day)
+        ]
+        if len(known) >= 2:
+            return day, known
+    return (days[0] if days else None), []
+
+
+def single_source_models(canonical_ids: set[str]) -> set[str]:
+    """Of these models, those no second source prices on the cross-check's day."""
+    _, snapshots = cross_check_snapshots()
+    counts = dict.fromkeys(canonical_ids, 0)
+    for snapshot in snapshots:
+        for canonical in (
+            snapshot.prices.filter(canonical_id__in=canonical_ids, first_party=True)
+            .values_list("canonical_id", flat=True)
+            .distinct()
+        ):
+            counts[canonical] += 1
+    return {canonical for canonical, count in counts.items() if count < 2}
+
+
+def prices_cross_check() -> list[PriceDisagreement]:
+    """Compare every checked model across the sources' prices on one day, per price class."""
+    day, snapshots = cross_check_snapshots()
     found: list[PriceDisagreement] = []
     now = timezone.now()
-    if len(snapshots) < 2:
+    if day is None or len(snapshots) < 2:
+        PriceDisagreement.objects.filter(active=True).update(active=False)
         return found
     canonical_ids = checked_models()
     rows: dict[int, dict[str, ModelPrice]] = {}
@@ -404,13 +442,16 @@ def prices_cross_check() -> list[PriceDisagreement]:
         )
     seen = []
     for canonical in sorted(canonical_ids):
-        for price_class, attribute in COMPARED.items():
+        for price_class in COMPARED:
             values: list[dict[str, object]] = []
             numbers: list[Decimal] = []
             for snapshot in snapshots:
                 price = rows[snapshot.pk].get(canonical)
-                value = getattr(price, attribute) if price else None
-                if price is None or value is None:
+                if price is None:
+                    continue
+                standard, _, _ = price.in_force(day)
+                value = getattr(standard, price_class)
+                if value is None:
                     continue
                 numbers.append(value)
                 values.append(
@@ -420,6 +461,7 @@ def prices_cross_check() -> list[PriceDisagreement]:
                         "name": price.display_name,
                         "value": format(value.normalize(), "f"),
                         "as_of": f"{snapshot.prices_as_of:%Y-%m-%d}",
+                        "in_force_on": day.isoformat(),
                         "snapshot": snapshot.pk,
                     }
                 )

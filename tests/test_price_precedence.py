@@ -23,6 +23,7 @@ from pricing.services import (
     prices_in_force,
     prices_refresh,
     search_prices,
+    single_source_models,
 )
 from pricing.sources import genai_prices
 from tests import factories
@@ -192,6 +193,71 @@ def test_a_disagreement_is_shown_beside_an_offer_that_uses_the_model(
         assert "Claude Sonnet 4.5, cache read: genai-prices $0.3" in text
     other = factories.offer(by=recruiter, models=[("gpt-5", "100")])
     assert "Price sources disagree" not in client.get(other.get_absolute_url()).content.decode()
+
+
+def test_sources_of_different_days_are_not_compared_and_the_offer_says_not_cross_checked(
+    tmp_path: Path,
+) -> None:
+    """A LiteLLM file of three months ago may differ from today's prices because prices moved:
+    it is left out, and a model no other source prices on the same day says so."""
+    today = timezone.localdate()
+    import_genai(today)
+    import_litellm(
+        tmp_path, today - datetime.timedelta(days=90), cache_read_input_token_cost=3.6e-07
+    )
+    assert prices_cross_check() == []
+    recruiter = factories.user("riley")
+    offer = factories.offer(by=recruiter)
+    client = Client()
+    client.force_login(recruiter)
+    page = client.get(offer.get_absolute_url()).content.decode()
+    assert "Not cross-checked: no second price source lists Claude Sonnet 4.5" in page
+    # The same file dated today is compared, and Sonnet is then cross-checked.
+    import_litellm(tmp_path, today)
+    assert prices_cross_check() == []
+    page = client.get(offer.get_absolute_url()).content.decode()
+    assert "Not cross-checked" not in page
+
+
+def test_a_source_that_dates_its_changes_is_compared_on_the_other_sources_day(
+    tmp_path: Path,
+) -> None:
+    """genai-prices of last week announced Sonnet 5 at $3 from yesterday; a LiteLLM file of
+    today lists $3: the two agree on today's prices, so nothing is flagged."""
+    today = timezone.localdate()
+    payload = json.loads(GENAI.read_text())
+    sonnet5 = next(m for m in payload[0]["models"] if m["id"] == "claude-sonnet-5")
+    sonnet5["prices"][1]["constraint"]["start_date"] = (today - datetime.timedelta(1)).isoformat()
+    path = tmp_path / "genai.json"
+    path.write_text(json.dumps(payload))
+    prices_refresh(source="genai-prices", file=path, as_of=today - datetime.timedelta(days=7))
+    # An open offer uses it, so the cross-check compares it.
+    factories.offer(by=factories.user("riley"), models=[("claude-sonnet-5", "100")])
+    litellm = tmp_path / "litellm.json"
+    litellm.write_text(
+        json.dumps(
+            {
+                "claude-sonnet-5": {
+                    "input_cost_per_token": 3e-06,
+                    "output_cost_per_token": 1.5e-05,
+                    "cache_read_input_token_cost": 3e-07,
+                    "cache_creation_input_token_cost": 3.75e-06,
+                    "litellm_provider": "anthropic",
+                    "mode": "chat",
+                }
+            }
+        )
+    )
+    prices_refresh(source="litellm", file=litellm, as_of=today)
+    assert not PriceDisagreement.objects.filter(canonical_id="claude-sonnet-5").exists()
+    assert "claude-sonnet-5" not in single_source_models({"claude-sonnet-5"})
+    # Had it been compared at its own date ($2), it would be 50% apart.
+    stale = tmp_path / "litellm-old.json"
+    stale.write_text(litellm.read_text().replace("3e-06", "2e-06"))
+    prices_refresh(source="litellm", file=stale, as_of=today)
+    assert PriceDisagreement.objects.filter(
+        canonical_id="claude-sonnet-5", price_class="fresh_input", active=True
+    ).exists()
 
 
 def test_price_check_prints_disagreements_and_exits_1_until_settled(
