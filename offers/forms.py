@@ -36,6 +36,7 @@ from pricing.valuation import (
     TIER_LABELS,
     TIERS,
     WAITING_TIERS,
+    UsageProfile,
 )
 
 MODEL_SLOTS = 3
@@ -173,8 +174,9 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
                 max_value=Decimal(100),
                 max_digits=5,
                 decimal_places=2,
-                initial=as_typed(current.long_context_percent) if current else "0",
-                help_text="tokens sent in requests above the model's long-context threshold",
+                initial=as_typed(current.long_context_percent) if current else "",
+                help_text="tokens sent in requests above the model's long-context threshold; "
+                "blank: the usage profile's estimate for the model",
             )
             self.fields[f"share_{slot}"] = forms.DecimalField(
                 required=False,
@@ -368,6 +370,10 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
                 f"share_{chosen[0][0]}", f"Model shares must sum to 100%, not {sum(shares)}%."
             )
         self.known_prices = known
+        profile = PROFILES.get(data.get("token_profile") or "")
+        for slot, model_id, _ in chosen:
+            if data.get(f"long_{slot}") is None and model_id in known:
+                data[f"long_{slot}"] = long_request_estimate(profile, known[model_id])
         self.allocations = [
             Allocation(
                 model_id=model_id,
@@ -459,6 +465,15 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
             for a in self.allocations
         ]
         return offer
+
+
+def long_request_estimate(profile: UsageProfile | None, price: ModelPrice) -> Decimal:
+    """The profile's share of tokens in requests past the model's long-context threshold, in
+    percent; 0 where the model has one price or the profile says nothing of request sizes."""
+    threshold = price.long_context_threshold
+    if profile is None or profile.context_growth is None or not threshold:
+        return Decimal(0)
+    return profile.context_growth.estimate(threshold)
 
 
 @functools.cache

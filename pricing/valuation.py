@@ -140,6 +140,49 @@ class UsageMix:
 
 
 @dataclass(frozen=True)
+class ContextGrowth:
+    """How large a session's requests get: its context starts somewhere in `starts` and grows
+    with each request until the tool compacts it near `compacts_at`."""
+
+    starts: tuple[int, int]  # tokens of context at a session's first request, low and high
+    compacts_at: int
+    source: str
+
+    def long_share(self, threshold: int) -> tuple[Decimal, Decimal]:
+        """The share of tokens sent in requests whose prompt is over `threshold`, for the
+        lowest and the highest start. Requests are taken to grow evenly from the start to the
+        compaction, so a request's size is spread evenly over that span and its tokens weigh
+        by its size: share = (end² - threshold²) / (end² - start²)."""
+        end = Decimal(self.compacts_at)
+        shares = []
+        for start in self.starts:
+            low = max(Decimal(start), min(Decimal(threshold), end))
+            shares.append((end**2 - low**2) / (end**2 - Decimal(start) ** 2))
+        return min(shares), max(shares)
+
+    def estimate(self, threshold: int) -> Decimal:
+        """The middle of the range, as a whole percentage."""
+        low, high = self.long_share(threshold)
+        return ((low + high) / 2 * HUNDRED).quantize(ONE)
+
+
+# Coding-agent sessions: a new Claude Code session's first request already carries about 20k
+# tokens (system prompt and tools: 3.1k + 14.6k in anthropics/claude-code issue 12464) to 80k
+# (issue 12333, "a new Claude Code session already takes 80K tokens"), and the session compacts
+# at about 155k of a 200k window (45k autocompact buffer, issue 12464; ~160k, issue 9964 as
+# reported in GWUDCAP/cc-sessions issue 89).
+CODING_CONTEXT = ContextGrowth(
+    starts=(20_000, 80_000),
+    compacts_at=155_000,
+    source=(
+        "a coding agent's context starts at about 20,000 to 80,000 tokens and grows until "
+        "the tool compacts it near 155,000 (Claude Code, in its issue tracker); tokens are "
+        "taken to be spread evenly over that span"
+    ),
+)
+
+
+@dataclass(frozen=True)
 class UsageProfile:
     """A preset usage mix, where its shares come from, and what is not known about them."""
 
@@ -156,6 +199,8 @@ class UsageProfile:
     agent_source: str = ""
     # Someone waits for each answer: the tiers for work that can wait do not fit.
     interactive: bool = True
+    # How large requests get, for the share of tokens in long requests; None where unknown.
+    context_growth: ContextGrowth | None = None
 
 
 ZERO_SHARE = Decimal(0)
@@ -211,6 +256,7 @@ PROFILES: dict[str, UsageProfile] = {
             ),
             tokens_per_agent_hour=AGENT_TOKENS_PER_HOUR,
             tokens_per_busy_agent_hour=AGENT_TOKENS_PER_BUSY_HOUR,
+            context_growth=CODING_CONTEXT,
             agent_noun="coding agent",
             agent_source=(
                 "one Claude Code session logged at 3.77 million tokens in 17 minutes "

@@ -242,3 +242,48 @@ def test_token_quote_takes_the_working_hours_and_lists_the_changes_ahead(
     assert change["date"] == ahead[0].isoformat()
     assert change["tokens_per_day"] == tokens_for(blended(after))
     assert Decimal(change["classes"]["output"]) == Decimal(after.output_mtok)
+
+
+def test_long_requests_default_to_the_profiles_estimate_for_haiku_5_5_past_100k(
+    package_prices: PriceSnapshot, client: Client
+) -> None:
+    """Claude Haiku 5.5 bills every token of a request whose prompt is over 100,000 tokens at
+    5x. A coding agent's context grows from 20k-80k to about 155k before it compacts."""
+    model = package_model("anthropic", "claude-haiku-5-5")
+    prices = model.get_prices(noon(timezone.localdate()))
+    threshold = prices.input_mtok.tiers[0].start
+    assert threshold == 100_000
+
+    def share(start: int) -> Decimal:
+        return Decimal(155_000**2 - threshold**2) / Decimal(155_000**2 - start**2)
+
+    expected = ((share(20_000) + share(80_000)) / 2 * 100).quantize(Decimal(1))
+    assert expected == 69
+    recruiter = factories.user("riley")
+    client.force_login(recruiter)
+    post = factories.form_post(model_1="claude-haiku-5-5", share_1="100")
+    post.pop("long_1", None)
+    assert client.post("/offers/new/", post).status_code == 302
+    offer = Offer.objects.get()
+    assert offer.allocations.get().long_context_percent == expected
+    long = expected / 100
+    mix = {
+        "input_mtok": "6",
+        "cache_write_mtok": "6.5",
+        "cache_read_mtok": "86.5",
+        "output_mtok": "1",
+    }
+    price = sum(
+        (
+            Decimal(percent)
+            / 100
+            * ((1 - long) * getattr(prices, key).base + long * getattr(prices, key).tiers[0].price)
+            for key, percent in mix.items()
+        ),
+        Decimal(0),
+    )
+    [line] = offer.token_valuation.lines  # type: ignore[union-attr]
+    assert abs(line.tokens_per_day - tokens_for(price)) <= 1
+    page = client.get(offer.get_absolute_url()).content.decode()
+    assert "69% of tokens at the long-context price" in page
+    assert "Long requests: unless set per model" in page

@@ -116,9 +116,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--long-context-share",
             type=decimal_argument,
-            default=Decimal(0),
+            default=None,
             metavar="PERCENT",
-            help="tokens sent in requests above the model's long-context threshold",
+            help="tokens sent in requests above the model's long-context threshold (default: "
+            "the profile's estimate for each model, 0 where it has none)",
         )
         parser.add_argument("--working-days", type=int, default=DEFAULT_WORKING_DAYS)
         parser.add_argument(
@@ -159,8 +160,18 @@ class Command(BaseCommand):
 
         def value_on(day: datetime.date) -> Valuation:
             mix = UsageMix.from_percent(*options["shares"]) if options["shares"] else profile.mix
-            if not 0 <= options["long_context_share"] <= 100:
+            given = options["long_context_share"]
+            if given is not None and not 0 <= given <= 100:
                 raise ValuationError("--long-context-share is a percentage from 0 to 100")
+
+            def long_share(model: ModelPrice) -> Decimal:
+                if given is not None:
+                    return Decimal(given)
+                threshold = model.long_context_threshold
+                if profile.context_growth is None or not threshold:
+                    return Decimal(0)
+                return profile.context_growth.estimate(threshold)
+
             return value_token_line(
                 TokenLine(
                     models=tuple(
@@ -168,7 +179,7 @@ class Command(BaseCommand):
                             rates=model.rates(on=day, hours=hours),
                             share=share / HUNDRED,
                             tier=options["tier"],
-                            long_context_share=options["long_context_share"] / HUNDRED,
+                            long_context_share=long_share(model) / HUNDRED,
                         )
                         for model, share in zip(models, shares, strict=True)
                     ),
