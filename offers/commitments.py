@@ -44,6 +44,7 @@ from offers.roles import is_recruiter
 from pricing import catalogue
 from pricing.hours import WorkingHours, zone_for_place
 from pricing.models import ModelPrice, PriceSnapshot
+from pricing.residency import residency_for
 from pricing.valuation import PROFILES, ModelShare, TokenLine, UsageMix, ValuationError
 from pricing.valuation import value_token_line as value
 
@@ -263,6 +264,7 @@ def _models(offers: QuerySet[Offer], prices_today: PriceSnapshot | None) -> list
             "model_id",
             "tier",
             "long_context_percent",
+            "regional",
             "offer__token_profile",
             "offer__token_mix_fresh_input",
             "offer__token_mix_cache_write",
@@ -310,6 +312,11 @@ def _models(offers: QuerySet[Offer], prices_today: PriceSnapshot | None) -> list
                             share=Decimal(1),
                             tier=group["tier"],
                             long_context_share=group["long_context_percent"] / 100,
+                            residency_uplift=(
+                                found.uplift
+                                if group["regional"] and (found := residency_for(group["model_id"]))
+                                else Decimal(1)
+                            ),
                         ),
                     ),
                     profile=PROFILES[group["offer__token_profile"]],

@@ -44,6 +44,7 @@ def token_context(offer: Offer) -> dict[str, Any]:
             "changes_ahead": [],
             "peak_hours": [],
             "not_cross_checked": [],
+            "residency": [],
             "disagreements": [],
             "deprecated": [],
         }
@@ -60,6 +61,7 @@ def token_context(offer: Offer) -> dict[str, Any]:
         "peak_hours": offer.peak_hours_effects(),
         "disagreements": offer.price_disagreements(),
         "not_cross_checked": offer.not_cross_checked(),
+        "residency": offer.residency_choices(),
         "deprecated": offer.deprecated_models(),
     }
 

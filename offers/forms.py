@@ -28,6 +28,7 @@ from offers.roles import HIRING_MANAGERS
 from offers.services import Allocation
 from pricing.models import ModelPrice
 from pricing.money import CENT, WHOLE
+from pricing.residency import residency_for
 from pricing.services import prices_in_force
 from pricing.valuation import (
     CLASSES,
@@ -177,6 +178,13 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
                 initial=as_typed(current.long_context_percent) if current else "",
                 help_text="tokens sent in requests above the model's long-context threshold; "
                 "blank: the usage profile's estimate for the model",
+            )
+            self.fields[f"region_{slot}"] = forms.BooleanField(
+                required=False,
+                label=f"Regional processing for model {slot}",
+                initial=current.regional if current else False,
+                help_text="data residency, at its maker's published uplift (Anthropic: US-only "
+                "inference; OpenAI: data-residency endpoints; both +10%)",
             )
             self.fields[f"share_{slot}"] = forms.DecimalField(
                 required=False,
@@ -353,6 +361,12 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
                         f"{known[model_id].display_name} has no {tier} prices in today's prices "
                         f"(it has {', '.join(t for t in TIERS if t in offered)}).",
                     )
+                elif data.get(f"region_{slot}") and residency_for(model_id) is None:
+                    self.add_error(
+                        f"region_{slot}",
+                        f"{known[model_id].display_name}'s maker publishes no price for "
+                        "regional processing: it cannot be valued with one.",
+                    )
                 elif profile is not None and profile.interactive and tier in WAITING_TIERS:
                     self.add_error(
                         f"tier_{slot}",
@@ -381,6 +395,7 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
                 share_percent=share or Decimal(100),
                 tier=data.get(f"tier_{slot}") or "standard",
                 long_context_percent=data.get(f"long_{slot}") or Decimal(0),
+                regional=bool(data.get(f"region_{slot}")),
             )
             for slot, model_id, share in chosen
             if model_id in known
@@ -442,7 +457,7 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
         they know the candidate's email or the dates. None while a figure field is wrong.
         """
         offer = self.instance
-        slots = ("model_", "share_", "tier_", "long_")
+        slots = ("model_", "share_", "tier_", "long_", "region_")
         if any(name in self.errors for name in PRICED_TERMS) or any(
             name.startswith(slots) for name in self.errors
         ):
@@ -461,6 +476,7 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
                 share_percent=a.share_percent,
                 tier=a.tier,
                 long_context_percent=a.long_context_percent,
+                regional=a.regional,
             )
             for a in self.allocations
         ]

@@ -19,6 +19,7 @@ from offers.compensation import Equity, Package
 from pricing.hours import WorkingHours, peak_minutes, zone_for_place
 from pricing.models import ModelPrice, PriceSnapshot
 from pricing.money import WHOLE, format_money, round_money
+from pricing.residency import Residency, residency_for
 from pricing.valuation import (
     DEFAULT_PROFILE,
     DEFAULT_WORKING_DAYS,
@@ -454,6 +455,7 @@ class Offer(models.Model):
                 share=a.share_percent / HUNDRED,
                 tier=a.tier,
                 long_context_share=a.long_context_percent / HUNDRED,
+                residency_uplift=residency_uplift(a),
             )
             for a in allocations
         )
@@ -747,6 +749,7 @@ class Offer(models.Model):
                             share=Decimal(1),
                             tier=allocation.tier,
                             long_context_share=allocation.long_context_percent / HUNDRED,
+                            residency_uplift=residency_uplift(allocation),
                         ),
                     ),
                     profile=valuation.profile,
@@ -851,9 +854,22 @@ class Offer(models.Model):
         single = single_source_models(set(by_canonical))
         return sorted(name for canonical, name in by_canonical.items() if canonical in single)
 
+    def residency_choices(self) -> list[tuple[str, Residency, bool]]:
+        """(model, what its maker charges for regional processing, whether it is valued in)."""
+        return [
+            (a.display_name, found, a.regional)
+            for a in self.allocation_list()
+            if (found := residency_for(a.model_id)) is not None
+        ]
+
     def deprecated_models(self) -> list[str]:
         prices = self.token_prices() or {}
         return [p.display_name for p in prices.values() if p.is_deprecated()]
+
+
+def residency_uplift(allocation: TokenAllocation) -> Decimal:
+    found = residency_for(allocation.model_id) if allocation.regional else None
+    return found.uplift if found else Decimal(1)
 
 
 @dataclass(frozen=True)
@@ -916,6 +932,11 @@ class TokenAllocation(models.Model):
         decimal_places=2,
         default=Decimal(0),
         help_text="tokens sent in requests above the model's long-context threshold",
+    )
+    regional = models.BooleanField(
+        "regional processing",
+        default=False,
+        help_text="valued with its maker's data-residency uplift (pricing.residency)",
     )
     # This model's part of the offer's token line, stored with the offer's listed figures
     # (`Offer.store_figures`): None when the line cannot be valued.

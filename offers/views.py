@@ -246,6 +246,7 @@ def _edit_context(
                 form[f"share_{slot}"],
                 form[f"tier_{slot}"],
                 form[f"long_{slot}"],
+                form[f"region_{slot}"],
                 names.get(str(form[f"model_{slot}"].value() or "")),
             )
             for slot in range(1, MODEL_SLOTS + 1)

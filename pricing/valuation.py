@@ -330,6 +330,8 @@ class ModelShare:
     share: Decimal  # fraction of the budget's dollars
     tier: str = "standard"
     long_context_share: Decimal = Decimal(0)  # fraction of its tokens sent in long requests
+    # A maker's price multiplier for regional processing (data residency), 1 for none.
+    residency_uplift: Decimal = Decimal(1)
 
 
 @dataclass(frozen=True)
@@ -471,6 +473,9 @@ def class_prices(model: ModelShare, mix: UsageMix) -> tuple[tuple[ClassPrice, ..
             else:
                 basis += f"; {long_share * HUNDRED:.0f}% of tokens at the long-context price"
             price = (ONE - long_share) * short + long_share * long
+        if model.residency_uplift != ONE:
+            price *= model.residency_uplift
+            basis += f"; ×{model.residency_uplift.normalize()} for regional processing"
         prices.append(ClassPrice(name=attribute, share=share, usd_per_million=price, basis=basis))
     if long_share and not tier.has_long_context:
         notes.append(

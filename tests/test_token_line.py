@@ -249,3 +249,24 @@ def test_the_recruiter_sees_the_budget_beside_typical_spend_and_a_seat_plan(
     assert "code.claude.com/docs/en/costs" in page
     # $34,500 a year against $2,400 a year.
     assert "14×</strong> the yearly price of a $200-a-month seat plan ($2,400 a year)" in page
+
+
+def test_regional_processing_is_valued_at_the_makers_uplift_and_refused_where_none(
+    client: Client, recruiter: User
+) -> None:
+    client.force_login(recruiter)
+    factories.assert_refused(
+        client,
+        "DeepSeek V4 Flash&#x27;s maker publishes no price for regional processing",
+        model_1="deepseek-v4-flash",
+        region_1="on",
+    )
+    assert client.post(reverse("offers:new"), factories.form_post(region_1="on")).status_code == 302
+    offer = Offer.objects.get()
+    assert offer.allocations.get().regional is True
+    [line] = offer.token_valuation.lines  # type: ignore[union-attr]
+    # $150 at 1.1 x $0.83325 per 1M (Anthropic's US-only inference multiplier).
+    assert line.tokens_per_day == int(Decimal(150_000_000) / (Decimal("0.83325") * Decimal("1.1")))
+    page = client.get(offer.get_absolute_url()).content.decode()
+    assert "Claude Sonnet 4.5: valued with US-only inference" in page
+    assert "data-residency; 1.1x pricing multiplier" in page

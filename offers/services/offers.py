@@ -35,6 +35,7 @@ class Allocation:
     share_percent: Decimal
     tier: str = "standard"
     long_context_percent: Decimal = Decimal(0)
+    regional: bool = False
 
 
 def _text(value: Any) -> str:
@@ -53,6 +54,7 @@ def _allocations_text(offer: Offer) -> str:
     return ", ".join(
         f"{a.model_id} {a.share_percent}% {a.tier}"
         + (f" {a.long_context_percent}% long" if a.long_context_percent else "")
+        + (" regional" if a.regional else "")
         for a in offer.allocations.all()
     )
 
@@ -68,6 +70,7 @@ def _write_allocations(offer: Offer, allocations: list[Allocation]) -> None:
             share_percent=a.share_percent,
             tier=a.tier,
             long_context_percent=a.long_context_percent,
+            regional=a.regional,
         )
         for index, a in enumerate(allocations)
     )

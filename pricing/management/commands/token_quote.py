@@ -15,6 +15,7 @@ from django.utils import timezone
 from pricing.hours import WorkingHours
 from pricing.models import ModelPrice, PriceSnapshot
 from pricing.money import round_money
+from pricing.residency import residency_for
 from pricing.services import prices_in_force
 from pricing.valuation import (
     CLASS_LABELS,
@@ -121,6 +122,12 @@ class Command(BaseCommand):
             help="tokens sent in requests above the model's long-context threshold (default: "
             "the profile's estimate for each model, 0 where it has none)",
         )
+        parser.add_argument(
+            "--regional",
+            action="store_true",
+            help="value with the makers' published uplift for regional processing (data "
+            "residency); refused for a model whose maker publishes none",
+        )
         parser.add_argument("--working-days", type=int, default=DEFAULT_WORKING_DAYS)
         parser.add_argument(
             "--start-date",
@@ -164,6 +171,16 @@ class Command(BaseCommand):
             if given is not None and not 0 <= given <= 100:
                 raise ValuationError("--long-context-share is a percentage from 0 to 100")
 
+            def uplift(model: ModelPrice) -> Decimal:
+                if not options["regional"]:
+                    return Decimal(1)
+                found = residency_for(model.model_id)
+                if found is None:
+                    raise ValuationError(
+                        f"{model.display_name}'s maker publishes no price for regional processing"
+                    )
+                return found.uplift
+
             def long_share(model: ModelPrice) -> Decimal:
                 if given is not None:
                     return Decimal(given)
@@ -180,6 +197,7 @@ class Command(BaseCommand):
                             share=share / HUNDRED,
                             tier=options["tier"],
                             long_context_share=long_share(model) / HUNDRED,
+                            residency_uplift=uplift(model),
                         )
                         for model, share in zip(models, shares, strict=True)
                     ),
