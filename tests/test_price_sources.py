@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -238,3 +239,28 @@ def test_genai_prices_real_file_imports() -> None:
     # Claude Sonnet 5's introductory $2 ran to 31 Aug; $3 from 1 Sep was announced.
     assert rows["claude-sonnet-5"].input_per_million == Decimal("2")
     assert rows["claude-sonnet-5"].price_changes[0]["starts_on"] == "2026-09-01"
+
+
+def test_a_model_its_maker_sells_from_two_regions_keeps_both_prices_labelled_by_region() -> None:
+    """GLM-5.3 is sold by Z.AI and, at other prices, by Zhipu AI in China: neither is dropped."""
+    from genai_prices import data
+
+    rows = [
+        r
+        for r in genai_prices.parse_package().rows
+        if r.canonical_id == "glm-5-3" and r.first_party
+    ]
+    by_provider = {r.provider: r for r in rows}
+    assert set(by_provider) == {"zai", "zhipuai"}
+    china = next(p for p in data.providers if p.id == "zhipuai")
+    listed = next(m for m in china.models if m.id == "GLM-5.3")
+    moment = datetime.datetime.combine(
+        genai_prices.package_as_of(), datetime.time(23, 59), tzinfo=datetime.UTC
+    )
+    assert by_provider["zhipuai"].input_per_million == listed.get_prices(moment).input_mtok
+    assert by_provider["zhipuai"].input_per_million != by_provider["zai"].input_per_million
+    assert (by_provider["zai"].model_id, by_provider["zai"].region) == ("GLM-5.3", "")
+    assert (by_provider["zhipuai"].model_id, by_provider["zhipuai"].region) == (
+        "zhipuai/GLM-5.3",
+        "China",
+    )

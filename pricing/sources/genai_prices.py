@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime
 import importlib.metadata
 import json
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -102,11 +103,20 @@ def parse_package() -> Parsed:
     return parsed
 
 
+# Makers that sell the same model under one name from more than one region, each at its own
+# price: the first provider listed keeps the plain id, the others are labelled by region.
+PROVIDER_REGIONS = {"zhipuai": "China"}
+
+
 def parse_providers(providers: list[Any], *, as_of: datetime.date) -> Parsed:
     parsed = Parsed()
     seen: set[str] = set()
+    listed: set[tuple[str, str]] = set()
     for provider in providers:
         for model in provider.models:
+            if (provider.id, model.id) in listed:
+                continue  # a provider listing one id twice: the first entry wins
+            listed.add((provider.id, model.id))
             try:
                 row_ = row(provider, model, as_of=as_of)
             except RowError as error:
@@ -116,7 +126,13 @@ def parse_providers(providers: list[Any], *, as_of: datetime.date) -> Parsed:
                 parsed.skipped += 1
                 continue
             if row_.model_id in seen:
-                continue  # a provider listing one id twice: the first entry wins
+                # The maker sells it from another region too (GLM-5.3 from Z.AI and from
+                # Zhipu AI in China): kept under the provider's id, labelled by its region.
+                row_ = replace(
+                    row_,
+                    model_id=f"{provider.id}/{model.id}",
+                    region=PROVIDER_REGIONS.get(provider.id, provider.name),
+                )
             seen.add(row_.model_id)
             parsed.rows.append(row_)
     return parsed
