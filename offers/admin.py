@@ -56,7 +56,14 @@ class DepartmentAdmin(admin.ModelAdmin):
     filter_horizontal = ["recruiters"]
 
 
-ALLOCATION_FIELDS = ("model_id", "display_name", "share_percent", "tier", "long_context_percent")
+ALLOCATION_FIELDS = (
+    "model_id",
+    "display_name",
+    "share_percent",
+    "tier",
+    "long_context_percent",
+    "regional",
+)
 
 
 class TokenAllocationInline(admin.TabularInline):
@@ -218,6 +225,7 @@ class OfferAdmin(admin.ModelAdmin):
                     ("department", "location"),
                     ("hiring_manager", "status", "version"),
                     ("start_date", "expires_on"),
+                    ("time_zone", "work_starts", "work_ends"),
                     "letter_template_version",
                 ]
             },

@@ -830,6 +830,7 @@ class Offer(models.Model):
                     windows=f"{windows} UTC",
                     share=Decimal(sum(minutes[:-1])) / (sum(minutes) or 1),
                     hours=str(hours),
+                    zone_assumed=not self.time_zone and not zone_for_place(self.location or ""),
                 )
             )
         return effects
@@ -878,6 +879,7 @@ class PeakHours:
     windows: str  # "01:00–04:00 and 06:00–10:00 UTC"
     share: Decimal  # of the working day's minutes in those windows
     hours: str  # "09:00–17:00 Asia/Kolkata"
+    zone_assumed: bool = False  # UTC, as neither the offer nor its location names a zone
 
     @property
     def share_percent(self) -> Decimal:
