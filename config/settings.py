@@ -369,6 +369,28 @@ TOKEN_REFERENCE_LABEL = env_str(
 TOKEN_SEAT_PLAN_USD_PER_YEAR = env_decimal("TOKEN_SEAT_PLAN_USD_PER_YEAR")
 TOKEN_SEAT_PLAN_LABEL = env_str("TOKEN_SEAT_PLAN_LABEL", "a flat-rate seat plan")
 
+
+def env_optional_int(name: str, default: str = "") -> int | None:
+    value = env_str(name, default).strip()
+    if not value:
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name} must be a whole number of days, not {value!r}."
+        ) from None
+    if number < 0:
+        raise ImproperlyConfigured(f"{name} must be 0 or more days, not {value!r}.")
+    return number
+
+
+# Candidates' personal data is anonymized this many days after their offer ends (declined,
+# expired, withdrawn, rejected and left); accepted offers after EMPLOYEE_RETENTION_DAYS, blank to
+# keep them (the HR system takes over). See README, "Personal data".
+CANDIDATE_RETENTION_DAYS = env_optional_int("CANDIDATE_RETENTION_DAYS", "180")
+EMPLOYEE_RETENTION_DAYS = env_optional_int("EMPLOYEE_RETENTION_DAYS")
+
 # Candidate links: wrong tokens a client may try before it is refused for a while.
 CANDIDATE_LINK_GUESS_RATE = env_str("CANDIDATE_LINK_GUESS_RATE", "10/10m")
 # The guess counter lives in the cache: give every web process the same one in production.
@@ -419,6 +441,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "offers.tasks.sweep_letters",
         "schedule": float(LETTER_SWEEP_SECONDS),
     },
+    "apply-retention": {"task": "offers.tasks.apply_retention", "schedule": 24 * 3600.0},
     "refresh-prices": {
         "task": "pricing.tasks.refresh_prices",
         "schedule": PRICES_REFRESH_HOURS * 3600.0,

@@ -187,6 +187,14 @@ class BreaksRuleFilter(admin.SimpleListFilter):
         return queryset
 
 
+class PersonalDataForm(forms.Form):
+    email = forms.EmailField(required=False, label="Candidate's email")
+    offer = forms.IntegerField(required=False, min_value=1, label="Offer number (legal holds)")
+    reason = forms.CharField(
+        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2, "cols": 60})
+    )
+
+
 @admin.register(Offer)
 class OfferAdmin(admin.ModelAdmin):
     """The hiring managers' side: read the figures, approve or reject."""
@@ -362,12 +370,73 @@ class OfferAdmin(admin.ModelAdmin):
     def get_urls(self):  # type: ignore[no-untyped-def]
         return [
             path(
+                "personal-data/",
+                self.admin_site.admin_view(self.personal_data_view),
+                name="offers_offer_personal_data",
+            ),
+            path(
                 "<path:object_id>/decide/",
                 self.admin_site.admin_view(self.decide_view),
                 name="offers_offer_decide",
             ),
             *super().get_urls(),
         ]
+
+    def personal_data_view(self, request: HttpRequest) -> HttpResponse:
+        """The People team's page for one person's data: export it, erase it, or hold an
+        offer's data for legal reasons (offers.services.personal_data)."""
+        from offers.services.personal_data import (
+            candidate_erase,
+            candidate_export,
+            export_filename,
+            legal_hold_release,
+            legal_hold_set,
+        )
+
+        if not request.user.has_perm("offers.manage_personal_data"):
+            raise PermissionDenied("You may not manage candidates' personal data.")
+        form = PersonalDataForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            data, what = form.cleaned_data, request.POST.get("do", "")
+            try:
+                if what == "export":
+                    response = HttpResponse(
+                        candidate_export(email=data["email"]), content_type="application/zip"
+                    )
+                    name = export_filename(data["email"])
+                    response["Content-Disposition"] = f'attachment; filename="{name}"'
+                    return response
+                if what == "erase":
+                    erased = candidate_erase(
+                        email=data["email"],
+                        reason=data["reason"],
+                        by=request.user,  # type: ignore[arg-type]
+                    )
+                    messages.success(request, f"Erased from {len(erased)} offer(s).")
+                elif what in {"hold", "release"}:
+                    offer = Offer.objects.filter(pk=data["offer"]).first()
+                    if offer is None:
+                        raise OfferError("No offer with that number.")
+                    by = request.user
+                    if what == "hold":
+                        legal_hold_set(offer=offer, reason=data["reason"], by=by)  # type: ignore[arg-type]
+                        messages.success(request, f"Offer {offer.pk} is under a legal hold.")
+                    else:
+                        legal_hold_release(offer=offer, by=by)  # type: ignore[arg-type]
+                        messages.success(request, f"Offer {offer.pk}: legal hold released.")
+                else:
+                    raise OfferError("Choose what to do.")
+            except OfferError as error:
+                messages.error(request, str(error))
+            return HttpResponseRedirect(reverse("admin:offers_offer_personal_data"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Candidates' personal data",
+            "form": form,
+            "held": Offer.objects.filter(legal_hold=True).order_by("pk"),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/offers/offer/personal_data.html", context)
 
     def render_change_form(  # type: ignore[no-untyped-def]
         self, request, context, add=False, change=False, form_url="", obj=None

@@ -274,6 +274,10 @@ class Offer(models.Model):
         default=True, help_text="the template was chosen by the rules, not by the recruiter"
     )
     internal_notes = models.TextField(blank=True)
+    # Personal data (offers.services.personal_data): a legal hold stops retention and erasure.
+    legal_hold = models.BooleanField(default=False)
+    legal_hold_reason = models.TextField(blank=True)
+    anonymized_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The figures lists show, stored from the one place that computes them (`store_figures`)
     # whenever the terms change, so a list is one plain query however many offers there are.
     listed_first_year_total = models.DecimalField(
@@ -342,6 +346,10 @@ class Offer(models.Model):
             ("approve_offer", "Can approve offers"),
             ("approve_exceptions", "Can approve offers outside the exception rules"),
             ("view_token_commitments", "Can view the token commitments of every department"),
+            (
+                "manage_personal_data",
+                "Can export and erase candidates' personal data and set legal holds",
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "-updated_at"]),
@@ -971,6 +979,9 @@ EVENT_SENTENCES = {
     "withdrawn": "withdrew it",
     "expired": "marked it expired",
     "edited": "edited it",
+    "anonymized": "removed the candidate's personal data",
+    "legal hold set": "put it under a legal hold",
+    "legal hold released": "released its legal hold",
 }
 
 

@@ -66,6 +66,15 @@ def expire_offers() -> int:
     return services.offers_expire()
 
 
+@shared_task(name="offers.tasks.apply_retention")
+def apply_retention() -> int:
+    from django.utils import timezone
+
+    from offers.services.personal_data import retention_apply
+
+    return len(retention_apply(today=timezone.localdate()))
+
+
 @shared_task(name="offers.tasks.render_template_preview", acks_late=True)
 def render_template_preview_task(preview_id: int) -> None:
     services.preview_render(preview_id=preview_id)
