@@ -164,6 +164,8 @@ def test_retention_anonymizes_an_ended_offer_and_the_companys_records_stay(
     client.force_login(recruiter)
     page = client.get(offer.get_absolute_url()).content.decode()
     assert f"Candidate #{offer.pk} (anonymized on" in page and NAME not in page
+    assert "Its file was deleted with the candidate's personal data" in page
+    assert "Download the letter" not in page
 
 
 def test_an_offer_under_a_legal_hold_is_kept_and_cannot_be_erased(
@@ -248,6 +250,8 @@ def test_the_people_team_exports_holds_and_erases_in_the_admin_and_nobody_else_c
     team = Client()
     team.force_login(factories.user("pat", role=PEOPLE_TEAM, is_staff=True))
     assert "Candidates&#x27; personal data" in team.get(url).content.decode()
+    assert url in team.get(reverse("admin:index")).content.decode()  # found from the home
+    assert url not in outsider.get(reverse("admin:index")).content.decode()
     export = team.post(url, {"email": EMAIL, "do": "export"})
     assert export["Content-Type"] == "application/zip"
     assert zipfile.ZipFile(io.BytesIO(export.content)).read("offers.json").count(b'"pk"') == 1
