@@ -133,15 +133,10 @@ def offer_anonymize(*, offer: Offer, by: User | None, reason: str) -> Offer:
                 "anonymized_at",
             ]
         )
-        audit(
-            offer,
-            by=by,
-            action="anonymized",
-            from_status=offer.status,
-            note=scrub(reason, secrets, placeholder),
-        )
+        note = scrub(reason, secrets, placeholder)
+        audit(offer, by=by, action="anonymized", from_status=offer.status, note=note)
         transaction.on_commit(partial(_delete_files, delete_files))
-    logger.info("Offer %s anonymized (%s)", offer.pk, "by hand" if by else "retention")
+    logger.info("Offer %s anonymized: %s", offer.pk, note)
     return offer
 
 
