@@ -451,6 +451,17 @@ def test_a_pool_process_renders_letter_after_letter_on_one_database_connection(
     assert held[0] is not None and held == [held[0]] * 3
 
 
+def kill_the_pool_process_and_wait(worker: WorkerProcess, letter: Letter) -> Letter:
+    """SIGKILL the worker's one pool process; the letter once another attempt completed it."""
+    [child] = worker_children(worker)
+    os.kill(child.pid, signal.SIGKILL)
+    return wait_for(
+        lambda: Letter.objects.filter(pk=letter.pk, state=State.READY).first(),
+        timeout=60,
+        what="the letter to be completed after its process was killed",
+    )
+
+
 def test_a_pool_process_killed_mid_render_leaves_a_letter_that_completes(worker_db: None) -> None:
     recruiter = factories.user("riley-k", role=None)
     offer = factories.offer(by=recruiter)
@@ -462,13 +473,7 @@ def test_a_pool_process_killed_mid_render_leaves_a_letter_that_completes(worker_
             timeout=30,
             what="rendering to start",
         )
-        [child] = worker_children(worker)
-        os.kill(child.pid, signal.SIGKILL)
-        ready = wait_for(
-            lambda: Letter.objects.filter(pk=letter.pk, state=State.READY).first(),
-            timeout=60,
-            what="the letter to be completed after its process was killed",
-        )
+        ready = kill_the_pool_process_and_wait(worker, letter)
         assert ready.attempts == 2
         assert "WorkerLostError" in worker.log() or "exited with 'signal 9" in worker.log()
     finally:
@@ -511,13 +516,7 @@ def test_a_worker_killed_between_storing_and_recording_leaves_one_file(
             timeout=60,
             what="the file to be stored and not yet recorded",
         )
-        [child] = worker_children(worker)
-        os.kill(child.pid, signal.SIGKILL)
-        ready = wait_for(
-            lambda: Letter.objects.filter(pk=letter.pk, state=State.READY).first(),
-            timeout=60,
-            what="the letter to be completed after its process was killed",
-        )
+        ready = kill_the_pool_process_and_wait(worker, letter)
     finally:
         worker.stop()
     assert ready.attempts == 2
