@@ -520,9 +520,9 @@ def test_a_worker_killed_between_storing_and_recording_leaves_one_file(
     finally:
         worker.stop()
     assert ready.attempts == 2
-    files = stored()
-    assert list(files) == [ready.file.name]
-    assert hashlib.sha256(files[ready.file.name]).hexdigest() == ready.sha256
+    files, name = stored(), str(ready.file.name)
+    assert list(files) == [name]
+    assert hashlib.sha256(files[name]).hexdigest() == ready.sha256
 
 
 def test_a_whole_worker_killed_mid_render_is_redelivered_to_a_restarted_worker(
