@@ -42,9 +42,9 @@ from offers.lifecycle import Status
 from offers.models import Department, Offer, TokenAllocation
 from offers.roles import is_recruiter
 from pricing import catalogue
-from pricing.hours import WorkingHours, zone_for_place
+from pricing.hours import WorkingHours
 from pricing.models import ModelPrice, PriceSnapshot
-from pricing.residency import residency_for
+from pricing.residency import residency_uplift
 from pricing.valuation import PROFILES, ModelShare, TokenLine, UsageMix, ValuationError
 from pricing.valuation import value_token_line as value
 
@@ -301,21 +301,18 @@ def _models(offers: QuerySet[Offer], prices_today: PriceSnapshot | None) -> list
                         ModelShare(
                             rates=price.rates(
                                 on=timezone.localdate(),
-                                hours=WorkingHours(
-                                    group["offer__time_zone"]
-                                    or zone_for_place(group["offer__location"])
-                                    or "UTC",
-                                    group["offer__work_starts"],
-                                    group["offer__work_ends"],
+                                hours=WorkingHours.of(
+                                    time_zone=group["offer__time_zone"],
+                                    location=group["offer__location"],
+                                    starts=group["offer__work_starts"],
+                                    ends=group["offer__work_ends"],
                                 ),
                             ),
                             share=Decimal(1),
                             tier=group["tier"],
                             long_context_share=group["long_context_percent"] / 100,
-                            residency_uplift=(
-                                found.uplift
-                                if group["regional"] and (found := residency_for(group["model_id"]))
-                                else Decimal(1)
+                            residency_uplift=residency_uplift(
+                                group["model_id"], regional=group["regional"]
                             ),
                         ),
                     ),

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime
 import functools
 import json
 import unicodedata
@@ -37,10 +36,14 @@ from pricing.valuation import (
     TIER_LABELS,
     TIERS,
     WAITING_TIERS,
-    UsageProfile,
 )
 
 MODEL_SLOTS = 3
+# Left blank, the working day takes the model's defaults (09:00 to 17:00).
+WORKING_DAY: dict[str, Any] = {
+    name: Offer._meta.get_field(name).default  # type: ignore[union-attr]
+    for name in ("work_starts", "work_ends")
+}
 MONEY_FIELDS = ["base_salary", "sign_on_bonus", "token_usd_per_day", "equity_price_per_unit"]
 # Above these an amount is a typing slip, not an offer (in the offer's currency, or USD a day).
 CEILINGS: dict[str, Decimal] = {
@@ -144,9 +147,9 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
             + [(zone, zone) for zone in time_zone_names()],
             help_text="models priced by time of day are valued over these working hours",
         )
-        for name, default in (("work_starts", "09:00"), ("work_ends", "17:00")):
+        for name, default in WORKING_DAY.items():
             self.fields[name].required = False
-            self.fields[name].help_text = f"blank: {default}"
+            self.fields[name].help_text = f"blank: {default:%H:%M}"
         self.in_force = prices_in_force()
         self.snapshot = self.in_force.snapshot
         existing = list(self.instance.allocations.all()) if self.instance.pk else []
@@ -226,9 +229,9 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
             if value is not None and value > whole_ceiling:
                 self.add_error(name, f"That is more than {whole_ceiling:,}: check the number.")
         self._clean_dates(data)
-        for name, default in (("work_starts", 9), ("work_ends", 17)):
+        for name, default in WORKING_DAY.items():
             if name not in self.errors and data.get(name) is None:
-                data[name] = datetime.time(default)
+                data[name] = default
         if data.get("work_starts") and data.get("work_starts") == data.get("work_ends"):
             self.add_error("work_ends", "The working day must end at another time than it starts.")
         working_days = data.get("working_days")
@@ -343,6 +346,7 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
                 snapshot=self.snapshot, model_id__in=[model_id for _, model_id, _ in chosen]
             )
         }
+        profile = PROFILES.get(data.get("token_profile") or "")
         for slot, model_id, share in chosen:
             if model_id not in known:
                 self.add_error(f"model_{slot}", f"Unknown model “{model_id}” in today’s prices.")
@@ -354,7 +358,6 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
             else:
                 tier = data.get(f"tier_{slot}") or "standard"
                 offered = known[model_id].rates(on=timezone.localdate()).tiers
-                profile = PROFILES.get(data.get("token_profile") or "")
                 if tier not in offered:
                     self.add_error(
                         f"tier_{slot}",
@@ -384,10 +387,13 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
                 f"share_{chosen[0][0]}", f"Model shares must sum to 100%, not {sum(shares)}%."
             )
         self.known_prices = known
-        profile = PROFILES.get(data.get("token_profile") or "")
         for slot, model_id, _ in chosen:
             if data.get(f"long_{slot}") is None and model_id in known:
-                data[f"long_{slot}"] = long_request_estimate(profile, known[model_id])
+                data[f"long_{slot}"] = (
+                    profile.long_request_estimate(known[model_id].long_context_threshold)
+                    if profile
+                    else Decimal(0)
+                )
         self.allocations = [
             Allocation(
                 model_id=model_id,
@@ -481,15 +487,6 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
             for a in self.allocations
         ]
         return offer
-
-
-def long_request_estimate(profile: UsageProfile | None, price: ModelPrice) -> Decimal:
-    """The profile's share of tokens in requests past the model's long-context threshold, in
-    percent; 0 where the model has one price or the profile says nothing of request sizes."""
-    threshold = price.long_context_threshold
-    if profile is None or profile.context_growth is None or not threshold:
-        return Decimal(0)
-    return profile.context_growth.estimate(threshold)
 
 
 @functools.cache

@@ -16,10 +16,10 @@ from django.utils import timezone
 
 from offers import lifecycle
 from offers.compensation import Equity, Package
-from pricing.hours import WorkingHours, peak_minutes, zone_for_place
+from pricing.hours import WorkingHours
 from pricing.models import ModelPrice, PriceSnapshot
 from pricing.money import WHOLE, format_money, round_money
-from pricing.residency import Residency, residency_for
+from pricing.residency import Residency, residency_for, residency_uplift
 from pricing.valuation import (
     DEFAULT_PROFILE,
     DEFAULT_WORKING_DAYS,
@@ -434,8 +434,12 @@ class Offer(models.Model):
 
     @property
     def working_hours(self) -> WorkingHours:
-        zone = self.time_zone or zone_for_place(self.location or "") or "UTC"
-        return WorkingHours(zone, self.work_starts, self.work_ends)
+        return WorkingHours.of(
+            time_zone=self.time_zone,
+            location=self.location,
+            starts=self.work_starts,
+            ends=self.work_ends,
+        )
 
     @property
     def token_prices_day(self) -> datetime.date | None:
@@ -463,7 +467,7 @@ class Offer(models.Model):
                 share=a.share_percent / HUNDRED,
                 tier=a.tier,
                 long_context_share=a.long_context_percent / HUNDRED,
-                residency_uplift=residency_uplift(a),
+                residency_uplift=residency_uplift(a.model_id, regional=a.regional),
             )
             for a in allocations
         )
@@ -757,7 +761,9 @@ class Offer(models.Model):
                             share=Decimal(1),
                             tier=allocation.tier,
                             long_context_share=allocation.long_context_percent / HUNDRED,
-                            residency_uplift=residency_uplift(allocation),
+                            residency_uplift=residency_uplift(
+                                allocation.model_id, regional=allocation.regional
+                            ),
                         ),
                     ),
                     profile=valuation.profile,
@@ -818,27 +824,26 @@ class Offer(models.Model):
 
     def peak_hours_effects(self) -> list[PeakHours]:
         """The offer's models priced by time of day, and how much of its working day falls in
-        their peak hours (the figures are valued over that mix)."""
+        their peak hours (the valuation's own share: the figures are valued over that mix)."""
+        valuation = self.token_valuation
         prices = self.token_prices()
-        if prices is None or self.token_priced_on is None:
+        if valuation is None or prices is None or self.token_priced_on is None:
             return []
         hours = self.working_hours
-        day = self.token_prices_day
         effects = []
-        for allocation in self.allocation_list():
+        for allocation, line in zip(self.allocation_list(), valuation.lines, strict=True):
             price = prices[allocation.model_id]
-            _, _, peak = price.in_force(day)
+            _, _, peak = price.in_force(self.token_prices_day)
             if not peak or allocation.tier != "standard":
                 continue
-            minutes = peak_minutes(peak, hours, day or timezone.localdate())
             windows = " and ".join(f"{w['from']}–{w['to']}" for w in peak)
             effects.append(
                 PeakHours(
                     display_name=price.display_name,
                     windows=f"{windows} UTC",
-                    share=Decimal(sum(minutes[:-1])) / (sum(minutes) or 1),
+                    share=line.peak_share,
                     hours=str(hours),
-                    zone_assumed=not self.time_zone and not zone_for_place(self.location or ""),
+                    zone_assumed=hours.zone_assumed,
                 )
             )
         return effects
@@ -874,11 +879,6 @@ class Offer(models.Model):
     def deprecated_models(self) -> list[str]:
         prices = self.token_prices() or {}
         return [p.display_name for p in prices.values() if p.is_deprecated()]
-
-
-def residency_uplift(allocation: TokenAllocation) -> Decimal:
-    found = residency_for(allocation.model_id) if allocation.regional else None
-    return found.uplift if found else Decimal(1)
 
 
 @dataclass(frozen=True)

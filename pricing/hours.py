@@ -23,6 +23,16 @@ class WorkingHours:
     time_zone: str  # an IANA name: "Europe/Berlin"
     starts: datetime.time
     ends: datetime.time
+    zone_assumed: bool = False  # UTC, as neither a chosen zone nor the location names one
+
+    @classmethod
+    def of(
+        cls, *, time_zone: str, location: str, starts: datetime.time, ends: datetime.time
+    ) -> WorkingHours:
+        """An offer's working hours: its chosen zone, else the one its location names, else
+        UTC (and says so)."""
+        zone = time_zone or zone_for_place(location or "")
+        return cls(zone or "UTC", starts, ends, zone_assumed=zone is None)
 
     def __str__(self) -> str:
         return f"{self.starts:%H:%M}–{self.ends:%H:%M} {self.time_zone}"
@@ -40,9 +50,7 @@ class WorkingHours:
         return [(start_utc + datetime.timedelta(minutes=m)).time() for m in range(count)]
 
 
-def _inside(moment: datetime.time, window: dict[str, Any]) -> bool:
-    start = datetime.time.fromisoformat(str(window["from"]))
-    end = datetime.time.fromisoformat(str(window["to"]))
+def _inside(moment: datetime.time, start: datetime.time, end: datetime.time) -> bool:
     if end <= start:
         return moment >= start or moment < end
     return start <= moment < end
@@ -50,9 +58,13 @@ def _inside(moment: datetime.time, window: dict[str, Any]) -> bool:
 
 def peak_minutes(peak: list[dict[str, Any]], hours: WorkingHours, day: datetime.date) -> list[int]:
     """Working minutes of `day` in each peak window, and last, the minutes outside them all."""
+    spans = [
+        (datetime.time.fromisoformat(str(w["from"])), datetime.time.fromisoformat(str(w["to"])))
+        for w in peak
+    ]
     counts = [0] * (len(peak) + 1)
     for moment in hours.minutes_utc(day):
-        index = next((i for i, window in enumerate(peak) if _inside(moment, window)), len(peak))
+        index = next((i for i, span in enumerate(spans) if _inside(moment, *span)), len(peak))
         counts[index] += 1
     return counts
 

@@ -41,3 +41,10 @@ def residency_for(model_id: str) -> Residency | None:
     """The uplift the model's maker publishes for regional processing, if any."""
     maker = catalogue.maker(catalogue.canonical_id(model_id.split("/")[-1]))
     return BY_MAKER.get(maker or "")
+
+
+def residency_uplift(model_id: str, *, regional: bool) -> Decimal:
+    """The price multiplier of a model valued with regional processing (1 without, or where
+    its maker publishes none: the builder and token_quote refuse that choice)."""
+    found = residency_for(model_id) if regional else None
+    return found.uplift if found else Decimal(1)

@@ -27,7 +27,7 @@ import httpx
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from pricing import catalogue
@@ -415,15 +415,15 @@ def cross_check_snapshots() -> tuple[datetime.date | None, list[PriceSnapshot]]:
 def single_source_models(canonical_ids: set[str]) -> set[str]:
     """Of these models, those no second source prices on the cross-check's day."""
     _, snapshots = cross_check_snapshots()
-    counts = dict.fromkeys(canonical_ids, 0)
-    for snapshot in snapshots:
-        for canonical in (
-            snapshot.prices.filter(canonical_id__in=canonical_ids, first_party=True)
-            .values_list("canonical_id", flat=True)
-            .distinct()
-        ):
-            counts[canonical] += 1
-    return {canonical for canonical, count in counts.items() if count < 2}
+    priced = (
+        ModelPrice.objects.filter(
+            snapshot__in=snapshots, canonical_id__in=canonical_ids, first_party=True
+        )
+        .values("canonical_id")
+        .annotate(sources=Count("snapshot", distinct=True))
+        .filter(sources__gte=2)
+    )
+    return set(canonical_ids) - {row["canonical_id"] for row in priced}
 
 
 def prices_cross_check() -> list[PriceDisagreement]:

@@ -202,6 +202,13 @@ class UsageProfile:
     # How large requests get, for the share of tokens in long requests; None where unknown.
     context_growth: ContextGrowth | None = None
 
+    def long_request_estimate(self, threshold: int | None) -> Decimal:
+        """The share of tokens (percent) in requests past a model's long-context threshold;
+        0 where the model has one price or the profile says nothing of request sizes."""
+        if self.context_growth is None or not threshold:
+            return Decimal(0)
+        return self.context_growth.estimate(threshold)
+
 
 ZERO_SHARE = Decimal(0)
 

@@ -234,10 +234,9 @@ def _start_dates(model: Any) -> set[datetime.date]:
 
 def row(provider: Any, model: Any, *, as_of: datetime.date) -> PriceRow | None:
     windows = _time_windows(model)
-    standard = model.get_prices(_off_peak(as_of, windows))
-    if standard.input_mtok is None or standard.output_mtok is None:
-        return None  # embeddings, images, audio, speech: not priced per text token in and out
     values, threshold, tiers, peak = _resolved(model, as_of, windows)
+    if values["fresh_input"] is None or values["output"] is None:
+        return None  # embeddings, images, audio, speech: not priced per text token in and out
     # Every dated change after the data's date, as the whole of what is in force from then on
     # (standard prices, service tiers, peak hours), so a later day's prices are one lookup.
     changes = []

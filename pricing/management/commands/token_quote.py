@@ -184,10 +184,7 @@ class Command(BaseCommand):
             def long_share(model: ModelPrice) -> Decimal:
                 if given is not None:
                     return Decimal(given)
-                threshold = model.long_context_threshold
-                if profile.context_growth is None or not threshold:
-                    return Decimal(0)
-                return profile.context_growth.estimate(threshold)
+                return profile.long_request_estimate(model.long_context_threshold)
 
             return value_token_line(
                 TokenLine(
