@@ -210,8 +210,6 @@ class UsageProfile:
         return self.context_growth.estimate(threshold)
 
 
-ZERO_SHARE = Decimal(0)
-
 # Tiers whose answers come late or may not come: batch (Anthropic, OpenAI and Google's batch
 # APIs return results within 24 hours), flex (OpenAI's flex processing and Gemini's Flex tier:
 # slower answers, refused when capacity is short).
@@ -607,7 +605,7 @@ def value_token_line(line: TokenLine) -> Valuation:
                     agent_hours=agent_hours,
                     agents_low=agents_low,
                     agent_hours_low=agent_hours_low if agent_hours is not None else None,
-                    peak_share=model.rates.peak_share if model.tier == "standard" else ZERO_SHARE,
+                    peak_share=model.rates.peak_share if model.tier == "standard" else Decimal(0),
                 )
             )
     return Valuation(

@@ -23,7 +23,7 @@ from django.contrib.auth.models import User
 from django.core import serializers
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Max, QuerySet
+from django.db.models import F, Max, Q, QuerySet
 from django.utils import timezone
 
 from offers import lifecycle
@@ -82,12 +82,13 @@ def scrub(value: Any, secrets: set[str], placeholder: str) -> Any:
     return value
 
 
-def ended_at(offer: Offer) -> datetime.datetime | None:
-    """When the offer reached the status it is in (its last move into it)."""
-    return (
-        offer.events.filter(to_status=offer.status)
-        .exclude(from_status=offer.status)
-        .aggregate(last=Max("at"))["last"]
+def with_end(offers: QuerySet[Offer]) -> QuerySet[Offer]:
+    """The offers with `ended`: when each reached the status it is in (its last move into it)."""
+    return offers.annotate(
+        ended=Max(
+            "events__at",
+            filter=Q(events__to_status=F("status")) & ~Q(events__from_status=F("status")),
+        )
     )
 
 
@@ -145,37 +146,39 @@ def _delete_files(names: list[str]) -> None:
         default_storage.delete(name)
 
 
-def due_for_retention(today: datetime.date) -> list[Offer]:
-    """Offers whose retention period after they ended has passed, not held, not done."""
+def due_for_retention(today: datetime.date) -> list[tuple[Offer, datetime.datetime]]:
+    """Offers whose retention period after they ended has passed, not held, not done, each
+    with when it ended."""
     periods = dict.fromkeys(ENDED, settings.CANDIDATE_RETENTION_DAYS) | {
         Status.ACCEPTED: settings.EMPLOYEE_RETENTION_DAYS
     }
-    due = []
-    candidates = Offer.objects.filter(
-        anonymized_at__isnull=True,
-        legal_hold=False,
-        status__in=[status for status, days in periods.items() if days is not None],
+    candidates = with_end(
+        Offer.objects.filter(
+            anonymized_at__isnull=True,
+            legal_hold=False,
+            status__in=[status for status, days in periods.items() if days is not None],
+        )
     )
+    due = []
     for offer in candidates:
-        ended = ended_at(offer)
-        days = periods[Status(offer.status)]
+        days, ended = periods[Status(offer.status)], offer.ended  # type: ignore[attr-defined]
         if ended is None or days is None:
             continue
         if timezone.localtime(ended).date() + datetime.timedelta(days=days) <= today:
-            due.append(offer)
+            due.append((offer, ended))
     return due
 
 
-def retention_apply(*, today: datetime.date, dry_run: bool = False) -> list[Offer]:
-    """Anonymize every offer past its retention period (what it would do, with `dry_run`)."""
+def retention_apply(
+    *, today: datetime.date, dry_run: bool = False
+) -> list[tuple[Offer, datetime.datetime]]:
+    """Anonymize every offer past its retention period (only say which, with `dry_run`): the
+    offers as they were found, each with when it ended."""
     due = due_for_retention(today)
-    if dry_run:
-        return due
-    done = []
-    for offer in due:
-        reason = "Retention period passed."
-        done.append(offer_anonymize(offer=offer, by=None, reason=reason))
-    return done
+    if not dry_run:
+        for offer, _ in due:
+            offer_anonymize(offer=offer, by=None, reason="Retention period passed.")
+    return due
 
 
 def offers_of(email: str) -> QuerySet[Offer]:

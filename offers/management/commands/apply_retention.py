@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
-from offers.services.personal_data import ended_at, retention_apply
+from offers.services.personal_data import retention_apply
 
 
 class Command(BaseCommand):
@@ -38,11 +38,9 @@ class Command(BaseCommand):
             f"{'kept' if candidates is None else f'{candidates} days after an offer ends'}, "
             f"accepted offers {'kept' if employees is None else f'{employees} days'}."
         )
-        for offer in offers:
-            ended = ended_at(offer)
+        for offer, ended in offers:
             self.stdout.write(
-                f"{verb} offer {offer.pk} ({offer.get_status_display().lower()} {ended:%Y-%m-%d})"
-                if ended
-                else f"{verb} offer {offer.pk}"
+                f"{verb} offer {offer.pk} ({offer.get_status_display().lower()} "
+                f"{timezone.localtime(ended):%Y-%m-%d})"
             )
         self.stdout.write(f"{verb} {len(offers)} offer(s).")
