@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "ops",
     "pricing",
     "offers",
+    "signing",
 ]
 
 MIDDLEWARE = [
@@ -442,11 +443,27 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": float(LETTER_SWEEP_SECONDS),
     },
     "apply-retention": {"task": "offers.tasks.apply_retention", "schedule": 24 * 3600.0},
+    "sweep-signatures": {"task": "signing.tasks.sweep_signatures", "schedule": 300.0},
     "refresh-prices": {
         "task": "pricing.tasks.refresh_prices",
         "schedule": PRICES_REFRESH_HOURS * 3600.0,
     },
 }
+
+# Signed letters (README, "Signed letters"). Candidates sign with a one-time emailed code, and
+# the letter is sealed with the company's document-signing certificate: a PKCS#12 file. In
+# development (`make run`) a test certificate is made under var/signing/ and used when none is
+# set; with none at all, candidates accept by typing their name.
+SIGNING_TEST_CERTIFICATE = VAR_DIR / "signing" / "test-signing.p12"
+SIGNING_CERTIFICATE = env_str("SIGNING_CERTIFICATE", str(SIGNING_TEST_CERTIFICATE) if DEBUG else "")
+SIGNING_CERTIFICATE_PASSWORD = env_str("SIGNING_CERTIFICATE_PASSWORD")
+SIGNING_TSA_URL = env_str("SIGNING_TSA_URL")  # an RFC 3161 timestamp authority, optional
+SIGNING_CODE_MINUTES = env_int("SIGNING_CODE_MINUTES", 10)
+SIGNING_CODE_ATTEMPTS = env_int("SIGNING_CODE_ATTEMPTS", 5)
+SIGNING_CODE_SENDS = env_int("SIGNING_CODE_SENDS", 5)  # codes per signature, resends included
+SIGNING_CODE_RESEND_SECONDS = env_int("SIGNING_CODE_RESEND_SECONDS", 60)
+SIGNING_MAX_ATTEMPTS = env_int("SIGNING_MAX_ATTEMPTS", 5)  # sealing tries by the worker
+SIGNING_VERIFY_MAX_BYTES = env_int("SIGNING_VERIFY_MAX_BYTES", 20 * 1024 * 1024)
 
 LOGGING = {
     "version": 1,
@@ -470,6 +487,6 @@ LOGGING = {
         # record goes through the redacting console handler.
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
-        "fontTools": {"level": "WARNING"},
+        "fontTools": {"level": "ERROR"},  # "FFTM NOT subset" on every sealed letter
     },
 }

@@ -22,5 +22,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("offers/", include("offers.urls")),
     path("o/", include("offers.candidate_urls")),
+    path("", include("signing.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -80,6 +80,8 @@ def _link_or_response(request: HttpRequest, token: str) -> CandidateLink | HttpR
 
 
 def _page_context(link: CandidateLink, token: str, **extra: Any) -> dict[str, Any]:
+    from signing.services import candidate_context as candidate_signing
+
     offer = link.offer
     equity = offer.equity
     scenarios = []
@@ -108,6 +110,7 @@ def _page_context(link: CandidateLink, token: str, **extra: Any) -> dict[str, An
         "answered": offer.is_answered,
         "answer_event": offer.events.filter(action__in=["accepted", "declined"]).last(),
         "link_token": token,  # the candidate's own URL, for the page's forms and links
+        "signing": candidate_signing(offer),
         **extra,
     }
 

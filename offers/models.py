@@ -1219,6 +1219,15 @@ class LetterTemplate(models.Model):
         "default", default=False, help_text="used when no other template's rules match"
     )
     active = models.BooleanField(default=True, help_text="offered in the builder")
+    countersigner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="who countersigns letters the candidate has signed; blank: anyone who may "
+        "countersign (the permission 'Can countersign offer letters for the company')",
+    )
 
     class Meta:
         ordering = ["name"]

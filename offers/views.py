@@ -263,6 +263,8 @@ def offer_detail(request: RecruiterRequest, pk: int) -> HttpResponse:
 
 
 def _detail(request: RecruiterRequest, pk: int) -> HttpResponse:
+    from signing.services import live_signature
+
     offer = get_object_or_404(
         Offer.objects.visible_to(request.user).select_related(
             "department",
@@ -285,6 +287,7 @@ def _detail(request: RecruiterRequest, pk: int) -> HttpResponse:
         **_letters_context(offer),
         **figures_context(offer),
         "links": offer.links.select_related("revoked_by"),
+        "signature": live_signature(offer),
     }
     token = request.get_signed_cookie(
         NEW_LINK_COOKIE, default=None, salt=f"new-link-{offer.pk}", max_age=120

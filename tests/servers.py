@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -173,3 +174,63 @@ class RedisServer:
             self.process.terminate()
             self.process.wait(timeout=10)
         self.process = None
+
+
+class TimestampAuthority:
+    """An RFC 3161 timestamp authority on loopback, over real HTTP: pyHanko's DummyTimeStamper
+    makes each token with a timestamping certificate of the test authority."""
+
+    def __init__(self, authority: Any) -> None:
+        from asn1crypto import keys, x509
+        from cryptography.hazmat.primitives import serialization
+        from pyhanko.sign.timestamps import DummyTimeStamper
+        from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+        def asn1(certificate: Any) -> Any:
+            return x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER))
+
+        key = authority.timestamper.key.private_bytes(
+            serialization.Encoding.DER,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        self.stamper = DummyTimeStamper(
+            tsa_cert=asn1(authority.timestamper.certificate),
+            tsa_key=keys.PrivateKeyInfo.load(key),
+            certs_to_embed=SimpleCertificateStore.from_certs([asn1(authority.root.certificate)]),
+        )
+        self.requests = 0
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/tsa"
+        self._server: Any = None
+
+    def __enter__(self) -> TimestampAuthority:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        from asn1crypto import tsp
+
+        authority = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                request = tsp.TimeStampReq.load(body)
+                response = authority.stamper.request_tsa_response(request).dump()
+                authority.requests += 1
+                self.send_response(200)
+                self.send_header("Content-Type", "application/timestamp-reply")
+                self.send_header("Content-Length", str(len(response)))
+                self.end_headers()
+                self.wfile.write(response)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()

@@ -49,3 +49,4 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
 # The browser tests talk plain HTTP to a live server on loopback.
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+SIGNING_CERTIFICATE = os.environ.get("SIGNING_CERTIFICATE", "")  # off unless a test sets it

@@ -170,7 +170,13 @@ def _answer(
 
 
 def offer_accept(
-    *, link: CandidateLink, full_name: str, confirmed: bool, ip: str, user_agent: str
+    *,
+    link: CandidateLink,
+    full_name: str,
+    confirmed: bool,
+    ip: str,
+    user_agent: str,
+    extra: dict[str, str] | None = None,
 ) -> Offer:
     if not confirmed:
         raise OfferError("Tick the box to confirm that you accept the offer.")
@@ -185,7 +191,7 @@ def offer_accept(
         note="",
         ip=ip,
         user_agent=user_agent,
-        extra={"name typed": full_name.strip()},
+        extra={"name typed": full_name.strip(), **(extra or {})},
     )
 
 

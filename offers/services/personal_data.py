@@ -119,6 +119,21 @@ def offer_anonymize(*, offer: Offer, by: User | None, reason: str) -> Offer:
         offer.links.update(emailed_to="")
         delete_files += [str(letter.file.name) for letter in offer.letters.exclude(file="")]
         offer.letters.update(file="")
+        # Signed letters carry the name, the email, the address and the browser: all go; the
+        # hashes stay, so a copy the candidate kept can still be shown to be one we issued.
+        for signature in offer.signatures.all():
+            delete_files += [
+                str(field.name) for field in (signature.file, signature.countersigned_file) if field
+            ]
+        offer.signatures.update(
+            typed_name=placeholder,
+            ip_address="",
+            user_agent="",
+            code_sent_to="",
+            code_hash="",
+            file="",
+            countersigned_file="",
+        )
         offer.candidate_name = f"{placeholder} (anonymized on {now:%-d %b %Y})"
         offer.candidate_email = f"candidate-{offer.pk}@anonymized.invalid"
         offer.internal_notes = scrub(offer.internal_notes, secrets, placeholder)

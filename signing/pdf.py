@@ -1,0 +1,359 @@
+"""Signed letters as PDF, with pyHanko: the candidate's seal, the countersignature, and what a
+PDF's signatures say when someone checks one.
+
+The approved letter's bytes are never rewritten: every step is an incremental update appended
+to them (the completion certificate page, the company's empty signature field and the
+candidate's signature in one revision; the countersignature in the next), so the signed file
+begins with exactly the letter that was approved, and each signature covers everything before
+it. The candidate's signature certifies the document with form filling allowed: the company's
+countersignature fills the field left for it, and the candidate's signature stays valid.
+
+The seal is PAdES (ETSI.CAdES.detached) with the company's document-signing certificate; a
+timestamp authority (`SIGNING_TSA_URL`) adds an RFC 3161 timestamp to each signature.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.pdf_utils.text import TextBoxStyle
+from pyhanko.sign import fields, signers, timestamps
+from pyhanko.sign.general import SigningError
+from pyhanko.stamp import TextStampStyle
+
+from signing.certificates import Company, company_signer
+
+CANDIDATE_FIELD = "Candidate"
+COMPANY_FIELD = "Company"
+# The letter's signature lines carry these ids; WeasyPrint writes each as a named destination
+# (page and top-left corner), which is where the visible signatures go.
+CANDIDATE_ANCHOR = "candidate-signature"
+COMPANY_ANCHOR = "company-signature"
+LINE_SHARE = 0.45  # each signature line is 45% of the text's width (static/css/letter.css)
+FIELD_HEIGHT = 34  # points: the 22 pt above the line and a little more
+
+
+class SealError(Exception):
+    """The letter could not be sealed (retrying may help when it is the timestamp authority)."""
+
+
+@dataclass(frozen=True)
+class Box:
+    page: int
+    rect: tuple[int, int, int, int]
+
+
+def _destinations(reader: PdfFileReader) -> dict[str, tuple[int, float, float]]:
+    """Named destinations as name → (page index, left, top)."""
+    names = reader.root.get("/Names")
+    if not names or "/Dests" not in names:
+        return {}
+    pages = [page.idnum for page in _page_refs(reader)]
+    flat = names["/Dests"].get("/Names", generic.ArrayObject())
+    items = [flat.raw_get(index) for index in range(len(flat))]
+    found = {}
+    for name, target in zip(items[::2], items[1::2], strict=False):
+        target = target.get_object()
+        try:
+            page = pages.index(target.raw_get(0).idnum)
+            found[str(name)] = (page, float(target[2]), float(target[3]))
+        except (ValueError, IndexError, AttributeError, TypeError):
+            continue
+    return found
+
+
+def _page_refs(reader: PdfFileReader) -> list[generic.IndirectObject]:
+    refs = []
+    for index in range(int(reader.root["/Pages"]["/Count"])):
+        ref, _ = reader.find_page_for_modification(index)
+        refs.append(ref)
+    return refs
+
+
+def signature_boxes(reader: PdfFileReader, *, fallback_page: int) -> dict[str, Box]:
+    """Where each visible signature goes: on the letter's signature lines when the letter
+    marks them, else side by side at the foot of the completion certificate page."""
+    dests = _destinations(reader)
+    if COMPANY_ANCHOR in dests and CANDIDATE_ANCHOR in dests:
+        page, left, top = dests[COMPANY_ANCHOR]
+        cand_page, cand_left, cand_top = dests[CANDIDATE_ANCHOR]
+        width = round((cand_left - left) / (1 - LINE_SHARE) * LINE_SHARE)
+        x, cand_x = round(left), round(cand_left)
+        low, cand_low = round(top) - 24, round(cand_top) - 24
+        return {
+            COMPANY_FIELD: Box(page, (x, low, x + width, low + FIELD_HEIGHT)),
+            CANDIDATE_FIELD: Box(
+                cand_page, (cand_x, cand_low, cand_x + width, cand_low + FIELD_HEIGHT)
+            ),
+        }
+    return {
+        COMPANY_FIELD: Box(fallback_page, (57, 60, 280, 60 + FIELD_HEIGHT)),
+        CANDIDATE_FIELD: Box(fallback_page, (315, 60, 538, 60 + FIELD_HEIGHT)),
+    }
+
+
+@cache
+def _font_path() -> str | None:
+    """DejaVu Sans, the letter's own font, so that any name can be drawn; scaled to 1,000
+    units per em, which pyHanko's font embedding assumes (it writes the glyph widths as they
+    are, and DejaVu's 2,048 units would space the letters out)."""
+    fc_match = shutil.which("fc-match")
+    if fc_match is None:
+        return None
+    try:
+        found = subprocess.run(  # noqa: S603  (fontconfig's own tool, fixed arguments)
+            [fc_match, "DejaVu Sans:style=Book", "--format=%{file}"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        ).stdout.strip()
+    except OSError:
+        return None
+    if not found.endswith(".ttf"):
+        return None
+    source = Path(found)
+    scaled = (
+        Path(tempfile.gettempdir())
+        / f"offers-signing-{source.stem}-{source.stat().st_mtime_ns}.ttf"
+    )
+    if not scaled.exists():
+        from fontTools.ttLib import TTFont
+        from fontTools.ttLib.scaleUpem import scale_upem
+
+        font = TTFont(str(source))
+        scale_upem(font, 1000)
+        partial = scaled.with_suffix(f".{os.getpid()}.part")
+        font.save(str(partial))
+        partial.replace(scaled)  # atomic: two workers may make it at once
+    return str(scaled)
+
+
+def _stamp(lines: list[str]) -> TextStampStyle:
+    font_path = _font_path()
+    text_style: dict[str, Any] = {"font_size": 7}
+    if font_path:
+        from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+
+        text_style["font"] = GlyphAccumulatorFactory(font_path)
+    return TextStampStyle(
+        stamp_text="\n".join(line.replace("%", "%%") for line in lines),
+        text_box_style=TextBoxStyle(**text_style),
+        border_width=0,
+        background=None,
+    )
+
+
+def _timestamper() -> timestamps.TimeStamper | None:
+    url = settings.SIGNING_TSA_URL
+    return timestamps.HTTPTimeStamper(url, timeout=10) if url else None
+
+
+def _test_line(company: Company) -> list[str]:
+    return ["Sealed with a TEST certificate: not a real offer"] if company.is_test else []
+
+
+def _append_page(writer: IncrementalPdfFileWriter, page_pdf: bytes) -> int:
+    """Append the first page of `page_pdf` to the letter as a new page; its index."""
+    other = PdfFileReader(io.BytesIO(page_pdf))
+    first, _ = other.find_page_for_modification(0)
+    media_box = first.get_object()["/MediaBox"]
+    xobject = writer.import_page_as_xobject(other, page_ix=0)
+    content = generic.StreamObject(stream_data=b"q /Certificate Do Q")
+    page = generic.DictionaryObject(
+        {
+            generic.pdf_name("/Type"): generic.pdf_name("/Page"),
+            generic.pdf_name("/MediaBox"): generic.ArrayObject(list(media_box)),
+            generic.pdf_name("/Resources"): generic.DictionaryObject(
+                {
+                    generic.pdf_name("/XObject"): generic.DictionaryObject(
+                        {generic.pdf_name("/Certificate"): xobject}
+                    )
+                }
+            ),
+            generic.pdf_name("/Contents"): writer.add_object(content),
+        }
+    )
+    writer.insert_page(page)
+    return int(writer.root["/Pages"]["/Count"]) - 1
+
+
+def seal_candidate(
+    letter_pdf: bytes,
+    *,
+    certificate_pdf: bytes,
+    typed_name: str,
+    signed_at: datetime.datetime,
+    reason: str,
+) -> bytes:
+    """The approved letter, its completion certificate page, the company's empty signature
+    field, and the candidate's visible signature sealed with the company's certificate."""
+    signer, company = company_signer()
+    writer = IncrementalPdfFileWriter(io.BytesIO(letter_pdf))
+    certificate_page = _append_page(writer, certificate_pdf)
+    boxes = signature_boxes(writer.prev, fallback_page=certificate_page)
+    company_box = boxes[COMPANY_FIELD]
+    fields.append_signature_field(
+        writer,
+        fields.SigFieldSpec(COMPANY_FIELD, on_page=company_box.page, box=company_box.rect),
+    )
+    candidate_box = boxes[CANDIDATE_FIELD]
+    lines = [
+        f"Signed: {typed_name}",
+        f"{signed_at:%Y-%m-%d %H:%M} UTC, verified by email code",
+        *_test_line(company),
+    ]
+    meta = signers.PdfSignatureMetadata(
+        field_name=CANDIDATE_FIELD,
+        md_algorithm="sha256",
+        subfilter=fields.SigSeedSubFilter.PADES,
+        reason=reason,
+        name=typed_name,
+        certify=True,
+        docmdp_permissions=fields.MDPPerm.FILL_FORMS,
+    )
+    return _sign(
+        writer,
+        meta,
+        signer,
+        lines,
+        fields.SigFieldSpec(CANDIDATE_FIELD, on_page=candidate_box.page, box=candidate_box.rect),
+    )
+
+
+def countersign(
+    signed_pdf: bytes, *, name: str, title: str, company_name: str, at: datetime.datetime
+) -> bytes:
+    """The company's signature in the field the candidate's revision left for it."""
+    signer, company = company_signer()
+    writer = IncrementalPdfFileWriter(io.BytesIO(signed_pdf))
+    lines = [
+        f"Countersigned: {name}",
+        f"{title}, for {company_name}" if title else f"for {company_name}",
+        f"{at:%Y-%m-%d %H:%M} UTC",
+        *_test_line(company),
+    ]
+    meta = signers.PdfSignatureMetadata(
+        field_name=COMPANY_FIELD,
+        md_algorithm="sha256",
+        subfilter=fields.SigSeedSubFilter.PADES,
+        reason=f"Countersigned for {company_name}",
+        name=name,
+    )
+    return _sign(writer, meta, signer, lines, None)
+
+
+def _sign(
+    writer: IncrementalPdfFileWriter,
+    meta: signers.PdfSignatureMetadata,
+    signer: Any,
+    lines: list[str],
+    new_field: fields.SigFieldSpec | None,
+) -> bytes:
+    pdf_signer = signers.PdfSigner(
+        meta,
+        signer=signer,
+        timestamper=_timestamper(),
+        stamp_style=_stamp(lines),
+        new_field_spec=new_field,
+    )
+    output = io.BytesIO()
+    try:
+        pdf_signer.sign_pdf(writer, output=output)
+    except (SigningError, OSError) as error:
+        raise SealError(f"{type(error).__name__}: {error}") from error
+    return output.getvalue()
+
+
+# Checking a PDF --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SignatureReport:
+    field: str
+    signer: str  # the certificate's subject
+    name: str  # the name the signature gives
+    reason: str
+    signed_at: datetime.datetime | None
+    timestamp: datetime.datetime | None
+    intact: bool  # the bytes it covers are unchanged
+    valid: bool  # the seal is cryptographically sound
+    trusted: bool  # its certificate chains to ours
+    covers_whole_file: bool
+    modification: str  # what later revisions did: "none", "form filling", "other"
+    test_certificate: bool
+
+
+class NotAPdf(Exception):
+    pass
+
+
+def inspect(data: bytes, *, trust_roots: list[Any]) -> list[SignatureReport]:
+    """Every signature in a PDF and what pyHanko's validation says of it (nothing fetched)."""
+    from pyhanko.pdf_utils.misc import PdfReadError
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    try:
+        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        embedded = list(reader.embedded_signatures)
+    except (PdfReadError, ValueError, KeyError, TypeError, IndexError) as error:
+        raise NotAPdf(str(error)) from error
+    reports = []
+    for signature in embedded:
+        context = ValidationContext(trust_roots=trust_roots, allow_fetching=False)
+        try:
+            status = validate_pdf_signature(signature, context)
+        except Exception:  # a damaged signature: reported as not intact
+            reports.append(_broken(signature))
+            continue
+        timestamp = status.timestamp_validity
+        level = status.modification_level
+        subject = status.signing_cert.subject.human_friendly if status.signing_cert else ""
+        reports.append(
+            SignatureReport(
+                field=signature.field_name,
+                signer=subject,
+                name=str(signature.sig_object.get("/Name", "")),
+                reason=str(signature.sig_object.get("/Reason", "")),
+                signed_at=status.signer_reported_dt,
+                timestamp=timestamp.timestamp if timestamp else None,
+                intact=status.intact,
+                valid=status.valid,
+                trusted=status.trusted,
+                covers_whole_file=bool(status.coverage and status.coverage.name == "ENTIRE_FILE"),
+                modification=level.name.replace("_", " ").lower() if level else "unknown",
+                test_certificate="TEST CERTIFICATE" in subject,
+            )
+        )
+    return reports
+
+
+def _broken(signature: Any) -> SignatureReport:
+    return SignatureReport(
+        field=str(signature.field_name),
+        signer="",
+        name=str(signature.sig_object.get("/Name", "")),
+        reason="",
+        signed_at=None,
+        timestamp=None,
+        intact=False,
+        valid=False,
+        trusted=False,
+        covers_whole_file=False,
+        modification="unknown",
+        test_certificate=False,
+    )

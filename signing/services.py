@@ -1,0 +1,634 @@
+"""Signing, step by step: consent, a one-time code, the signature (which accepts the offer),
+the seal made by a worker, the countersignature, and the signed PDF kept and sent.
+
+Each step has the shape of the offers' workflows (`offers.services`): lock the row, guard with a
+sentence for the person (`OfferError`), change, audit, and send email or jobs once the
+transaction commits. A refusal that must still count (a wrong code) is recorded first and
+raised after the transaction commits.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import logging
+import secrets
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.mail import EmailMessage, send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
+
+from offers import lifecycle
+from offers.letters import StaticOnlyFetcher, render_document
+from offers.models import CandidateLink, Offer
+from offers.services import OfferError, audit, locked, names_match, offer_accept
+from signing import consent, pdf
+from signing.certificates import company, signing_enabled
+from signing.models import Signature
+
+logger = logging.getLogger(__name__)
+State = Signature.State
+CODE_DIGITS = 6
+
+
+def person(user: User | None) -> str:
+    if user is None:
+        return "the system"
+    return user.get_full_name() or user.get_username()
+
+
+def masked(email: str) -> str:
+    """c•••@example.com: enough for the candidate to know where to look."""
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}•••@{domain}" if domain else "•••"
+
+
+def consent_text(offer: Offer) -> str:
+    recruiter = offer.created_by
+    contact = person(recruiter) + (f" ({recruiter.email})" if recruiter.email else "")
+    return consent.text(
+        company=settings.COMPANY_NAME, contact=contact, email=masked(offer.candidate_email)
+    )
+
+
+# Finding the signature -----------------------------------------------------------------------
+
+
+def _is_current(signature: Signature, offer: Offer) -> bool:
+    """It names the letter the candidate is asked to sign now."""
+    letter = offer.approved_letter()
+    return (
+        letter is not None
+        and letter.pk == signature.letter_id
+        and offer.version == signature.offer_version
+        and letter.sha256 == signature.letter_sha256
+    )
+
+
+def _void(signature: Signature, *, reason: str) -> None:
+    updated = Signature.objects.filter(pk=signature.pk, state__in=Signature.IN_PROGRESS).update(
+        state=State.VOID, voided_at=timezone.now(), void_reason=reason
+    )
+    if updated:
+        audit(
+            signature.offer,
+            by=None,
+            action="signature voided",
+            from_status=signature.offer.status,
+            note=reason,
+        )
+        signature.refresh_from_db()
+
+
+def live_signature(offer: Offer) -> Signature | None:
+    """The offer's signature that is not void: in progress only while it names the letter to
+    sign now (else it is voided, and signing starts again from consent)."""
+    signature = (
+        Signature.objects.filter(offer=offer)
+        .exclude(state__in=[State.VOID, State.FAILED])
+        .select_related("offer", "letter")
+        .first()
+    )
+    if signature and signature.in_progress and not _is_current(signature, offer):
+        with transaction.atomic():
+            _void(signature, reason="The offer changed after signing began: its letter is new.")
+        return None
+    return signature
+
+
+def signed_signature(offer: Offer) -> Signature | None:
+    signature = live_signature(offer)
+    return signature if signature and signature.is_signed else None
+
+
+def can_sign(offer: Offer) -> bool:
+    """The candidate can sign now: signing is on, the offer awaits an answer, its approved
+    letter is ready."""
+    return (
+        signing_enabled()
+        and lifecycle.allows("accept", offer.status)
+        and offer.approved_letter() is not None
+    )
+
+
+def _guard_open(link: CandidateLink, offer: Offer) -> None:
+    if not signing_enabled():
+        raise OfferError("Signing is not available: accept the offer by typing your name.")
+    if link.is_revoked:
+        raise OfferError("This link no longer works: ask your recruiter for a new one.")
+    if link.is_expired() or offer.expires_on < timezone.localdate():
+        raise OfferError("This offer has expired and can no longer be signed.")
+    if offer.is_answered:
+        raise OfferError(
+            f"You have already {offer.get_status_display().lower()} this offer; the answer is "
+            "final."
+        )
+    if not lifecycle.allows("accept", offer.status):
+        raise OfferError("This offer can no longer be signed.")
+
+
+# Consent and the code ------------------------------------------------------------------------
+
+
+def consent_give(*, link: CandidateLink, agreed: bool, ip: str, user_agent: str) -> Signature:
+    """The candidate agrees to sign electronically: a signature begins, and a code is sent."""
+    if not agreed:
+        raise OfferError("Tick the box to agree to sign electronically, or ask for paper.")
+    with transaction.atomic():
+        offer = locked(link.offer)
+        _guard_open(link, offer)
+        letter = offer.approved_letter()
+        if letter is None:
+            raise OfferError("Your letter is being prepared: reload this page in a minute.")
+        signature = live_signature(offer)
+        if signature and signature.is_signed:
+            raise OfferError("You have already signed this letter.")
+        words = consent_text(offer)
+        now = timezone.now()
+        if signature is None:
+            signature = Signature.objects.create(
+                offer=offer,
+                letter=letter,
+                link=link,
+                offer_version=offer.version,
+                letter_sha256=letter.sha256,
+                consent_version=consent.VERSION,
+                consent_sha256=consent.sha256(words),
+                consented_at=now,
+            )
+        else:
+            signature.consented_at = now
+            signature.save(update_fields=["consented_at"])
+        audit(
+            offer,
+            by=None,
+            action="consented to sign",
+            from_status=offer.status,
+            changes={
+                "consent version": consent.VERSION,
+                "consent sha-256": consent.sha256(words),
+                "ip address": ip,
+                "user agent": user_agent[:500],
+            },
+        )
+    code_send(signature=signature)
+    return signature
+
+
+def _code_hash(signature: Signature, code: str) -> str:
+    return salted_hmac("signing.code", f"{signature.pk}:{code}").hexdigest()
+
+
+def code_send(*, signature: Signature) -> Signature:
+    """A new one-time code to the candidate's email (the earlier one stops working)."""
+    with transaction.atomic():
+        signature = (
+            Signature.objects.select_for_update().select_related("offer").get(pk=signature.pk)
+        )
+        offer = locked(signature.offer)
+        if not signature.in_progress or not _is_current(signature, offer):
+            raise OfferError("This signature is no longer in progress: reload the page.")
+        now = timezone.now()
+        if signature.codes_sent >= settings.SIGNING_CODE_SENDS:
+            raise OfferError(
+                f"{signature.codes_sent} codes have been sent for this letter, the most we send: "
+                f"ask {person(offer.created_by)} for help."
+            )
+        if signature.code_sent_at:
+            wait = settings.SIGNING_CODE_RESEND_SECONDS - (now - signature.code_sent_at).seconds
+            if wait > 0:
+                raise OfferError(
+                    f"A code was sent a moment ago: check your email, or ask for a new code in "
+                    f"{wait} seconds."
+                )
+        code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+        signature.code_hash = _code_hash(signature, code)
+        signature.code_sent_at = now
+        signature.code_expires_at = now + datetime.timedelta(minutes=settings.SIGNING_CODE_MINUTES)
+        signature.code_attempts = 0
+        signature.codes_sent += 1
+        signature.code_sent_to = offer.candidate_email
+        signature.state = State.CODE_SENT
+        signature.save()
+        audit(
+            offer,
+            by=None,
+            action="signing code sent",
+            from_status=offer.status,
+            changes={"to": signature.code_sent_to, "codes sent": str(signature.codes_sent)},
+        )
+        body = render_to_string(
+            "signing/email/code.txt",
+            {
+                "offer": offer,
+                "code": code,
+                "minutes": settings.SIGNING_CODE_MINUTES,
+                "company_name": settings.COMPANY_NAME,
+            },
+        )
+        subject = f"Your code to sign your offer from {settings.COMPANY_NAME}"
+        transaction.on_commit(
+            partial(send_mail, subject, body, settings.DEFAULT_FROM_EMAIL, [offer.candidate_email])
+        )
+    return signature
+
+
+def code_verify(*, signature: Signature, code: str) -> Signature:
+    """The code typed matches the last one sent, in time and within the attempts allowed."""
+    code = "".join(code.split())
+    problem = None
+    with transaction.atomic():
+        signature = (
+            Signature.objects.select_for_update().select_related("offer").get(pk=signature.pk)
+        )
+        offer = locked(signature.offer)
+        if signature.state == State.VERIFIED:
+            return signature  # a second click
+        if signature.state != State.CODE_SENT or not _is_current(signature, offer):
+            raise OfferError("This signature is no longer in progress: reload the page.")
+        if not signature.code_hash:
+            problem = "Too many wrong codes: ask for a new code."
+        elif timezone.now() > (signature.code_expires_at or timezone.now()):
+            problem = "The code has expired: ask for a new one."
+        elif not constant_time_compare(signature.code_hash, _code_hash(signature, code)):
+            signature.code_attempts += 1
+            left = settings.SIGNING_CODE_ATTEMPTS - signature.code_attempts
+            if left <= 0:
+                signature.code_hash = ""  # locked: only a new code can be entered now
+                problem = "That code is not right, and it was the last try: ask for a new code."
+            else:
+                problem = f"That code is not right: {left} tr{'y' if left == 1 else 'ies'} left."
+            signature.save(update_fields=["code_attempts", "code_hash"])
+            audit(
+                offer,
+                by=None,
+                action="signing code wrong",
+                from_status=offer.status,
+                changes={"wrong tries": str(signature.code_attempts)},
+            )
+        else:
+            signature.state = State.VERIFIED
+            signature.code_verified_at = timezone.now()
+            signature.code_hash = ""  # used once
+            signature.save(update_fields=["state", "code_verified_at", "code_hash"])
+            audit(offer, by=None, action="signing code verified", from_status=offer.status)
+    if problem:
+        raise OfferError(problem)
+    return signature
+
+
+# The signature -------------------------------------------------------------------------------
+
+
+def sign(
+    *, link: CandidateLink, signature: Signature, typed_name: str, ip: str, user_agent: str
+) -> Signature:
+    """The candidate adopts their typed name as their signature on the letter, and so accepts
+    the offer; the seal follows on a worker. Twice (a double click, two tabs): one signature."""
+    with transaction.atomic():
+        signature = (
+            Signature.objects.select_for_update().select_related("offer").get(pk=signature.pk)
+        )
+        if signature.is_signed:
+            return signature
+        offer = locked(signature.offer)
+        _guard_open(link, offer)
+        if not _is_current(signature, offer):
+            _void(signature, reason="The offer changed after signing began: its letter is new.")
+            raise OfferError(
+                "The offer changed while you were signing: read the new letter and sign again."
+            )
+        if signature.state != State.VERIFIED:
+            raise OfferError("Enter the code we emailed you before you sign.")
+        if not names_match(typed_name, offer.candidate_name):
+            raise OfferError(
+                "The name you typed does not match the name on the offer: type your full name as "
+                "it appears at the top of this page."
+            )
+        offer_accept(
+            link=link,
+            full_name=typed_name,
+            confirmed=True,
+            ip=ip,
+            user_agent=user_agent,
+            extra={
+                "signed electronically": f"signature {signature.pk}",
+                "letter sha-256": signature.letter_sha256,
+            },
+        )
+        signature.state = State.SIGNED
+        signature.typed_name = typed_name.strip()
+        signature.signed_at = timezone.now()
+        signature.ip_address = ip
+        signature.user_agent = user_agent[:500]
+        signature.save()
+        offer.refresh_from_db()
+        audit(
+            offer,
+            by=None,
+            action="signed the letter",
+            from_status=offer.status,
+            changes={"name adopted as signature": signature.typed_name},
+        )
+        transaction.on_commit(partial(_enqueue, "signing.tasks.seal_signature", signature.pk))
+    return signature
+
+
+def _enqueue(task_name: str, signature_id: int) -> None:
+    from ops.services import publish_from_web
+    from signing import tasks
+
+    task = {
+        "signing.tasks.seal_signature": tasks.seal_signature,
+        "signing.tasks.countersign": tasks.countersign,
+    }[task_name]
+    error = publish_from_web(task, (signature_id,))
+    if error:
+        logger.warning(
+            "Signature %s: the broker did not take its job (%s); the sweep sends it again",
+            signature_id,
+            type(error).__name__,
+        )
+
+
+# The seal (on a worker) ------------------------------------------------------------------------
+
+
+def _stored(stem: str, data: bytes) -> str:
+    """Stored under a name of this attempt's own: two deliveries of one job (a worker killed,
+    the sweep) never write over each other, and the one that does not get recorded deletes
+    its file."""
+    name = f"{stem}-{secrets.token_hex(4)}.pdf"
+    return default_storage.save(name, ContentFile(data))
+
+
+def _read(field: Any, sha256: str) -> bytes:
+    with field.open("rb") as handle:
+        data = handle.read()
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise pdf.SealError(f"{field.name} is not the file that was signed: its SHA-256 differs")
+    return data
+
+
+def certificate_html(signature: Signature) -> str:
+    offer = signature.offer
+    link = signature.link
+    events = list(offer.events.select_related("actor").order_by("at", "pk"))
+    signer = company()
+    return render_to_string(
+        "signing/certificate.html",
+        {
+            "signature": signature,
+            "offer": offer,
+            "link": link,
+            "events": events,
+            "company_name": settings.COMPANY_NAME,
+            "test_certificate": bool(signer and signer.is_test),
+            "certificate_subject": signer.subject if signer else "",
+        },
+    )
+
+
+def seal(*, signature_id: int) -> Signature | None:
+    """The candidate's signed letter: the approved PDF, its completion certificate page and the
+    candidate's visible signature, sealed; stored, recorded and audited. Safe to run twice."""
+    signature = Signature.objects.select_related("offer", "letter", "link").get(pk=signature_id)
+    if signature.state != State.SIGNED:
+        return None
+    Signature.objects.filter(pk=signature.pk).update(seal_attempts=signature.seal_attempts + 1)
+    letter_pdf = _read(signature.letter.file, signature.letter_sha256)
+    certificate = render_document(certificate_html(signature), StaticOnlyFetcher()).write_pdf()
+    sealed = pdf.seal_candidate(
+        letter_pdf,
+        certificate_pdf=certificate,
+        typed_name=signature.typed_name,
+        signed_at=signature.signed_at or timezone.now(),
+        reason=f"{signature.typed_name} signs and accepts this offer of employment",
+    )
+    name = _stored(f"letters/offer-{signature.offer_id}/signed-{signature.pk}", sealed)
+    with transaction.atomic():
+        updated = Signature.objects.filter(pk=signature.pk, state=State.SIGNED).update(
+            state=State.SEALED,
+            file=name,
+            sha256=hashlib.sha256(sealed).hexdigest(),
+            sealed_at=timezone.now(),
+            last_error="",
+        )
+        if not updated:
+            transaction.on_commit(partial(default_storage.delete, name))
+            return None
+        signature.refresh_from_db()
+        audit(
+            signature.offer,
+            by=None,
+            action="signed letter sealed",
+            from_status=signature.offer.status,
+            changes={"signed letter sha-256": signature.sha256},
+        )
+        _tell_countersigners(signature)
+    return signature
+
+
+def seal_failed(*, signature_id: int, reason: str, final: bool) -> None:
+    signature = Signature.objects.select_related("offer").get(pk=signature_id)
+    logger.warning("Signature %s: sealing failed (%s)", signature_id, reason)
+    with transaction.atomic():
+        fields: dict[str, Any] = {"last_error": reason[:2000]}
+        if final:
+            fields["state"] = State.FAILED
+        Signature.objects.filter(pk=signature_id).update(**fields)
+        if final:
+            audit(
+                signature.offer,
+                by=None,
+                action="signed letter failed",
+                from_status=signature.offer.status,
+                note=reason[:2000],
+            )
+
+
+# Countersigning ------------------------------------------------------------------------------
+
+
+def countersigners(signature: Signature) -> list[User]:
+    """Who may countersign: the person the letter template names, else anyone with the
+    permission (superusers are not asked by email)."""
+    template = signature.offer.letter_template_version
+    named = template.template.countersigner if template else None
+    if named is not None:
+        return [named] if named.is_active else []
+    from django.contrib.auth import get_user_model
+
+    return list(
+        get_user_model()
+        .objects.with_perm(
+            "signing.countersign_offer",
+            include_superusers=False,
+            backend="django.contrib.auth.backends.ModelBackend",
+        )
+        .filter(is_active=True)
+    )
+
+
+def may_countersign(user: User, signature: Signature) -> bool:
+    if not user.is_active or not user.has_perm("signing.countersign_offer"):
+        return False
+    template = signature.offer.letter_template_version
+    named = template.template.countersigner_id if template else None
+    return named is None or named == user.pk
+
+
+def _tell_countersigners(signature: Signature) -> None:
+    from django.urls import reverse
+
+    link = settings.SITE_URL + reverse("signing:countersign", args=[signature.pk])
+    to = sorted({person.email for person in countersigners(signature) if person.email})
+    if not to:
+        return
+    offer = signature.offer
+    body = render_to_string(
+        "signing/email/countersign.txt",
+        {"offer": offer, "signature": signature, "link": link},
+    )
+    subject = " ".join(f"Offer letter signed by {offer.candidate_name}: countersign it".split())
+    transaction.on_commit(partial(send_mail, subject, body, settings.DEFAULT_FROM_EMAIL, to))
+
+
+def countersign_request(*, signature: Signature, by: User, title: str, agreed: bool) -> Signature:
+    if not may_countersign(by, signature):
+        raise OfferError("You may not countersign this letter.")
+    if not agreed:
+        raise OfferError("Tick the box to countersign the letter for the company.")
+    title = " ".join(title.split())[:200]
+    with transaction.atomic():
+        signature = (
+            Signature.objects.select_for_update().select_related("offer").get(pk=signature.pk)
+        )
+        if signature.state in {State.COUNTERSIGNING, State.COMPLETE}:
+            raise OfferError(
+                f"{person(signature.countersigner)} has already countersigned this letter."
+            )
+        if signature.state != State.SEALED:
+            raise OfferError("The candidate's signed letter is not ready to countersign yet.")
+        signature.state = State.COUNTERSIGNING
+        signature.countersigner = by
+        signature.countersigner_name = person(by)
+        signature.countersigner_title = title
+        signature.countersign_asked_at = timezone.now()
+        signature.save()
+        transaction.on_commit(partial(_enqueue, "signing.tasks.countersign", signature.pk))
+    return signature
+
+
+def countersign_seal(*, signature_id: int) -> Signature | None:
+    """The company's signature added as a new revision; the candidate is sent the letter."""
+    signature = Signature.objects.select_related("offer", "countersigner").get(pk=signature_id)
+    if signature.state != State.COUNTERSIGNING:
+        return None
+    signed = _read(signature.file, signature.sha256)
+    at = signature.countersign_asked_at or timezone.now()
+    final = pdf.countersign(
+        signed,
+        name=signature.countersigner_name,
+        title=signature.countersigner_title,
+        company_name=settings.COMPANY_NAME,
+        at=at,
+    )
+    name = _stored(f"letters/offer-{signature.offer_id}/signed-{signature.pk}-countersigned", final)
+    with transaction.atomic():
+        updated = Signature.objects.filter(pk=signature.pk, state=State.COUNTERSIGNING).update(
+            state=State.COMPLETE,
+            countersigned_file=name,
+            countersigned_sha256=hashlib.sha256(final).hexdigest(),
+            countersigned_at=timezone.now(),
+            last_error="",
+        )
+        if not updated:
+            transaction.on_commit(partial(default_storage.delete, name))
+            return None
+        signature.refresh_from_db()
+        offer = signature.offer
+        audit(
+            offer,
+            by=signature.countersigner,
+            action="countersigned",
+            from_status=offer.status,
+            changes={
+                "countersigned by": signature.countersigner_name,
+                "title": signature.countersigner_title,
+                "signed letter sha-256": signature.countersigned_sha256,
+            },
+        )
+        transaction.on_commit(partial(_send_signed_letter, signature.pk, final))
+    return signature
+
+
+def _send_signed_letter(signature_id: int, data: bytes) -> None:
+    signature = Signature.objects.select_related("offer").get(pk=signature_id)
+    offer = signature.offer
+    body = render_to_string(
+        "signing/email/signed.txt",
+        {"offer": offer, "signature": signature, "company_name": settings.COMPANY_NAME},
+    )
+    message = EmailMessage(
+        subject=f"Your signed offer letter from {settings.COMPANY_NAME}",
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[offer.candidate_email],
+    )
+    message.attach(signature.download_name, data, "application/pdf")
+    message.send()
+    Signature.objects.filter(pk=signature_id).update(emailed_at=timezone.now())
+
+
+# The sweep -----------------------------------------------------------------------------------
+
+SEND_AGAIN_AFTER = datetime.timedelta(minutes=5)
+
+
+def signatures_sweep() -> int:
+    """Jobs lost on the way (a broker down when the candidate signed): sent again."""
+    from signing import tasks
+
+    cutoff = timezone.now() - SEND_AGAIN_AFTER
+    count = 0
+    for pk in Signature.objects.filter(state=State.SIGNED, signed_at__lt=cutoff).values_list(
+        "pk", flat=True
+    ):
+        tasks.seal_signature.delay(pk)
+        count += 1
+    for pk in Signature.objects.filter(
+        state=State.COUNTERSIGNING, countersign_asked_at__lt=cutoff
+    ).values_list("pk", flat=True):
+        tasks.countersign.delay(pk)
+        count += 1
+    return count
+
+
+# What the candidate's page shows -------------------------------------------------------------
+
+
+def candidate_context(offer: Offer) -> dict[str, Any]:
+    """The signing section of the candidate's page: off, a step to take, or the result."""
+    signature = live_signature(offer)
+    if signature is None and not can_sign(offer):
+        return {"on": False}
+    letter = offer.approved_letter()
+    return {
+        "on": True,
+        "signature": signature,
+        "letter": letter,
+        "consent_text": consent_text(offer),
+        "consent_version": consent.VERSION,
+        "email": masked(offer.candidate_email),
+        "minutes": settings.SIGNING_CODE_MINUTES,
+        "test_certificate": bool((signer := company()) and signer.is_test),
+    }

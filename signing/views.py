@@ -1,0 +1,256 @@
+"""Signing pages: the candidate's steps on their private link, the countersignature, the
+signed letter's downloads, and the public page that checks a PDF's signatures."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from axes.helpers import get_client_ip_address
+from django.conf import settings
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_ratelimit.decorators import ratelimit
+
+from offers.candidate_views import _link_or_response, _page_context, _private
+from offers.models import CandidateLink, Offer
+from offers.services import OfferError
+from signing import pdf, services
+from signing.certificates import company
+from signing.models import Signature
+
+State = Signature.State
+
+
+# The candidate ---------------------------------------------------------------------------------
+# No CSRF token, for the reason `offers.candidate_views.candidate_answer` gives: every post must
+# carry the secret token in its URL, and the page is sent with `Referrer-Policy: no-referrer`.
+
+
+def _client(request: HttpRequest) -> tuple[str, str]:
+    return get_client_ip_address(request) or "", request.headers.get("User-Agent", "")
+
+
+def _back(token: str) -> HttpResponseBase:
+    return _private(redirect(reverse("candidate:offer", args=[token]) + "#sign"))
+
+
+def _refused(request: HttpRequest, link: CandidateLink, token: str, error: str) -> HttpResponse:
+    link.offer.refresh_from_db()
+    context = _page_context(link, token, error=error, sign_error=error)
+    response = render(request, "candidate/offer.html", context, status=400)
+    _private(response)
+    return response
+
+
+def _candidate_step(request: HttpRequest, token: str, step: Any) -> HttpResponseBase:
+    found = _link_or_response(request, token)
+    if not isinstance(found, CandidateLink):
+        return found
+    try:
+        step(found)
+    except OfferError as error:
+        return _refused(request, found, token, str(error))
+    return _back(token)
+
+
+def _signature(link: CandidateLink) -> Signature:
+    signature = services.live_signature(link.offer)
+    if signature is None:
+        raise OfferError("Signing has not begun, or the offer changed: agree to sign again.")
+    return signature
+
+
+@csrf_exempt
+@require_POST
+def consent(request: HttpRequest, token: str) -> HttpResponseBase:
+    ip, agent = _client(request)
+    return _candidate_step(
+        request,
+        token,
+        lambda link: services.consent_give(
+            link=link, agreed=request.POST.get("agree") == "yes", ip=ip, user_agent=agent
+        ),
+    )
+
+
+@csrf_exempt
+@require_POST
+def code_again(request: HttpRequest, token: str) -> HttpResponseBase:
+    return _candidate_step(
+        request, token, lambda link: services.code_send(signature=_signature(link))
+    )
+
+
+@csrf_exempt
+@require_POST
+def code_check(request: HttpRequest, token: str) -> HttpResponseBase:
+    return _candidate_step(
+        request,
+        token,
+        lambda link: services.code_verify(
+            signature=_signature(link), code=request.POST.get("code", "")
+        ),
+    )
+
+
+@csrf_exempt
+@require_POST
+def sign(request: HttpRequest, token: str) -> HttpResponseBase:
+    ip, agent = _client(request)
+    return _candidate_step(
+        request,
+        token,
+        lambda link: services.sign(
+            link=link,
+            signature=_signature(link),
+            typed_name=request.POST.get("typed_name", ""),
+            ip=ip,
+            user_agent=agent,
+        ),
+    )
+
+
+def _signed_file(signature: Signature | None) -> FileResponse | None:
+    field = signature.final_file if signature else None
+    if signature is None or not field:
+        return None
+    try:
+        handle = field.open("rb")
+    except (FileNotFoundError, ValueError):
+        return None
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=signature.download_name,
+        content_type="application/pdf",
+    )
+
+
+@require_GET
+def candidate_signed_letter(request: HttpRequest, token: str) -> HttpResponseBase:
+    found = _link_or_response(request, token)
+    if not isinstance(found, CandidateLink):
+        return found
+    response = _signed_file(services.signed_signature(found.offer))
+    if response is None:
+        return _private(render(request, "candidate/not_found.html", {"what": "letter"}, status=404))
+    return _private(response)
+
+
+# The company -----------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def signed_letter(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """The signed letter, for whoever may see the offer, or countersign it."""
+    signature = get_object_or_404(Signature.objects.select_related("offer"), pk=pk)
+    user = request.user
+    visible = Offer.objects.visible_to(user).filter(pk=signature.offer_id).exists()  # type: ignore[arg-type]
+    if not (visible or services.may_countersign(user, signature)):  # type: ignore[arg-type]
+        raise PermissionDenied("You may not see this offer.")
+    response = _signed_file(signature)
+    if response is None:
+        return render(request, "signing/missing.html", {"signature": signature}, status=404)
+    return response
+
+
+@require_GET
+@permission_required("signing.countersign_offer", raise_exception=True)
+def countersign_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    signatures = (
+        Signature.objects.filter(state__in=[State.SEALED, State.COUNTERSIGNING, State.COMPLETE])
+        .filter(
+            Q(offer__letter_template_version__template__countersigner__isnull=True)
+            | Q(offer__letter_template_version__template__countersigner=user)
+        )
+        .select_related("offer", "countersigner")
+        .order_by("state", "-signed_at")[:200]
+    )
+    return render(request, "signing/countersign_list.html", {"signatures": signatures})
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("signing.countersign_offer", raise_exception=True)
+def countersign(request: HttpRequest, pk: int) -> HttpResponseBase:
+    signature = get_object_or_404(
+        Signature.objects.select_related("offer", "offer__letter_template_version__template"),
+        pk=pk,
+    )
+    user = request.user
+    if not services.may_countersign(user, signature):  # type: ignore[arg-type]
+        raise PermissionDenied("The letter template names another person to countersign.")
+    wording = signature.offer.letter_template_version
+    title = ""
+    if wording and wording.signatory_name and wording.signatory_name == services.person(user):  # type: ignore[arg-type]
+        title = wording.signatory_title
+    error = None
+    if request.method == "POST":
+        title = request.POST.get("title", "")
+        try:
+            services.countersign_request(
+                signature=signature,
+                by=user,  # type: ignore[arg-type]
+                title=title,
+                agreed=request.POST.get("agree") == "yes",
+            )
+        except OfferError as refusal:
+            error = str(refusal)
+        else:
+            return redirect("signing:countersign", pk=signature.pk)
+    context = {"signature": signature, "offer": signature.offer, "title": title, "error": error}
+    return render(request, "signing/countersign.html", context, status=400 if error else 200)
+
+
+# Anyone ----------------------------------------------------------------------------------------
+
+
+# No CSRF token: the page is public and keeps nothing, and it shares the candidate pages' frame,
+# whose `no-referrer` makes browsers send `Origin: null` (which Django's check refuses).
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+@ratelimit(key="ip", rate="30/h", method="POST", block=False)
+def verify(request: HttpRequest) -> HttpResponse:
+    """Upload a PDF: are its signatures intact, and is it a file we issued? What is shown is
+    what the file itself holds, and whether its SHA-256 is one of ours."""
+    context: dict[str, Any] = {"max_mb": settings.SIGNING_VERIFY_MAX_BYTES // (1024 * 1024)}
+    if request.method == "POST":
+        upload = request.FILES.get("pdf")
+        if getattr(request, "limited", False):
+            context["error"] = "Too many checks from your address: try again in an hour."
+        elif upload is None:
+            context["error"] = "Choose a PDF file to check."
+        elif upload.size and upload.size > settings.SIGNING_VERIFY_MAX_BYTES:
+            context["error"] = f"That file is larger than {context['max_mb']} MB: not one of ours."
+        else:
+            data = upload.read()
+            context.update(_verdict(data))
+        status = 400 if "error" in context else 200
+        return render(request, "signing/verify.html", context, status=status)
+    return render(request, "signing/verify.html", context)
+
+
+def _verdict(data: bytes) -> dict[str, Any]:
+    digest = hashlib.sha256(data).hexdigest()
+    signer = company()
+    roots = signer.trust_roots if signer else []
+    try:
+        reports = pdf.inspect(data, trust_roots=roots)
+    except pdf.NotAPdf:
+        return {"error": "That file is not a PDF we can read.", "sha256": digest}
+    issued = Signature.objects.filter(Q(sha256=digest) | Q(countersigned_sha256=digest)).exists()
+    return {
+        "sha256": digest,
+        "reports": reports,
+        "issued": issued,
+        "all_intact": bool(reports) and all(r.intact and r.valid for r in reports),
+    }
