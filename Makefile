@@ -23,6 +23,7 @@ venv: $(VENV)/.synced
 run: venv
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --noinput
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py refresh_prices --source genai-prices
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py signing_test_certificate
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py demo_data
 	@echo
 	@echo "  Starting the web server, a Celery worker and Celery beat; the address follows once it answers."

@@ -35,18 +35,20 @@ class Issued:
     certificate: x509.Certificate
 
 
-def _name(common_name: str, organisation: str) -> x509.Name:
-    """A test certificate's name: the company's (cut to fit X.509's 64 characters), and the
-    test mark in its own attribute."""
-    return x509.Name(
-        [
-            x509.NameAttribute(NameOID.COMMON_NAME, common_name[:64]),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation[:64]),
+def _name(common_name: str, organisation: str, *, test: bool = True) -> x509.Name:
+    """A certificate's name: the company's (cut to fit X.509's 64 characters), and for a test
+    certificate the test mark in its own attribute."""
+    attributes = [
+        x509.NameAttribute(NameOID.COMMON_NAME, common_name[:64]),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation[:64]),
+    ]
+    if test:
+        attributes.append(
             x509.NameAttribute(
                 NameOID.ORGANIZATIONAL_UNIT_NAME, f"{TEST_MARK}, not for real offers"
-            ),
-        ]
-    )
+            )
+        )
+    return x509.Name(attributes)
 
 
 def _issue(
@@ -124,12 +126,13 @@ class SigningAuthority:
         )
 
 
-def make_test_authority(company: str, *, days: int = 3650) -> SigningAuthority:
+def make_test_authority(company: str, *, days: int = 3650, test: bool = True) -> SigningAuthority:
     """A self-signed test authority, a document-signing certificate and a timestamping
-    certificate it issued: for `make run` and the tests, never for real offers."""
+    certificate it issued: for `make run` and the tests, never for real offers. (`test=False`
+    leaves the test mark out, for tests of what a real certificate changes.)"""
     now = datetime.datetime.now(datetime.UTC)
     root = _issue(
-        subject=_name(f"Test signing authority of {company}", company),
+        subject=_name(f"Test signing authority of {company}", company, test=test),
         issuer=None,
         now=now,
         days=days,
@@ -137,7 +140,9 @@ def make_test_authority(company: str, *, days: int = 3650) -> SigningAuthority:
         usage=[],
     )
     signer = _issue(
-        subject=_name(f"Offer letters of {company} ({TEST_MARK})", company),
+        subject=_name(
+            f"Offer letters of {company}" + (f" ({TEST_MARK})" if test else ""), company, test=test
+        ),
         issuer=root,
         now=now,
         days=days,

@@ -43,7 +43,7 @@ COMPANY_FIELD = "Company"
 CANDIDATE_ANCHOR = "candidate-signature"
 COMPANY_ANCHOR = "company-signature"
 LINE_SHARE = 0.45  # each signature line is 45% of the text's width (static/css/letter.css)
-FIELD_HEIGHT = 34  # points: the 22 pt above the line and a little more
+FIELD_HEIGHT = 44  # points: the 22 pt line box and the 22 pt of space above it
 
 
 class SealError(Exception):

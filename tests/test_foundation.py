@@ -4,6 +4,7 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -68,10 +69,15 @@ def deploy_check(**environment: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_production_settings_pass_the_deploy_check() -> None:
+def test_production_settings_pass_the_deploy_check(tmp_path: Path) -> None:
+    from signing.certificates import make_test_authority
+
+    certificate = tmp_path / "company.p12"  # as a certificate authority would issue it
+    certificate.write_bytes(make_test_authority("Example Corp", test=False).signer_pkcs12())
     result = deploy_check(
         CACHE_URL="redis://127.0.0.1:6379/1",
         EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+        SIGNING_CERTIFICATE=str(certificate),
     )
     if harfbuzz_subset_usable():
         assert result.returncode == 0, result.stdout + result.stderr
@@ -189,6 +195,7 @@ def test_deploy_check_warns_of_a_per_process_cache_and_console_email() -> None:
     assert result.returncode != 0
     assert "offers.W002" in output and "guess limit counts per process" in output
     assert "offers.W003" in output and "candidate links and approval requests" in output
+    assert "signing.W001" in output and "No signing certificate" in output
 
 
 @pytest.mark.django_db

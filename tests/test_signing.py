@@ -658,3 +658,24 @@ def test_a_worker_seals_and_countersigns_through_the_broker(
     with signature.countersigned_file.open("rb") as handle:
         reports = validate(handle.read())
     assert [r.intact and r.valid for r in reports] == [True, True]
+
+
+def test_demo_data_leaves_one_offer_signed_and_countersigned(
+    transactional_db: None, signing_on: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    factories.ensure_roles()  # as the migrations left them (a transactional test empties them)
+    call_command("demo_data", "--force")
+    (signature,) = Signature.objects.all()
+    assert signature.state == State.COMPLETE
+    assert signature.offer.status == Offer.Status.ACCEPTED
+    call_command("signed_letter")
+    assert f"{signature.offer_id}\t{signature.offer.candidate_name}" in capsys.readouterr().out
+    out = tmp_path / "demo.pdf"
+    call_command("signed_letter", str(signature.offer_id), "--output", str(out))
+    reports = validate(out.read_bytes())
+    assert [(r.field, r.intact, r.valid, r.trusted) for r in reports] == [
+        ("Candidate", True, True, True),
+        ("Company", True, True, True),
+    ]
+    call_command("demo_data", "--force")  # a second run changes nothing
+    assert Signature.objects.count() == 1

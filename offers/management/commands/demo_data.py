@@ -26,6 +26,7 @@ from offers.services import (
 )
 from pricing.models import PriceSnapshot
 from pricing.services import prices_refresh
+from signing.certificates import signing_enabled
 
 # candidate, role, level, currency, rate, base, bonus %, equity, units, price, strike, usd/day,
 # models with shares, status
@@ -110,6 +111,22 @@ DEMO_OFFERS = [
         [("deepseek-v4-pro", "100")],
         "accepted",
     ),
+    (
+        "Daniel Kim",
+        "Senior Frontend Engineer",
+        "L5",
+        "USD",
+        "1",
+        "185000",
+        "12",
+        "rsu",
+        2000,
+        "42.50",
+        "0",
+        "120",
+        [("claude-sonnet-5-5", "100")],
+        "signed",  # signed by the candidate and countersigned, where signing is on
+    ),
 ]
 
 # Letter templates in two countries: the wording lives beside this file.
@@ -167,6 +184,7 @@ DEMO_LOCATIONS = {
     "Ananya Iyer": "Bengaluru, India",
     "Jonas Berg": "Munich, Germany",
     "Mei Tanaka": "Seattle, United States",
+    "Daniel Kim": "Austin, United States",
 }
 
 
@@ -321,6 +339,49 @@ class Command(BaseCommand):
                 note="Demo template.",
             )
 
+    def _sign(self, offer: Offer, token: str) -> None:
+        """The candidate signs through the same steps as on their page, reading the code from
+        the email; the worker's part runs here; Pat People countersigns."""
+        from django.core import mail
+
+        from offers.models import Letter
+        from offers.services import letter_render
+        from signing import services as signing
+
+        link = candidate_link_find(token)
+        assert link is not None
+        for letter in Letter.objects.filter(offer=offer, state=Letter.State.QUEUED):
+            letter_render(letter_id=letter.pk)
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            mail.outbox = []
+            signature = signing.consent_give(
+                link=link, agreed=True, ip="127.0.0.1", user_agent="demo data"
+            )
+            words = str(mail.outbox[-1].body).split()
+            code = words[words.index("is:") + 1]
+            signing.code_verify(signature=signature, code=code)
+            signing.sign(
+                link=link,
+                signature=signature,
+                typed_name=offer.candidate_name,
+                ip="127.0.0.1",
+                user_agent="demo data",
+            )
+            signing.seal(signature_id=signature.pk)
+            signature.refresh_from_db()
+            signing.countersign_request(
+                signature=signature,
+                by=User.objects.get(username="people"),
+                title="Head of People",
+                agreed=True,
+            )
+            signing.countersign_seal(signature_id=signature.pk)
+            mail.outbox = []
+        self.stdout.write(
+            f"{offer.candidate_name} signed their letter and Pat People countersigned it: "
+            f"manage.py signed_letter {offer.pk} --output signed.pdf"
+        )
+
     def _offer(
         self, name: str, data: dict[str, Any], models: list[tuple[str, str]], status: str
     ) -> None:
@@ -354,9 +415,11 @@ class Command(BaseCommand):
                 offer = offer_approve(
                     offer=offer, by=self.people["finance"], note="Agreed for this role."
                 )
-        if status in {"sent", "accepted"}:
+        if status in {"sent", "accepted", "signed"}:
             _, token = candidate_link_create(offer=offer, by=recruiter)
-            if status == "accepted":
+            if status == "signed" and signing_enabled():
+                self._sign(offer, token)
+            elif status in {"accepted", "signed"}:
                 offer_accept(
                     link=candidate_link_find(token),  # type: ignore[arg-type]
                     full_name=offer.candidate_name,
