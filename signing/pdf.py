@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import logging
 import os
 import shutil
 import subprocess
@@ -35,6 +36,8 @@ from pyhanko.sign.general import SigningError
 from pyhanko.stamp import TextStampStyle
 
 from signing.certificates import Company, company_signer
+
+logger = logging.getLogger(__name__)
 
 CANDIDATE_FIELD = "Candidate"
 COMPANY_FIELD = "Company"
@@ -318,6 +321,7 @@ def inspect(data: bytes, *, trust_roots: list[Any]) -> list[SignatureReport]:
         try:
             status = validate_pdf_signature(signature, context)
         except Exception:  # a damaged signature: reported as not intact
+            logger.info("A signature could not be validated", exc_info=True)
             reports.append(_broken(signature))
             continue
         timestamp = status.timestamp_validity
