@@ -131,7 +131,18 @@ def awaiting_list(user: Any) -> list[Offer]:
 
 def admin_index(request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
     """The admin home leads with the offers awaiting this person's decision."""
-    context = {**(extra_context or {}), "awaiting_offers": awaiting_list(request.user)}
+    from signing.certificates import company
+    from signing.models import Signature
+
+    signer = company()
+    context = {
+        **(extra_context or {}),
+        "awaiting_offers": awaiting_list(request.user),
+        "signing_state": "off" if signer is None else "test" if signer.is_test else "on",
+        "signing_subject": signer.subject if signer else "",
+    }
+    if request.user.has_perm("signing.countersign_offer"):
+        context["to_countersign"] = Signature.objects.filter(state=Signature.State.SEALED).count()
     return admin.AdminSite.index(admin.site, request, context)
 
 

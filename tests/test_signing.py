@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import io
 import logging
+import os
 import re
 import shutil
 import subprocess
@@ -107,9 +109,15 @@ def validate(data: bytes) -> list[pdf.SignatureReport]:
     return pdf.inspect(data, trust_roots=signer.trust_roots)
 
 
+def need(tool: str) -> None:
+    if not shutil.which(tool):
+        if os.environ.get("CI"):
+            pytest.fail(f"{tool} is missing: CI must install Debian's poppler-utils")
+        pytest.skip(f"{tool} is not installed (apt-get install poppler-utils)")
+
+
 def pdftotext(data: bytes, tmp_path: Path) -> str:
-    if not shutil.which("pdftotext"):
-        pytest.skip("poppler-utils is not installed")
+    need("pdftotext")
     path = tmp_path / "letter.pdf"
     path.write_bytes(data)
     return subprocess.run(
@@ -304,8 +312,7 @@ def test_a_template_that_names_its_countersigner_lets_only_that_person_countersi
 def test_pdfsig_reports_both_signatures_valid_and_a_changed_byte_breaks_them(
     sent: Any, django_capture_on_commit_callbacks: Any, tmp_path: Path
 ) -> None:
-    if not shutil.which("pdfsig"):
-        pytest.skip("poppler-utils is not installed (CI installs it)")
+    need("pdfsig")
     offer, _, token = sent
     signature = signed_through_http(Client(), token, offer, django_capture_on_commit_callbacks)
     services.seal(signature_id=signature.pk)
@@ -679,3 +686,56 @@ def test_demo_data_leaves_one_offer_signed_and_countersigned(
     ]
     call_command("demo_data", "--force")  # a second run changes nothing
     assert Signature.objects.count() == 1
+
+
+def test_a_name_in_another_script_is_drawn_with_the_whole_font(
+    signing_on: Path,
+    recruiter: User,
+    manager: User,
+    django_capture_on_commit_callbacks: Any,
+    tmp_path: Path,
+) -> None:
+    name = "Անի Պետրոսյան"  # Armenian: outside the cut font DejaVu Sans keeps for most names
+    offer = factories.offer(by=recruiter, hiring_manager=manager, candidate_name=name)
+    approved = factories.approved(offer, recruiter=recruiter, manager=manager)
+    _, token = candidate_link_create(offer=approved, by=recruiter)
+    letter_render(letter_id=Letter.objects.get(offer=offer).pk)
+    signature = signed_through_http(Client(), token, approved, django_capture_on_commit_callbacks)
+    services.seal(signature_id=signature.pk)
+    signature.refresh_from_db()
+    with signature.file.open("rb") as handle:
+        data = handle.read()
+    assert f"Signed: {name}" in pdftotext(data, tmp_path)
+    (report,) = validate(data)
+    assert report.intact and report.valid and report.name == name
+
+
+def test_the_admin_says_whether_signing_is_on_and_links_the_letters_to_countersign(
+    client: Client, settings: Any, signing_on: Path
+) -> None:
+    person = countersigner()
+    person.is_staff = True  # the People team works in the admin
+    person.save()
+    client.force_login(person)
+    html = client.get(reverse("admin:index")).content.decode()
+    assert 'data-signing="test"' in html and "test certificate" in html
+    assert "data-countersign-link" in html
+    settings.SIGNING_CERTIFICATE = ""
+    html = client.get(reverse("admin:index")).content.decode()
+    assert 'data-signing="off"' in html and "Signing is off" in html
+
+
+def test_the_candidates_export_holds_their_signature_and_signed_letter(
+    complete: Signature,
+) -> None:
+    import json
+    import zipfile
+
+    from offers.services.personal_data import candidate_export
+
+    archive = zipfile.ZipFile(io.BytesIO(candidate_export(email=complete.offer.candidate_email)))
+    (row,) = json.loads(archive.read("signatures.json"))
+    assert row["fields"]["typed_name"] == complete.typed_name
+    assert "code_hash" not in row["fields"]
+    (signed,) = [name for name in archive.namelist() if name.startswith("signed/")]
+    assert hashlib.sha256(archive.read(signed)).hexdigest() == complete.countersigned_sha256

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from functools import partial
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core import serializers
@@ -242,17 +243,34 @@ def candidate_export(*, email: str) -> bytes:
         }
         for name, rows in parts.items():
             archive.writestr(name, serializers.serialize("json", rows, indent=2))
+        # Signatures: consent, times, address, browser (not the hash of a code).
+        signatures = apps.get_model("signing", "Signature")
+        fields = [f.name for f in signatures._meta.fields if f.name not in {"id", "code_hash"}]
+        archive.writestr(
+            "signatures.json",
+            serializers.serialize(
+                "json", signatures.objects.filter(offer__in=ids), fields=fields, indent=2
+            ),
+        )
         for letter in Letter.objects.filter(offer__in=ids).exclude(file=""):
             try:
                 with letter.file.open("rb") as handle:
                     archive.writestr(f"letters/{letter.download_name}", handle.read())
             except FileNotFoundError:
                 continue
+        for signature in apps.get_model("signing", "Signature").objects.filter(offer__in=ids):
+            if signature.final_file:
+                try:
+                    with signature.final_file.open("rb") as handle:
+                        archive.writestr(f"signed/{signature.download_name}", handle.read())
+                except FileNotFoundError:
+                    continue
         archive.writestr(
             "README.txt",
             f"Data held about {email.strip()} on {timezone.now():%Y-%m-%d %H:%M %Z}: "
             f"{len(ids)} offer(s), their token models, audit events, candidate links "
-            "(when they were opened), letter records and the letters themselves.\n",
+            "(when they were opened), letter records and the letters themselves, and "
+            "signatures with the signed letters.\n",
         )
     return buffer.getvalue()
 

@@ -26,13 +26,22 @@ database unless DATABASE_URL is set.
    the limit.
 Targets (issue 16): limit_ratio >= 0.90; failed = 0; mem_growth_mb <= 100 over the letters;
 chromium_ms and the ratio to it are printed as information.
+5. Signing (issue 28), first, with a test certificate and a timestamp authority on loopback:
+   `sign_ms`, the median of the worker's whole job for one signed letter (read the letter,
+   render its completion certificate page, seal it with a timestamp, store it, record it), in
+   turns with `weasyprint_ms`, the median render of the same offer's letter, in the same run;
+   target sign_ms <= 0.5 x weasyprint_ms. Then `signed_letters_per_min`: two processes (as a
+   worker's --concurrency 2) each certificate-rendering, sealing and timestamping letters for
+   SIGN_SECONDS, without the database. `--signing` runs this part alone.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import datetime
 import gc
+import hashlib
 import io
 import multiprocessing
 import os
@@ -54,6 +63,7 @@ os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
 os.environ.setdefault("TEST_MEDIA_ROOT", tempfile.mkdtemp())
 ROUNDS = 30
 LETTERS = 300
+SIGN_SECONDS = 20
 CHROMIUM = "/usr/bin/chromium"
 
 import django  # noqa: E402
@@ -77,6 +87,7 @@ from tests.workers import WorkerProcess  # noqa: E402
 
 
 def prepare() -> Offer:
+    signing_certificate()
     call_command("migrate", verbosity=0)
     call_command("demo_data", force=True, verbosity=0, stdout=io.StringIO())
     # Approved, two token models, GBP; loaded as the letter's job loads it.
@@ -367,8 +378,114 @@ def worker_throughput(offer: Offer) -> WorkerRun:
     return run
 
 
+def signing_certificate() -> None:
+    """A test certificate for this run (demo_data then signs Daniel Kim's letter with it)."""
+    from signing.certificates import make_test_authority
+
+    authority = make_test_authority("Example Corp")
+    path = Path(tempfile.mkdtemp()) / "signing.p12"
+    path.write_bytes(authority.signer_pkcs12())
+    settings.SIGNING_CERTIFICATE = str(path)
+    global AUTHORITY
+    AUTHORITY = authority
+
+
+AUTHORITY: Any = None
+
+
+def _seal_for(args: tuple[bytes, str, float, str]) -> int:
+    """One of two processes: render certificate pages and seal letters until the time is up."""
+    from offers.letters import StaticOnlyFetcher, render_document
+    from signing import pdf
+
+    letter_pdf, certificate, until, name = args
+    count = 0
+    while time.time() < until:
+        page = render_document(certificate, StaticOnlyFetcher()).write_pdf()
+        pdf.seal_candidate(
+            letter_pdf,
+            certificate_pdf=page,
+            typed_name=name,
+            signed_at=datetime.datetime.now(datetime.UTC),
+            reason="benchmark",
+        )
+        count += 1
+    return count
+
+
+def signing_figures() -> None:
+    from offers.letters import StaticOnlyFetcher, render_document
+    from signing import pdf, services
+    from signing.models import Signature
+    from signing.pdf import _timestamper_for
+    from tests.servers import TimestampAuthority
+
+    signature = Signature.objects.select_related("offer").get()
+    offer = offer_for_letter(signature.offer_id)
+    with TimestampAuthority(AUTHORITY) as tsa:
+        settings.SIGNING_TSA_URL = tsa.url
+
+        def seal_job() -> None:
+            Signature.objects.filter(pk=signature.pk).update(state=Signature.State.SIGNED)
+            services.seal(signature_id=signature.pk)
+
+        with signature.letter.file.open("rb") as handle:
+            letter_pdf = handle.read()
+        certificate = services.certificate_html(signature)
+        page = render_document(certificate, StaticOnlyFetcher()).write_pdf()
+        now = datetime.datetime.now(datetime.UTC)
+        actions = {
+            "render": lambda: letter_render_pdf(offer, version=offer.version, draft=False),
+            "sign": seal_job,
+            # Its parts: the certificate page (WeasyPrint), the seal (pyHanko, with one request
+            # to the timestamp authority), and that request alone.
+            "certificate": lambda: render_document(certificate, StaticOnlyFetcher()).write_pdf(),
+            "seal": lambda: pdf.seal_candidate(
+                letter_pdf,
+                certificate_pdf=page,
+                typed_name=signature.typed_name,
+                signed_at=now,
+                reason="benchmark",
+            ),
+            "timestamp": lambda: asyncio.run(
+                _timestamper_for(tsa.url).async_timestamp(hashlib.sha256(b"x").digest(), "sha256")
+            ),
+        }
+        times: dict[str, list[float]] = {name: [] for name in actions}
+        for action in actions.values():
+            action()  # warm-up: stylesheet, fonts, the scaled signature font
+        for _ in range(ROUNDS):
+            for name, action in actions.items():
+                times[name].append(parts.elapsed_ms(action))
+        sign, render = statistics.median(times["sign"]), statistics.median(times["render"])
+        parts_ms = {name: statistics.median(times[name]) for name in ["certificate", "seal"]}
+        stamp_ms = statistics.median(times["timestamp"])
+        signature.refresh_from_db()
+        connections.close_all()
+        context = multiprocessing.get_context("fork")
+        until = time.time() + SIGN_SECONDS
+        with context.Pool(2) as pool:
+            counts = pool.map(
+                _seal_for, [(letter_pdf, certificate, until, signature.typed_name)] * 2
+            )
+    per_min = sum(counts) / SIGN_SECONDS * 60
+    print(
+        f"sign_ms={sign:.0f} weasyprint_ms={render:.0f} sign_ratio={sign / render:.2f} "
+        f"(target <= 0.50) signed_letters_per_min={per_min:.0f} rounds={ROUNDS}"
+    )
+    rest = sign - parts_ms["certificate"] - parts_ms["seal"]
+    print(
+        f"sign_parts: certificate_page_ms={parts_ms['certificate']:.0f} "
+        f"seal_ms={parts_ms['seal']:.0f} (of which timestamp_ms={stamp_ms:.0f}) "
+        f"job_rest_ms={rest:.0f} (read, check, store, record)"
+    )
+
+
 def main() -> None:
     offer = prepare()
+    signing_figures()
+    if "--signing" in sys.argv:
+        return
     # As each of the worker's pool processes does when it starts (config.celery): what this
     # process holds so far is left out of the collections its renders set off.
     gc.collect()
