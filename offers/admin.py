@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -545,7 +546,15 @@ class LetterTemplateForm(forms.ModelForm):  # type: ignore[type-arg]
 
     class Meta:
         model = LetterTemplate
-        fields = ["name", "department", "location_contains", "level", "is_default", "active"]
+        fields = [
+            "name",
+            "department",
+            "location_contains",
+            "level",
+            "is_default",
+            "active",
+            "countersigner",
+        ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -620,9 +629,31 @@ class LetterTemplateAdmin(admin.ModelAdmin):
                 ]
             },
         ),
+        (
+            "Signing",
+            {
+                "fields": ["countersigner"],
+                "description": "Who countersigns the letters candidates sign: one person, or "
+                "blank for anyone allowed to countersign (the People team).",
+            },
+        ),
         ("Preview", {"fields": ["previews"]}),
         ("Placeholders and blocks", {"fields": ["placeholders"], "classes": ["collapse"]}),
     ]
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "countersigner":
+            # Only people who may countersign (superusers may, but are not named here).
+            kwargs["queryset"] = (
+                get_user_model()
+                .objects.with_perm(
+                    "signing.countersign_offer",
+                    include_superusers=False,
+                    backend="django.contrib.auth.backends.ModelBackend",
+                )
+                .filter(is_active=True)
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("offers.manage_letter_templates")

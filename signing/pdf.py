@@ -376,7 +376,7 @@ def inspect(data: bytes, *, trust_roots: list[Any]) -> list[SignatureReport]:
             continue
         timestamp = status.timestamp_validity
         level = status.modification_level
-        subject = status.signing_cert.subject.human_friendly if status.signing_cert else ""
+        subject = _who(status.signing_cert)
         reports.append(
             SignatureReport(
                 field=signature.field_name,
@@ -390,10 +390,22 @@ def inspect(data: bytes, *, trust_roots: list[Any]) -> list[SignatureReport]:
                 trusted=status.trusted,
                 covers_whole_file=bool(status.coverage and status.coverage.name == "ENTIRE_FILE"),
                 modification=level.name.replace("_", " ").lower() if level else "unknown",
-                test_certificate="TEST CERTIFICATE" in subject,
+                test_certificate=bool(
+                    status.signing_cert
+                    and "TEST CERTIFICATE" in status.signing_cert.subject.human_friendly
+                ),
             )
         )
     return reports
+
+
+def _who(certificate: Any) -> str:
+    """A certificate's holder as a person reads it: its common name, and its organisation."""
+    if certificate is None:
+        return ""
+    name = certificate.subject.native
+    parts = [name.get("common_name"), name.get("organization_name")]
+    return ", ".join(str(part) for part in parts if part) or certificate.subject.human_friendly
 
 
 def _broken(signature: Any) -> SignatureReport:

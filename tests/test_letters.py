@@ -113,7 +113,7 @@ def test_fingerprint_changes_with_any_figure(offer: Offer, recruiter: User) -> N
 def test_every_demo_offer_fits_on_two_pages() -> None:
     call_command("demo_data", force=True, stdout=io.StringIO())
     offers = list(Offer.objects.all())
-    assert len(offers) == len(DEMO_OFFERS) + len(DEMO_HISTORY) == 13
+    assert len(offers) == len(DEMO_OFFERS) + len(DEMO_HISTORY) == 14
     for offer in offers:
         rendered = letter_render_pdf(offer, version=offer.version, draft=True)
         assert rendered.pages <= 2, offer.candidate_name

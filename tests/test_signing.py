@@ -739,3 +739,19 @@ def test_the_candidates_export_holds_their_signature_and_signed_letter(
     assert "code_hash" not in row["fields"]
     (signed,) = [name for name in archive.namelist() if name.startswith("signed/")]
     assert hashlib.sha256(archive.read(signed)).hexdigest() == complete.countersigned_sha256
+
+
+def test_the_people_team_names_a_templates_countersigner_among_those_who_may(
+    client: Client, recruiter: User
+) -> None:
+    from offers.models import LetterTemplate
+
+    person = countersigner()
+    person.is_staff = True
+    person.save()
+    client.force_login(person)
+    template = LetterTemplate.objects.get(is_default=True)
+    html = client.get(reverse("admin:offers_lettertemplate_change", args=[template.pk])).content
+    options = re.findall(r'<option value="(\d+)"', html.decode().split('name="countersigner"')[1])
+    assert options == [str(person.pk)]  # not the recruiter, who may not countersign
+    assert recruiter.pk not in {int(option) for option in options}
