@@ -203,7 +203,8 @@ def code_send(*, signature: Signature) -> Signature:
                 f"ask {person(offer.created_by)} for help."
             )
         if signature.code_sent_at:
-            wait = settings.SIGNING_CODE_RESEND_SECONDS - (now - signature.code_sent_at).seconds
+            waited = (now - signature.code_sent_at).total_seconds()
+            wait = int(settings.SIGNING_CODE_RESEND_SECONDS - waited)
             if wait > 0:
                 raise OfferError(
                     f"A code was sent a moment ago: check your email, or ask for a new code in "
@@ -236,9 +237,23 @@ def code_send(*, signature: Signature) -> Signature:
         )
         subject = f"Your code to sign your offer from {settings.COMPANY_NAME}"
         transaction.on_commit(
-            partial(send_mail, subject, body, settings.DEFAULT_FROM_EMAIL, [offer.candidate_email])
+            partial(_send_code, signature.pk, subject, body, offer.candidate_email)
         )
     return signature
+
+
+def _send_code(signature_id: int, subject: str, body: str, to: str) -> None:
+    """Send the code; if the mail server refuses, say so in the log (never the code) and let
+    the candidate ask again at once."""
+    try:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
+    except Exception as error:  # smtplib, socket, or the backend's own errors
+        logger.warning(
+            "Signature %s: the code's email could not be sent (%s)",
+            signature_id,
+            type(error).__name__,
+        )
+        Signature.objects.filter(pk=signature_id).update(code_sent_at=None)
 
 
 def code_verify(*, signature: Signature, code: str) -> Signature:

@@ -16,6 +16,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
@@ -91,6 +92,7 @@ def code_again(request: HttpRequest, token: str) -> HttpResponseBase:
 
 @csrf_exempt
 @require_POST
+@sensitive_post_parameters("code")
 def code_check(request: HttpRequest, token: str) -> HttpResponseBase:
     return _candidate_step(
         request,

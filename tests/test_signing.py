@@ -755,3 +755,26 @@ def test_the_people_team_names_a_templates_countersigner_among_those_who_may(
     options = re.findall(r'<option value="(\d+)"', html.decode().split('name="countersigner"')[1])
     assert options == [str(person.pk)]  # not the recruiter, who may not countersign
     assert recruiter.pk not in {int(option) for option in options}
+
+
+def test_a_mail_server_that_refuses_the_code_is_said_and_a_new_code_can_be_asked_at_once(
+    client: Client,
+    sent: Any,
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from tests.servers import free_port
+
+    _, _, token = sent
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()  # nothing listens
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post(client, "consent", token, agree="yes").status_code == 302
+    assert "could not be sent" in caplog.text
+    html = page(client, token)
+    assert "data-code-not-sent" in html
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post(client, "code_again", token).status_code == 302  # no pause to wait out
+    assert post(client, "code_check", token, code=last_code()).status_code == 302
