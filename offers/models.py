@@ -982,7 +982,28 @@ EVENT_SENTENCES = {
     "anonymized": "removed the candidate's personal data",
     "legal hold set": "put it under a legal hold",
     "legal hold released": "released its legal hold",
+    # Signing (the signing app): the candidate's steps, then the worker's and the company's.
+    "consented to sign": "agreed to sign the letter electronically",
+    "signing code sent": "emailed the candidate a code to sign with",
+    "signing code wrong": "entered a wrong signing code",
+    "signing code verified": "entered the signing code emailed to them",
+    "signed the letter": "signed the letter",
+    "signed letter sealed": "sealed the signed letter with the company's certificate",
+    "signed letter failed": "could not seal the signed letter",
+    "signature voided": "voided the signature in progress: the letter changed",
+    "countersigned": "countersigned the letter for the company",
 }
+# Events the candidate caused, through their link (no account: no actor).
+CANDIDATE_ACTIONS = frozenset(
+    {
+        "accepted",
+        "declined",
+        "consented to sign",
+        "signing code wrong",
+        "signing code verified",
+        "signed the letter",
+    }
+)
 
 
 class OfferEvent(models.Model):
@@ -1010,7 +1031,7 @@ class OfferEvent(models.Model):
         """`Riley Recruiter submitted it for approval.`, `The candidate accepted the offer.`"""
         if self.actor is not None:
             who = self.actor.get_full_name() or self.actor.get_username()
-        elif self.action in {"accepted", "declined"}:
+        elif self.action in CANDIDATE_ACTIONS:
             who = "The candidate"
         else:
             who = "The system"

@@ -203,6 +203,7 @@ def test_candidate_consents_enters_the_code_and_signs_which_accepts_the_offer(
     text = pdftotext(data, tmp_path)
     assert "Completion certificate" in text
     assert letter.sha256 in text
+    assert "The candidate signed the letter." in text  # the event log, as sentences
     assert f"Signed: {offer.candidate_name}" in text
     assert "TEST certificate" in text
 
@@ -287,6 +288,16 @@ def test_company_countersigns_in_a_new_revision_and_the_candidate_gets_the_lette
     assert event.actor == jordan
     detail = client.get(offer.get_absolute_url()).content.decode()
     assert "Countersigned by <strong>Jordan Lee</strong>, VP People," in detail
+    # The history says who did what: the candidate signed, the company countersigned.
+    for sentence in [
+        "The candidate agreed to sign the letter electronically.",
+        "The system emailed the candidate a code to sign with.",
+        "The candidate entered the signing code emailed to them.",
+        "The candidate signed the letter.",
+        "The system sealed the signed letter with the company&#x27;s certificate.",
+        "Jordan Lee countersigned the letter for the company.",
+    ]:
+        assert sentence in detail
     # Someone with no business with the offer gets nothing.
     client.force_login(factories.user("stranger"))
     assert client.get(reverse("signing:signed_letter", args=[signature.pk])).status_code == 403
