@@ -789,3 +789,49 @@ def test_a_mail_server_that_refuses_the_code_is_said_and_a_new_code_can_be_asked
     with django_capture_on_commit_callbacks(execute=True):
         assert post(client, "code_again", token).status_code == 302  # no pause to wait out
     assert post(client, "code_check", token, code=last_code()).status_code == 302
+
+
+def test_two_tabs_signing_at_the_same_moment_give_one_signature(
+    transactional_db: None, signing_on: Path
+) -> None:
+    """Two requests at once, each on its own database connection: the row lock lets one sign
+    and the other find it signed (PostgreSQL; SQLite takes one writer at a time anyway)."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; CI runs this on PostgreSQL")
+    factories.ensure_roles()
+    recruiter = factories.user("riley")
+    manager = factories.user("hm", role="Hiring managers", is_staff=True)
+    offer = factories.approved(
+        factories.offer(by=recruiter, hiring_manager=manager), recruiter=recruiter, manager=manager
+    )
+    _, token = candidate_link_create(offer=offer, by=recruiter)
+    letter_render(letter_id=Letter.objects.get(offer=offer).pk)
+    client = Client()
+    assert post(client, "consent", token, agree="yes").status_code == 302
+    assert post(client, "code_check", token, code=last_code()).status_code == 302
+    barrier = threading.Barrier(2)
+    statuses: list[int] = []
+
+    def tab() -> None:
+        try:
+            barrier.wait()
+            statuses.append(
+                post(Client(), "sign", token, typed_name=offer.candidate_name).status_code
+            )
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=tab) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert statuses == [302, 302]
+    assert Signature.objects.filter(offer=offer).count() == 1
+    assert Signature.objects.get(offer=offer).state == State.SIGNED
+    assert OfferEvent.objects.filter(offer=offer, action="accepted").count() == 1
+    assert OfferEvent.objects.filter(offer=offer, action="signed the letter").count() == 1
