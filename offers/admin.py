@@ -554,6 +554,7 @@ class LetterTemplateForm(forms.ModelForm):  # type: ignore[type-arg]
             "is_default",
             "active",
             "countersigner",
+            "countersign_order",
         ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -632,9 +633,10 @@ class LetterTemplateAdmin(admin.ModelAdmin):
         (
             "Signing",
             {
-                "fields": ["countersigner"],
-                "description": "Who countersigns the letters candidates sign: one person, or "
-                "blank for anyone allowed to countersign (the People team).",
+                "fields": ["countersigner", "countersign_order"],
+                "description": "Who countersigns the letters candidates sign (one person, or "
+                "blank for anyone allowed to countersign: the People team), and when: after "
+                "the candidate signs, or before the link can be sent.",
             },
         ),
         ("Preview", {"fields": ["previews"]}),

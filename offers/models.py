@@ -1250,6 +1250,17 @@ class LetterTemplate(models.Model):
         "countersign (the permission 'Can countersign offer letters for the company')",
     )
 
+    class CountersignOrder(models.TextChoices):
+        AFTER = "after", "After the candidate signs"
+        BEFORE = "before", "Before the link is sent to the candidate"
+
+    countersign_order = models.CharField(
+        max_length=10,
+        choices=CountersignOrder.choices,
+        default=CountersignOrder.AFTER,
+        help_text="when the company countersigns a letter, where candidates sign",
+    )
+
     class Meta:
         ordering = ["name"]
         permissions = [("manage_letter_templates", "Can write and preview letter templates")]

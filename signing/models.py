@@ -25,20 +25,32 @@ class Signature(models.Model):
         COMPLETE = "complete", "Signed and countersigned"
         FAILED = "failed", "Sealing failed"
         VOID = "void", "Void"
+        # When the letter template asks for the company's signature before the link is sent:
+        PRESIGNING = "presigning", "Being countersigned before sending"
+        PRESIGNED = "presigned", "Countersigned, awaiting the candidate"
 
     IN_PROGRESS = (State.CONSENTED, State.CODE_SENT, State.VERIFIED)
+    # Tied to one letter and made void when it is no longer the one to sign.
+    VOIDABLE = (*IN_PROGRESS, State.PRESIGNING, State.PRESIGNED)
 
     offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="signatures")
     letter = models.ForeignKey(Letter, on_delete=models.PROTECT, related_name="signatures")
-    link = models.ForeignKey(CandidateLink, on_delete=models.PROTECT, related_name="signatures")
+    link = models.ForeignKey(
+        CandidateLink,
+        on_delete=models.PROTECT,
+        related_name="signatures",
+        null=True,
+        blank=True,
+        help_text="the link the candidate signed through (none yet when the company signs first)",
+    )
     offer_version = models.PositiveIntegerField()
     letter_sha256 = models.CharField(max_length=64, help_text="of the letter signed, before")
     state = models.CharField(max_length=20, choices=State.choices, default=State.CONSENTED)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    consent_version = models.CharField(max_length=20)
-    consent_sha256 = models.CharField(max_length=64)
-    consented_at = models.DateTimeField()
+    consent_version = models.CharField(max_length=20, blank=True)
+    consent_sha256 = models.CharField(max_length=64, blank=True)
+    consented_at = models.DateTimeField(null=True, blank=True)
 
     code_hash = models.CharField(max_length=128, blank=True)
     code_sent_at = models.DateTimeField(null=True, blank=True)
@@ -72,6 +84,11 @@ class Signature(models.Model):
     countersigned_at = models.DateTimeField(null=True, blank=True)
     countersigned_file = models.FileField(blank=True)
     countersigned_sha256 = models.CharField(max_length=64, blank=True)
+    countersigned_first = models.BooleanField(
+        default=False,
+        help_text="the company signed before the link was sent; the candidate's signature then "
+        "completes the file",
+    )
     emailed_at = models.DateTimeField(null=True, blank=True)
 
     voided_at = models.DateTimeField(null=True, blank=True)
@@ -111,17 +128,22 @@ class Signature(models.Model):
 
     @property
     def final_file(self) -> models.fields.files.FieldFile | None:
-        """The latest signed PDF: countersigned if it is, else the candidate's."""
+        """The latest PDF the candidate has signed: countersigned if it is, else theirs alone.
+        (Countersigned first, the company's file is not yet signed by the candidate.)"""
+        if self.countersigned_first:
+            return self.file or None
         if self.countersigned_file:
             return self.countersigned_file
         return self.file or None
 
     @property
     def final_sha256(self) -> str:
+        if self.countersigned_first:
+            return self.sha256
         return self.countersigned_sha256 or self.sha256
 
     @property
     def download_name(self) -> str:
-        part = "signed-countersigned" if self.countersigned_file else "signed"
+        part = "signed-countersigned" if self.countersigned_at else "signed"
         name = "".join(c if c.isalnum() else "-" for c in self.offer.candidate_name).strip("-")
         return f"offer-{self.offer_id}-{name or 'candidate'}-{part}.pdf"

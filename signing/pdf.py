@@ -41,6 +41,11 @@ logger = logging.getLogger(__name__)
 
 CANDIDATE_FIELD = "Candidate"
 COMPANY_FIELD = "Company"
+# Countersigned first: the completion certificate is the appearance of a signature field on a
+# page the company's revision adds, because a page added after a signature is a change no
+# signature permits, while filling a field is.
+CERTIFICATE_FIELD = "Certificate"
+CERTIFICATE_BOX = (57, 70, 538, 700)  # points on an A4 page: below the page's heading
 # The letter's signature lines carry these ids; WeasyPrint writes each as a named destination
 # (page and top-left corner), which is where the visible signatures go.
 CANDIDATE_ANCHOR = "candidate-signature"
@@ -186,7 +191,7 @@ def _fonts() -> StampFonts | None:
     return StampFonts(str(full), str(common), characters)
 
 
-def _stamp(lines: list[str]) -> TextStampStyle:
+def _stamp(lines: list[str], *, left: bool = False) -> TextStampStyle:
     fonts = _fonts()
     text = "\n".join(line.replace("%", "%%") for line in lines)
     text_style: dict[str, Any] = {"font_size": 7}
@@ -195,11 +200,21 @@ def _stamp(lines: list[str]) -> TextStampStyle:
 
         common = all(ord(c) in fonts.common_characters for c in text if c != "\n")
         text_style["font"] = GlyphAccumulatorFactory(fonts.common if common else fonts.full)
+    layout: dict[str, Any] = {}
+    if left:  # a page of text: from the top left, at its own size
+        from pyhanko.pdf_utils.layout import AxisAlignment, Margins, SimpleBoxLayoutRule
+
+        layout["inner_content_layout"] = SimpleBoxLayoutRule(
+            x_align=AxisAlignment.ALIGN_MIN,
+            y_align=AxisAlignment.ALIGN_MAX,
+            margins=Margins(0, 0, 0, 0),
+        )
     return TextStampStyle(
         stamp_text=text,
         text_box_style=TextBoxStyle(**text_style),
         border_width=0,
         background=None,
+        **layout,
     )
 
 
@@ -264,11 +279,7 @@ def seal_candidate(
         fields.SigFieldSpec(COMPANY_FIELD, on_page=company_box.page, box=company_box.rect),
     )
     candidate_box = boxes[CANDIDATE_FIELD]
-    lines = [
-        f"Signed: {typed_name}",
-        f"{signed_at:%Y-%m-%d %H:%M} UTC, verified by email code",
-        *_test_line(company),
-    ]
+    lines = _candidate_lines(typed_name, signed_at, company)
     meta = signers.PdfSignatureMetadata(
         field_name=CANDIDATE_FIELD,
         md_algorithm="sha256",
@@ -287,18 +298,119 @@ def seal_candidate(
     )
 
 
+def presign(
+    letter_pdf: bytes,
+    *,
+    cover_pdf: bytes,
+    name: str,
+    title: str,
+    company_name: str,
+    at: datetime.datetime,
+) -> bytes:
+    """Countersigned first: the approved letter, a completion certificate page left for the
+    candidate's record, empty fields for the candidate's signature and that record, and the
+    company's signature, which certifies the document with form filling allowed."""
+    signer, company = company_signer()
+    writer = IncrementalPdfFileWriter(io.BytesIO(letter_pdf))
+    cover_page = _append_page(writer, cover_pdf)
+    boxes = signature_boxes(writer.prev, fallback_page=cover_page)
+    for field, box in [
+        (CANDIDATE_FIELD, boxes[CANDIDATE_FIELD]),
+        (CERTIFICATE_FIELD, Box(cover_page, CERTIFICATE_BOX)),
+    ]:
+        fields.append_signature_field(
+            writer, fields.SigFieldSpec(field, on_page=box.page, box=box.rect)
+        )
+    company_box = boxes[COMPANY_FIELD]
+    meta = signers.PdfSignatureMetadata(
+        field_name=COMPANY_FIELD,
+        md_algorithm="sha256",
+        subfilter=fields.SigSeedSubFilter.PADES,
+        reason=f"Countersigned for {company_name} before the letter was sent",
+        name=name,
+        certify=True,
+        docmdp_permissions=fields.MDPPerm.FILL_FORMS,
+    )
+    return _sign(
+        writer,
+        meta,
+        signer,
+        _company_lines(
+            name=name, title=title, company_name=company_name, at=at, test=company.is_test
+        ),
+        fields.SigFieldSpec(COMPANY_FIELD, on_page=company_box.page, box=company_box.rect),
+    )
+
+
+def seal_after_presign(
+    presigned_pdf: bytes,
+    *,
+    typed_name: str,
+    signed_at: datetime.datetime,
+    reason: str,
+    certificate: list[str],
+) -> bytes:
+    """The candidate's signature in the field the company left, then the completion
+    certificate sealed into its own field: two revisions, both form filling."""
+    signer, company = company_signer()
+    meta = signers.PdfSignatureMetadata(
+        field_name=CANDIDATE_FIELD,
+        md_algorithm="sha256",
+        subfilter=fields.SigSeedSubFilter.PADES,
+        reason=reason,
+        name=typed_name,
+    )
+    signed = _sign(
+        IncrementalPdfFileWriter(io.BytesIO(presigned_pdf)),
+        meta,
+        signer,
+        _candidate_lines(typed_name, signed_at, company),
+        None,
+    )
+    meta = signers.PdfSignatureMetadata(
+        field_name=CERTIFICATE_FIELD,
+        md_algorithm="sha256",
+        subfilter=fields.SigSeedSubFilter.PADES,
+        reason=f"The record of {typed_name}'s signature",
+    )
+    return _sign(
+        IncrementalPdfFileWriter(io.BytesIO(signed)),
+        meta,
+        signer,
+        certificate + _test_line(company),
+        None,
+        left=True,
+    )
+
+
+def _candidate_lines(typed_name: str, signed_at: datetime.datetime, company: Company) -> list[str]:
+    return [
+        f"Signed: {typed_name}",
+        f"{signed_at:%Y-%m-%d %H:%M} UTC, verified by email code",
+        *_test_line(company),
+    ]
+
+
+def _company_lines(
+    *, name: str, title: str, company_name: str, at: datetime.datetime, test: bool
+) -> list[str]:
+    return [
+        f"Countersigned: {name}",
+        f"{title}, for {company_name}" if title else f"for {company_name}",
+        f"{at:%Y-%m-%d %H:%M} UTC",
+        *(["Sealed with a TEST certificate: not a real offer"] if test else []),
+    ]
+
+
 def countersign(
     signed_pdf: bytes, *, name: str, title: str, company_name: str, at: datetime.datetime
 ) -> bytes:
     """The company's signature in the field the candidate's revision left for it."""
     signer, company = company_signer()
     writer = IncrementalPdfFileWriter(io.BytesIO(signed_pdf))
-    lines = [
-        f"Countersigned: {name}",
-        f"{title}, for {company_name}" if title else f"for {company_name}",
-        f"{at:%Y-%m-%d %H:%M} UTC",
-        *_test_line(company),
-    ]
+    lines = _company_lines(
+        name=name, title=title, company_name=company_name, at=at, test=company.is_test
+    )
     meta = signers.PdfSignatureMetadata(
         field_name=COMPANY_FIELD,
         md_algorithm="sha256",
@@ -315,12 +427,14 @@ def _sign(
     signer: Any,
     lines: list[str],
     new_field: fields.SigFieldSpec | None,
+    *,
+    left: bool = False,
 ) -> bytes:
     pdf_signer = signers.PdfSigner(
         meta,
         signer=signer,
         timestamper=_timestamper(),
-        stamp_style=_stamp(lines),
+        stamp_style=_stamp(lines, left=left),
         new_field_spec=new_field,
     )
     output = io.BytesIO()

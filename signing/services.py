@@ -74,7 +74,7 @@ def _is_current(signature: Signature, offer: Offer) -> bool:
 
 
 def _void(signature: Signature, *, reason: str) -> None:
-    updated = Signature.objects.filter(pk=signature.pk, state__in=Signature.IN_PROGRESS).update(
+    updated = Signature.objects.filter(pk=signature.pk, state__in=Signature.VOIDABLE).update(
         state=State.VOID, voided_at=timezone.now(), void_reason=reason
     )
     if updated:
@@ -97,7 +97,7 @@ def live_signature(offer: Offer) -> Signature | None:
         .select_related("offer", "letter")
         .first()
     )
-    if signature and signature.in_progress and not _is_current(signature, offer):
+    if signature and signature.state in Signature.VOIDABLE and not _is_current(signature, offer):
         with transaction.atomic():
             _void(signature, reason="The offer changed after signing began: its letter is new.")
         return None
@@ -151,9 +151,19 @@ def consent_give(*, link: CandidateLink, agreed: bool, ip: str, user_agent: str)
         signature = live_signature(offer)
         if signature and signature.is_signed:
             raise OfferError("You have already signed this letter.")
+        if signature and signature.state == State.PRESIGNING:
+            raise OfferError("Your letter is being prepared: reload this page in a minute.")
         words = consent_text(offer)
         now = timezone.now()
-        if signature is None:
+        if signature is not None and signature.state == State.PRESIGNED:
+            # The company signed first: the candidate's steps begin on the same record.
+            signature.link = link
+            signature.state = State.CONSENTED
+            signature.consent_version = consent.VERSION
+            signature.consent_sha256 = consent.sha256(words)
+            signature.consented_at = now
+            signature.save()
+        elif signature is None:
             signature = Signature.objects.create(
                 offer=offer,
                 letter=letter,
@@ -364,6 +374,7 @@ def _enqueue(task_name: str, signature_id: int) -> None:
     task = {
         "signing.tasks.seal_signature": tasks.seal_signature,
         "signing.tasks.countersign": tasks.countersign,
+        "signing.tasks.presign": tasks.presign,
     }[task_name]
     error = publish_from_web(task, (signature_id,))
     if error:
@@ -419,19 +430,31 @@ def seal(*, signature_id: int) -> Signature | None:
     if signature.state != State.SIGNED:
         return None
     Signature.objects.filter(pk=signature.pk).update(seal_attempts=signature.seal_attempts + 1)
-    letter_pdf = _read(signature.letter.file, signature.letter_sha256)
-    certificate = render_document(certificate_html(signature), StaticOnlyFetcher()).write_pdf()
-    sealed = pdf.seal_candidate(
-        letter_pdf,
-        certificate_pdf=certificate,
-        typed_name=signature.typed_name,
-        signed_at=signature.signed_at or timezone.now(),
-        reason=f"{signature.typed_name} signs and accepts this offer of employment",
-    )
+    reason = f"{signature.typed_name} signs and accepts this offer of employment"
+    signed_at = signature.signed_at or timezone.now()
+    if signature.countersigned_first:
+        sealed = pdf.seal_after_presign(
+            _read(signature.countersigned_file, signature.countersigned_sha256),
+            typed_name=signature.typed_name,
+            signed_at=signed_at,
+            reason=reason,
+            certificate=certificate_lines(signature),
+        )
+    else:
+        certificate = render_document(certificate_html(signature), StaticOnlyFetcher()).write_pdf()
+        sealed = pdf.seal_candidate(
+            _read(signature.letter.file, signature.letter_sha256),
+            certificate_pdf=certificate,
+            typed_name=signature.typed_name,
+            signed_at=signed_at,
+            reason=reason,
+        )
     name = _stored(f"letters/offer-{signature.offer_id}/signed-{signature.pk}", sealed)
+    # Countersigned first, the candidate's signature completes the letter.
+    done = State.COMPLETE if signature.countersigned_first else State.SEALED
     with transaction.atomic():
         updated = Signature.objects.filter(pk=signature.pk, state=State.SIGNED).update(
-            state=State.SEALED,
+            state=done,
             file=name,
             sha256=hashlib.sha256(sealed).hexdigest(),
             sealed_at=timezone.now(),
@@ -448,8 +471,70 @@ def seal(*, signature_id: int) -> Signature | None:
             from_status=signature.offer.status,
             changes={"signed letter sha-256": signature.sha256},
         )
-        _tell_countersigners(signature)
+        if signature.countersigned_first:
+            transaction.on_commit(partial(_send_signed_letter, signature.pk, sealed))
+        else:
+            _tell_countersigners(signature)
     return signature
+
+
+def certificate_lines(signature: Signature) -> list[str]:
+    """The completion certificate as lines of text, for the field the company's revision left
+    for it (countersigned first): what `certificate.html` shows on a page of its own."""
+    offer, link = signature.offer, signature.link
+
+    def when(moment: datetime.datetime | None) -> str:
+        return (
+            f"{moment.astimezone(datetime.UTC):%Y-%m-%d %H:%M:%S} UTC" if moment else "not recorded"
+        )
+
+    def wrapped(label: str, value: str) -> list[str]:
+        words, lines, line = value.split(), [], f"{label}: "
+        for word in words:
+            if len(line) + len(word) > 100:
+                lines.append(line.rstrip())
+                line = "    "
+            line += word + " "
+        return [*lines, line.rstrip()]
+
+    rows = [
+        f"{settings.COMPANY_NAME} · offer {offer.pk}, version {signature.offer_version} · "
+        f"signature {signature.pk}",
+        "",
+        *wrapped(
+            "Document",
+            f"Offer of employment for {offer.candidate_name}, {offer.role_title}: the pages "
+            "before this one, exactly as approved and countersigned.",
+        ),
+        f"Its SHA-256 before signing: {signature.letter_sha256}",
+        *wrapped("Signed by", f"{signature.typed_name}, who typed this name as their signature"),
+        *wrapped(
+            "Verified by",
+            f"a one-time code emailed to {signature.code_sent_to} and entered on the "
+            "candidate's private link",
+        ),
+        f"IP address: {signature.ip_address or 'not known'}",
+        *wrapped("Browser", signature.user_agent or "not known"),
+        *wrapped(
+            "Consent",
+            f"to electronic records and signatures, version {signature.consent_version} "
+            f"(SHA-256 {signature.consent_sha256})",
+        ),
+        "",
+        f"Countersigned before sending: {when(signature.countersigned_at)} by "
+        f"{signature.countersigner_name}",
+        f"Link sent: {when(link.created_at if link else None)}",
+        f"First viewed: {when(link.first_viewed_at if link else None)}",
+        f"Consented: {when(signature.consented_at)}",
+        f"Code sent: {when(signature.code_sent_at)}",
+        f"Code verified: {when(signature.code_verified_at)}",
+        f"Signed: {when(signature.signed_at)}",
+        "",
+        "Event log:",
+    ]
+    for event in offer.events.select_related("actor").order_by("at", "pk"):
+        rows += wrapped(f"{when(event.at)}", event.sentence)
+    return rows
 
 
 def seal_failed(*, signature_id: int, reason: str, final: bool) -> None:
@@ -543,6 +628,117 @@ def countersign_request(*, signature: Signature, by: User, title: str, agreed: b
     return signature
 
 
+def countersigns_first(offer: Offer) -> bool:
+    """The offer's letter template asks for the company's signature before the link is sent."""
+    from offers.models import LetterTemplate
+
+    wording = offer.letter_template_version
+    return bool(
+        signing_enabled()
+        and wording is not None
+        and wording.template.countersign_order == LetterTemplate.CountersignOrder.BEFORE
+    )
+
+
+def link_refusal(offer: Offer) -> str | None:
+    """Why the candidate's link cannot be sent yet (countersigned first, and not yet)."""
+    if not countersigns_first(offer):
+        return None
+    signature = live_signature(offer)
+    if signature is None or signature.state == State.VOID:
+        return (
+            "This offer's letter template asks for the company's countersignature before the "
+            "link is sent: someone who may countersign does so at "
+            f"{settings.SITE_URL}/signing/countersign/ first."
+        )
+    if signature.state == State.PRESIGNING:
+        return "The company's countersignature is being sealed: try again in a minute."
+    return None
+
+
+def presign_request(*, offer: Offer, by: User, title: str, agreed: bool) -> Signature:
+    """Countersigned first: the company signs the approved letter before the link is sent."""
+    with transaction.atomic():
+        offer = locked(offer)
+        if not countersigns_first(offer):
+            raise OfferError("This offer's letter is countersigned after the candidate signs.")
+        letter = offer.approved_letter()
+        if not offer.can_send_link or letter is None:
+            raise OfferError(
+                "Only the ready letter of an approved offer can be countersigned before sending."
+            )
+        signature = live_signature(offer)
+        if signature is not None:
+            raise OfferError("This letter has already been countersigned.")
+        probe = Signature(offer=offer, letter=letter)
+        if not may_countersign(by, probe):
+            raise OfferError("You may not countersign this letter.")
+        if not agreed:
+            raise OfferError("Tick the box to countersign the letter for the company.")
+        signature = Signature.objects.create(
+            offer=offer,
+            letter=letter,
+            offer_version=offer.version,
+            letter_sha256=letter.sha256,
+            state=State.PRESIGNING,
+            countersigned_first=True,
+            countersigner=by,
+            countersigner_name=person(by),
+            countersigner_title=" ".join(title.split())[:200],
+            countersign_asked_at=timezone.now(),
+        )
+        transaction.on_commit(partial(_enqueue, "signing.tasks.presign", signature.pk))
+    return signature
+
+
+def presign(*, signature_id: int) -> Signature | None:
+    """The worker's part of countersigning first: the letter, a page for the certificate, and
+    the company's signature; stored, recorded and audited. Safe to run twice."""
+    signature = Signature.objects.select_related("offer", "letter", "countersigner").get(
+        pk=signature_id
+    )
+    if signature.state != State.PRESIGNING:
+        return None
+    cover = render_to_string(
+        "signing/certificate_cover.html",
+        {"offer": signature.offer, "company_name": settings.COMPANY_NAME},
+    )
+    signed = pdf.presign(
+        _read(signature.letter.file, signature.letter_sha256),
+        cover_pdf=render_document(cover, StaticOnlyFetcher()).write_pdf(),
+        name=signature.countersigner_name,
+        title=signature.countersigner_title,
+        company_name=settings.COMPANY_NAME,
+        at=signature.countersign_asked_at or timezone.now(),
+    )
+    name = _stored(f"letters/offer-{signature.offer_id}/countersigned-{signature.pk}", signed)
+    with transaction.atomic():
+        updated = Signature.objects.filter(pk=signature.pk, state=State.PRESIGNING).update(
+            state=State.PRESIGNED,
+            countersigned_file=name,
+            countersigned_sha256=hashlib.sha256(signed).hexdigest(),
+            countersigned_at=timezone.now(),
+            last_error="",
+        )
+        if not updated:
+            transaction.on_commit(partial(default_storage.delete, name))
+            return None
+        signature.refresh_from_db()
+        audit(
+            signature.offer,
+            by=signature.countersigner,
+            action="countersigned",
+            from_status=signature.offer.status,
+            note="Before the link was sent.",
+            changes={
+                "countersigned by": signature.countersigner_name,
+                "title": signature.countersigner_title,
+                "countersigned letter sha-256": signature.countersigned_sha256,
+            },
+        )
+    return signature
+
+
 def countersign_seal(*, signature_id: int) -> Signature | None:
     """The company's signature added as a new revision; the candidate is sent the letter."""
     signature = Signature.objects.select_related("offer", "countersigner").get(pk=signature_id)
@@ -625,6 +821,11 @@ def signatures_sweep() -> int:
     ).values_list("pk", flat=True):
         tasks.countersign.delay(pk)
         count += 1
+    for pk in Signature.objects.filter(
+        state=State.PRESIGNING, countersign_asked_at__lt=cutoff
+    ).values_list("pk", flat=True):
+        tasks.presign.delay(pk)
+        count += 1
     return count
 
 
@@ -637,8 +838,18 @@ def candidate_context(offer: Offer) -> dict[str, Any]:
     if signature is None and not can_sign(offer):
         return {"on": False}
     letter = offer.approved_letter()
+    state = signature.state if signature else None
+    if state in {None, State.PRESIGNED}:
+        step = "consent"
+    elif state == State.VERIFIED:
+        step = "sign"
+    elif state in {State.CONSENTED, State.CODE_SENT}:
+        step = "code"
+    else:
+        step = "wait"  # the company's countersignature still being sealed
     return {
         "on": True,
+        "step": step,
         "signature": signature,
         "letter": letter,
         "consent_text": consent_text(offer),

@@ -48,6 +48,17 @@ def countersign(self, signature_id: int) -> None:  # type: ignore[no-untyped-def
     _run(self, services.countersign_seal, signature_id)
 
 
+@shared_task(
+    name="signing.tasks.presign",
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=settings.SIGNING_MAX_ATTEMPTS - 1,
+)
+def presign(self, signature_id: int) -> None:  # type: ignore[no-untyped-def]
+    _run(self, services.presign, signature_id)
+
+
 @shared_task(name="signing.tasks.sweep_signatures")
 def sweep_signatures() -> int:
     return services.signatures_sweep()

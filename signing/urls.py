@@ -13,6 +13,11 @@ urlpatterns = [
     path("o/<str:token>/signed.pdf", views.candidate_signed_letter, name="candidate_signed"),
     path("signing/countersign/", views.countersign_list, name="countersign_list"),
     path("signing/countersign/<int:pk>/", views.countersign, name="countersign"),
+    path(
+        "signing/countersign/offer/<int:pk>/",
+        views.countersign_first,
+        name="countersign_first",
+    ),
     path("signing/<int:pk>/signed.pdf", views.signed_letter, name="signed_letter"),
     path("verify/", views.verify, name="verify"),
 ]

@@ -169,8 +169,28 @@ def signed_letter(request: HttpRequest, pk: int) -> HttpResponseBase:
 @permission_required("signing.countersign_offer", raise_exception=True)
 def countersign_list(request: HttpRequest) -> HttpResponse:
     user = request.user
+    ours = Q(letter_template_version__template__countersigner__isnull=True) | Q(
+        letter_template_version__template__countersigner=user
+    )
+    before = [
+        offer
+        for offer in Offer.objects.filter(
+            ours,
+            status=Offer.Status.APPROVED,
+            letter_template_version__template__countersign_order="before",
+        ).select_related("letter_template_version__template")[:200]
+        if services.live_signature(offer) is None
+    ]
     signatures = (
-        Signature.objects.filter(state__in=[State.SEALED, State.COUNTERSIGNING, State.COMPLETE])
+        Signature.objects.filter(
+            state__in=[
+                State.SEALED,
+                State.COUNTERSIGNING,
+                State.COMPLETE,
+                State.PRESIGNING,
+                State.PRESIGNED,
+            ]
+        )
         .filter(
             Q(offer__letter_template_version__template__countersigner__isnull=True)
             | Q(offer__letter_template_version__template__countersigner=user)
@@ -178,7 +198,51 @@ def countersign_list(request: HttpRequest) -> HttpResponse:
         .select_related("offer", "countersigner")
         .order_by("state", "-signed_at")[:200]
     )
-    return render(request, "signing/countersign_list.html", {"signatures": signatures})
+    context = {"signatures": signatures, "before": before}
+    return render(request, "signing/countersign_list.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("signing.countersign_offer", raise_exception=True)
+def countersign_first(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """Countersign an approved letter before its link is sent (the template asks for it)."""
+    offer = get_object_or_404(
+        Offer.objects.select_related("letter_template_version__template"), pk=pk
+    )
+    user = request.user
+    if not services.may_countersign(user, Signature(offer=offer)):  # type: ignore[arg-type]
+        raise PermissionDenied("The letter template names another person to countersign.")
+    title = _title_for(user, offer)
+    error = None
+    if request.method == "POST":
+        title = request.POST.get("title", "")
+        try:
+            signature = services.presign_request(
+                offer=offer,
+                by=user,  # type: ignore[arg-type]
+                title=title,
+                agreed=request.POST.get("agree") == "yes",
+            )
+        except OfferError as refusal:
+            error = str(refusal)
+        else:
+            return redirect("signing:countersign", pk=signature.pk)
+    context = {
+        "offer": offer,
+        "letter": offer.approved_letter(),
+        "title": title,
+        "error": error,
+        "ready": services.countersigns_first(offer) and services.live_signature(offer) is None,
+    }
+    return render(request, "signing/countersign_first.html", context, status=400 if error else 200)
+
+
+def _title_for(user: Any, offer: Offer) -> str:
+    """The letter's signatory title, when the person countersigning is its signatory."""
+    wording = offer.letter_template_version
+    if wording and wording.signatory_name and wording.signatory_name == services.person(user):
+        return wording.signatory_title
+    return ""
 
 
 @require_http_methods(["GET", "POST"])
@@ -191,10 +255,7 @@ def countersign(request: HttpRequest, pk: int) -> HttpResponseBase:
     user = request.user
     if not services.may_countersign(user, signature):  # type: ignore[arg-type]
         raise PermissionDenied("The letter template names another person to countersign.")
-    wording = signature.offer.letter_template_version
-    title = ""
-    if wording and wording.signatory_name and wording.signatory_name == services.person(user):  # type: ignore[arg-type]
-        title = wording.signatory_title
+    title = _title_for(user, signature.offer)
     error = None
     if request.method == "POST":
         title = request.POST.get("title", "")

@@ -835,3 +835,100 @@ def test_two_tabs_signing_at_the_same_moment_give_one_signature(
     assert Signature.objects.get(offer=offer).state == State.SIGNED
     assert OfferEvent.objects.filter(offer=offer, action="accepted").count() == 1
     assert OfferEvent.objects.filter(offer=offer, action="signed the letter").count() == 1
+
+
+# Countersigned before the link is sent ------------------------------------------------------------
+
+
+def test_countersigned_before_sending_the_candidate_completes_the_letter(
+    client: Client,
+    signing_on: Path,
+    offer: Offer,
+    recruiter: User,
+    manager: User,
+    django_capture_on_commit_callbacks: Any,
+    tmp_path: Path,
+) -> None:
+    from offers.models import LetterTemplate
+    from offers.services import OfferError
+
+    template = offer.letter_template_version.template  # type: ignore[union-attr]
+    template.countersign_order = LetterTemplate.CountersignOrder.BEFORE
+    template.save()
+    approved = factories.approved(offer, recruiter=recruiter, manager=manager)
+    # No link before the company's countersignature.
+    with pytest.raises(OfferError, match="countersignature before the link is sent"):
+        candidate_link_create(offer=approved, by=recruiter)
+    letter = letter_request(offer=approved, by=recruiter)
+    letter_render(letter_id=letter.pk)
+    pat = countersigner("pat")
+    client.force_login(pat)
+    listing = client.get(reverse("signing:countersign_list")).content.decode()
+    assert "Countersign before sending" in listing
+    url = reverse("signing:countersign_first", args=[offer.pk])
+    assert client.post(url, {"title": "Head of People"}).status_code == 400  # box not ticked
+    assert client.post(url, {"title": "Head of People", "agree": "yes"}).status_code == 302
+    signature = Signature.objects.get(offer=offer)
+    assert signature.state == State.PRESIGNING
+    with pytest.raises(OfferError, match="being sealed"):
+        candidate_link_create(offer=approved, by=recruiter)
+    services.presign(signature_id=signature.pk)
+    signature.refresh_from_db()
+    assert signature.state == State.PRESIGNED
+    assert offer.events.get(action="countersigned").actor == pat
+
+    _, token = candidate_link_create(offer=approved, by=recruiter)
+    candidate = Client()
+    assert 'data-signing-step="consent"' in page(candidate, token)
+    code = consent_and_code(candidate, token, django_capture_on_commit_callbacks)
+    assert Signature.objects.get().pk == signature.pk  # the same record carries on
+    assert post(candidate, "code_check", token, code=code).status_code == 302
+    assert post(candidate, "sign", token, typed_name=offer.candidate_name).status_code == 302
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.seal(signature_id=signature.pk)
+    signature.refresh_from_db()
+    assert signature.state == State.COMPLETE  # nothing left to countersign
+
+    final = body(Client().get(reverse("signing:candidate_signed", args=[token])))
+    with signature.countersigned_file.open("rb") as handle:
+        assert final.startswith(handle.read())  # the company's revision, then the candidate's
+    reports = {report.field: report for report in validate(final)}
+    assert set(reports) == {"Company", "Candidate", "Certificate"}
+    assert all(r.intact and r.valid and r.trusted for r in reports.values())
+    assert reports["Company"].modification == "form filling"
+    assert reports["Candidate"].modification == "form filling"
+    assert reports["Certificate"].covers_whole_file
+    text = pdftotext(final, tmp_path)
+    assert "Countersigned: Jordan Lee" in text and f"Signed: {offer.candidate_name}" in text
+    assert signature.letter_sha256 in text and "The candidate signed the letter." in text
+    (message,) = mail.outbox
+    assert message.to == [offer.candidate_email] and message.attachments[0][1] == final  # type: ignore[index]
+    if shutil.which("pdfsig"):
+        path = tmp_path / "final.pdf"
+        path.write_bytes(final)
+        report = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True).stdout
+        assert report.count("Signature Validation: Signature is Valid.") == 3, report
+
+
+def test_a_change_voids_the_countersignature_made_before_sending(
+    signing_on: Path, offer: Offer, recruiter: User, manager: User
+) -> None:
+    from offers.models import LetterTemplate
+    from offers.services import OfferError
+
+    template = offer.letter_template_version.template  # type: ignore[union-attr]
+    template.countersign_order = LetterTemplate.CountersignOrder.BEFORE
+    template.save()
+    approved = factories.approved(offer, recruiter=recruiter, manager=manager)
+    letter_render(letter_id=letter_request(offer=approved, by=recruiter).pk)
+    signature = services.presign_request(offer=approved, by=countersigner(), title="", agreed=True)
+    services.presign(signature_id=signature.pk)
+    changed = factories.edit(approved, by=recruiter, base_salary=Decimal("190000"))
+    again = offer_approve(offer=changed, by=manager)
+    letter_render(letter_id=letter_request(offer=again, by=recruiter).pk)
+    with pytest.raises(OfferError, match="countersignature before the link is sent"):
+        candidate_link_create(offer=again, by=recruiter)
+    assert services.live_signature(again) is None  # as the offer's page asks, say
+    assert Signature.objects.get(pk=signature.pk).state == State.VOID
+    assert again.events.filter(action="signature voided").exists()

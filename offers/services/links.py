@@ -55,6 +55,11 @@ def candidate_link_create(
             raise OfferError("Only an approved offer can be sent to the candidate.")
         if offer.expires_on < timezone.localdate():
             raise OfferError("The offer has expired: change its expiry date (and approve it).")
+        from signing.services import link_refusal
+
+        refusal = link_refusal(offer)
+        if refusal:
+            raise OfferError(refusal)
         if offer.expires_on > timezone.localdate() + datetime.timedelta(days=366):
             raise OfferError(
                 "The offer's expiry date is more than a year ahead: correct it (and approve it) "
