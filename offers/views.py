@@ -263,7 +263,7 @@ def offer_detail(request: RecruiterRequest, pk: int) -> HttpResponse:
 
 
 def _detail(request: RecruiterRequest, pk: int) -> HttpResponse:
-    from signing.services import live_signature
+    from signing.services import link_refusal, live_signature
 
     offer = get_object_or_404(
         Offer.objects.visible_to(request.user).select_related(
@@ -288,6 +288,7 @@ def _detail(request: RecruiterRequest, pk: int) -> HttpResponse:
         **figures_context(offer),
         "links": offer.links.select_related("revoked_by"),
         "signature": live_signature(offer),
+        "link_waits_for": link_refusal(offer) if offer.can_send_link else None,
     }
     token = request.get_signed_cookie(
         NEW_LINK_COOKIE, default=None, salt=f"new-link-{offer.pk}", max_age=120

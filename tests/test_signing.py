@@ -859,6 +859,9 @@ def test_countersigned_before_sending_the_candidate_completes_the_letter(
     # No link before the company's countersignature.
     with pytest.raises(OfferError, match="countersignature before the link is sent"):
         candidate_link_create(offer=approved, by=recruiter)
+    client.force_login(recruiter)
+    detail = client.get(offer.get_absolute_url()).content.decode()
+    assert "data-link-waits" in detail and "/signing/countersign/" in detail
     letter = letter_request(offer=approved, by=recruiter)
     letter_render(letter_id=letter.pk)
     pat = countersigner("pat")
