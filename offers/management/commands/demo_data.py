@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group, User
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.test.utils import override_settings
 from django.utils import timezone
@@ -218,6 +219,13 @@ class Command(BaseCommand):
                 user.save(update_fields=["password"])
             if group_name:
                 user.groups.add(Group.objects.get(name=group_name))
+        if (
+            settings.DEBUG
+            and str(settings.SIGNING_TEST_CERTIFICATE) == settings.SIGNING_CERTIFICATE
+        ):
+            # The demo's signed letter needs the test certificate `make run` makes first; made
+            # here too when the demo is loaded on its own.
+            call_command("signing_test_certificate", stdout=self.stdout)
         self.links: list[tuple[str, str]] = []
         # The demo's approvals would email the demo users; nobody reads those.
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
