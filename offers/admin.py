@@ -563,6 +563,15 @@ class LetterTemplateForm(forms.ModelForm):  # type: ignore[type-arg]
         if newest is not None and not self.is_bound:
             for name in VERSION_FIELDS:
                 self.initial[name] = getattr(newest, name)
+        # A form posted without it (an older page, a script) keeps the template's order.
+        self.fields["countersign_order"].required = False
+
+    def clean_countersign_order(self) -> str:
+        return str(
+            self.cleaned_data.get("countersign_order")
+            or self.instance.countersign_order
+            or LetterTemplate.CountersignOrder.AFTER
+        )
 
     def clean_body(self) -> str:
         body = self.cleaned_data["body"].replace("\r\n", "\n")
