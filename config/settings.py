@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "pricing",
     "offers",
     "signing",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -444,6 +445,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     },
     "apply-retention": {"task": "offers.tasks.apply_retention", "schedule": 24 * 3600.0},
     "sweep-signatures": {"task": "signing.tasks.sweep_signatures", "schedule": 300.0},
+    "deliver-webhooks": {
+        "task": "api.tasks.deliver_due",
+        "schedule": float(env_int("WEBHOOK_SWEEP_SECONDS", 30)),
+    },
     "refresh-prices": {
         "task": "pricing.tasks.refresh_prices",
         "schedule": PRICES_REFRESH_HOURS * 3600.0,
@@ -464,6 +469,11 @@ SIGNING_CODE_SENDS = env_int("SIGNING_CODE_SENDS", 5)  # codes per signature, re
 SIGNING_CODE_RESEND_SECONDS = env_int("SIGNING_CODE_RESEND_SECONDS", 60)
 SIGNING_MAX_ATTEMPTS = env_int("SIGNING_MAX_ATTEMPTS", 5)  # sealing tries by the worker
 SIGNING_VERIFY_MAX_BYTES = env_int("SIGNING_VERIFY_MAX_BYTES", 20 * 1024 * 1024)
+
+# The API (README, "API and webhooks"): requests a key may make, and whether webhook endpoints
+# may be on private or loopback addresses (refused in production unless set).
+API_RATE_LIMIT = env_str("API_RATE_LIMIT", "600/m")
+WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", DEBUG)
 
 LOGGING = {
     "version": 1,

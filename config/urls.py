@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from api.api import api as api_v1
 from offers import views as offers_views
 from ops import views as ops_views
 
@@ -23,5 +24,6 @@ urlpatterns = [
     path("offers/", include("offers.urls")),
     path("o/", include("offers.candidate_urls")),
     path("", include("signing.urls")),
+    path("api/v1/", api_v1.urls),
     path("admin/", admin.site.urls),
 ]

@@ -275,7 +275,8 @@ def test_a_letters_job_reads_and_writes_a_fixed_few_rows(
     """Each statement is a round trip to a database the renders share their cores with: the
     attempt is counted, the letter read with its wording, the offer with everything the letter
     shows, its token models and their prices, whether this attempt still holds the letter
-    before its file is stored, and the file recorded."""
+    before its file is stored, and the file recorded, with its letter.ready event in the
+    webhooks' outbox (the event, and which endpoints want it) in the same commit."""
     with django_capture_on_commit_callbacks(execute=False):
         letter = letter_request(offer=offer, by=recruiter)
     with CaptureQueriesContext(connection) as queries:
@@ -286,7 +287,10 @@ def test_a_letters_job_reads_and_writes_a_fixed_few_rows(
         for query in queries.captured_queries
         if query["sql"].startswith(("SELECT", "UPDATE", "INSERT", "DELETE"))
     ]
-    assert statements == ["UPDATE", "SELECT", "SELECT", "SELECT", "SELECT", "SELECT", "UPDATE"]
+    assert statements == [
+        *["UPDATE", "SELECT", "SELECT", "SELECT", "SELECT", "SELECT", "UPDATE"],
+        *["INSERT", "SELECT"],
+    ]
 
 
 # The recruiter's page ------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from offers import signals
 from offers.letters import LetterCannotRender, letter_render_pdf
 from offers.models import (
     Letter,
@@ -188,11 +189,13 @@ def letter_render(*, letter_id: int) -> Letter | None:
         "finished_at": timezone.now(),
     }
     mine = Letter.objects.filter(pk=letter_id, attempts=letter.attempts)
-    if not mine.exclude(state=Letter.State.READY).update(**stored):
-        # Another delivery finished first, or took the letter over and writes the same file.
-        return Letter.objects.get(pk=letter_id)
-    for field, value in stored.items():
-        setattr(letter, field, value)
+    with transaction.atomic():  # ready, and whoever listens told, in one commit
+        if not mine.exclude(state=Letter.State.READY).update(**stored):
+            # Another delivery finished first, or took the letter over and writes the same file.
+            return Letter.objects.get(pk=letter_id)
+        for field, value in stored.items():
+            setattr(letter, field, value)
+        signals.letter_ready.send(sender=Letter, letter=letter, offer=offer)
     # For the operator: a letter's render time, apart from the job around it (the benchmark
     # reads these lines too).
     logger.info(

@@ -16,7 +16,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from offers import lifecycle, notifications
+from offers import lifecycle, notifications, signals
 from offers.models import (
     CandidateLink,
     Letter,
@@ -126,6 +126,11 @@ def candidate_link_viewed(link: CandidateLink) -> None:
         last_viewed_at=now,
         first_viewed_at=Coalesce("first_viewed_at", Value(now)),
     )
+    if (
+        link.first_viewed_at is None
+        and not link.offer.links.exclude(pk=link.pk).filter(first_viewed_at__isnull=False).exists()
+    ):
+        signals.offer_viewed.send(sender=Offer, offer=link.offer)
 
 
 def names_match(typed: str, expected: str) -> bool:

@@ -1,0 +1,27 @@
+"""Webhook deliveries: one job per endpoint drains what is due, in order; beat sweeps retries."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.utils import timezone
+
+from api import webhooks
+from api.models import WebhookDelivery
+
+
+@shared_task(name="api.tasks.deliver_endpoint", acks_late=True, reject_on_worker_lost=True)
+def deliver_endpoint(endpoint_id: int) -> int:
+    return webhooks.deliver_due(endpoint_id)
+
+
+@shared_task(name="api.tasks.deliver_due")
+def deliver_due() -> int:
+    """Every endpoint with a delivery due (retries, and jobs the broker did not take)."""
+    endpoints = (
+        WebhookDelivery.objects.filter(
+            state=WebhookDelivery.State.PENDING, next_attempt_at__lte=timezone.now()
+        )
+        .values_list("endpoint_id", flat=True)
+        .distinct()
+    )
+    return sum(webhooks.deliver_due(endpoint_id) for endpoint_id in endpoints)
