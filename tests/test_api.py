@@ -526,3 +526,40 @@ def test_an_event_whose_job_was_lost_is_delivered_by_the_worker_from_the_outbox(
         assert hooks.bad_signatures == 0
         assert hooks.received[0]["data"]["id"] == offer.pk
         assert WebhookDelivery.objects.get(endpoint=endpoint).state == "delivered"
+
+
+def test_the_operator_makes_a_key_in_the_admin_and_sends_a_failed_delivery_again(
+    client: Client, recruiter: User, receiver: Receiver
+) -> None:
+    admin_user = factories.user("ops", role=None, is_staff=True, is_superuser=True)
+    client.force_login(admin_user)
+    response = client.post(
+        "/admin/api/apikey/add/",
+        {"name": "Greenhouse", "user": recruiter.pk, "scopes": '["offers:read"]'},
+        follow=True,
+    )
+    secret = next(
+        str(m).split(": ", 1)[1]
+        for m in response.context["messages"]
+        if "shown this once" in str(m)
+    )
+    assert call(Client(), "get", "/offers", secret).status_code == 200
+    bad = client.post(
+        "/admin/api/apikey/add/", {"name": "x", "user": recruiter.pk, "scopes": '["all"]'}
+    )
+    assert bad.status_code == 200 and ApiKey.objects.count() == 1  # refused, said on the form
+
+    endpoint = register(receiver)
+    offer = factories.offer(
+        by=recruiter, hiring_manager=factories.user("hm2", role="Hiring managers")
+    )
+    WebhookDelivery.objects.update(state="failed")
+    client.post(
+        "/admin/api/webhookdelivery/",
+        {
+            "action": "send_again",
+            "_selected_action": list(WebhookDelivery.objects.values_list("pk", flat=True)),
+        },
+    )
+    deliver_all(endpoint)
+    assert [r["data"]["id"] for r in receiver.received] == [offer.pk]
