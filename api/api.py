@@ -749,3 +749,127 @@ def list_events(request: HttpRequest, filters: Query[EventFilters]) -> HttpRespo
         "next_after": _cursor(events[-1].pk) if events else filters.after,
     }
     return json_response(body)
+
+
+# Versions ----------------------------------------------------------------------------------------
+
+
+class VersionPage(Schema):
+    data: list[dict[str, Any]]
+
+
+@api.get(
+    "/offers/{offer_id}/versions",
+    url_name="offers_versions",
+    summary="The offer's versions: when each began, by whom, what changed",
+    response={200: VersionPage, **PROBLEMS},
+)
+def offer_versions(request: HttpRequest, offer_id: int) -> HttpResponse:
+    """A version begins when the offer is created and with every edit that changes a term
+    (the builder's rule: `offers.services.offer_update`); the audit trail holds each."""
+    from offers.models import APPROVED_TERMS
+
+    key = _need(request, "offers:read")
+    offer = _offer(key, offer_id)
+    terms = {*APPROVED_TERMS, "token models"}
+    versions: list[dict[str, Any]] = []
+    for event in offer.events.select_related("actor").order_by("at", "pk"):
+        changed = event.action == "edited" and terms & set(event.changes or {})
+        if event.action != "created" and not changed:
+            continue
+        versions.append(
+            {
+                "version": len(versions) + 1,
+                "began_at": event.at.isoformat(),
+                "by": event.actor.get_username() if event.actor else None,
+                "changes": event.changes if changed else {},
+                "approved": offer.approved_version == len(versions) + 1,
+            }
+        )
+    return json_response({"data": versions})
+
+
+# Webhook endpoints ----------------------------------------------------------------------------
+
+
+class EndpointIn(Schema):
+    url: str
+    events: list[str] = Field(default_factory=list, description="event types; empty: all")
+    description: str = ""
+
+
+class EndpointOut(Schema):
+    id: int
+    url: str
+    events: list[str]
+    active: bool
+    secret: str | None = Field(None, description="only when made or rotated: shown this once")
+
+
+class EndpointPage(Schema):
+    data: list[EndpointOut]
+
+
+def _endpoint_body(endpoint: Any, *, secret: str | None = None) -> dict[str, Any]:
+    return {
+        "id": endpoint.pk,
+        "url": endpoint.url,
+        "events": endpoint.events,
+        "active": endpoint.active,
+        "secret": secret,
+    }
+
+
+@api.get("/webhooks", url_name="webhooks", response={200: EndpointPage, **PROBLEMS})
+def list_endpoints(request: HttpRequest) -> HttpResponse:
+    from api.models import WebhookEndpoint
+
+    _need(request, "webhooks:manage")
+    endpoints = WebhookEndpoint.objects.order_by("pk")
+    return json_response({"data": [_endpoint_body(e) for e in endpoints]})
+
+
+@api.post("/webhooks", url_name="webhooks_create", response={201: EndpointOut, **PROBLEMS})
+def create_endpoint(request: HttpRequest, body: EndpointIn) -> HttpResponse:
+    from api.webhooks import EndpointRefused, endpoint_add
+
+    key = _need(request, "webhooks:manage")
+
+    def make() -> HttpResponse:
+        try:
+            endpoint = endpoint_add(url=body.url, events=body.events, description=body.description)
+        except EndpointRefused as error:
+            raise Problem(
+                422, "Endpoint refused", str(error), [{"field": "url", "message": str(error)}]
+            ) from None
+        return json_response(_endpoint_body(endpoint, secret=endpoint.secret), status=201)
+
+    return idempotent(request, key, make)
+
+
+@api.post(
+    "/webhooks/{endpoint_id}/rotate",
+    url_name="webhooks_rotate",
+    response={200: EndpointOut, **PROBLEMS},
+)
+def rotate_endpoint(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+    from api.models import WebhookEndpoint
+    from api.webhooks import endpoint_rotate
+
+    _need(request, "webhooks:manage")
+    endpoint = WebhookEndpoint.objects.filter(pk=endpoint_id).first()
+    if endpoint is None:
+        raise Problem(404, "Not found", f"No webhook endpoint {endpoint_id}.")
+    secret = endpoint_rotate(endpoint)
+    return json_response(_endpoint_body(endpoint, secret=secret))
+
+
+@api.delete("/webhooks/{endpoint_id}", url_name="webhooks_delete", response={204: None, **PROBLEMS})
+def delete_endpoint(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+    from api.models import WebhookEndpoint
+
+    _need(request, "webhooks:manage")
+    deleted, _ = WebhookEndpoint.objects.filter(pk=endpoint_id).delete()
+    if not deleted:
+        raise Problem(404, "Not found", f"No webhook endpoint {endpoint_id}.")
+    return HttpResponse(status=204)

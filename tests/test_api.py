@@ -563,3 +563,47 @@ def test_the_operator_makes_a_key_in_the_admin_and_sends_a_failed_delivery_again
     )
     deliver_all(endpoint)
     assert [r["data"]["id"] for r in receiver.received] == [offer.pk]
+
+
+def test_versions_say_when_each_began_and_what_changed(client: Client, key: str) -> None:
+    offer_id = call(client, "post", "/offers", key, draft()).json()["id"]
+    tag = call(client, "get", f"/offers/{offer_id}", key)["ETag"]
+    call(
+        client, "patch", f"/offers/{offer_id}", key, {"base_salary": "185000"}, **{"If-Match": tag}
+    )
+    tag = call(client, "get", f"/offers/{offer_id}", key)["ETag"]
+    call(
+        client,
+        "patch",
+        f"/offers/{offer_id}",
+        key,
+        {"internal_notes": "call Friday"},
+        **{"If-Match": tag},
+    )
+    versions = call(client, "get", f"/offers/{offer_id}/versions", key).json()["data"]
+    assert [v["version"] for v in versions] == [1, 2]  # a note is not a term: no new version
+    assert versions[1]["changes"]["base_salary"] == ["180000.00", "185000.00"]
+    assert Offer.objects.get(pk=offer_id).version == 2
+
+
+def test_webhook_endpoints_are_managed_through_the_api_with_their_scope(
+    client: Client, key: str, recruiter: User
+) -> None:
+    assert call(client, "get", "/webhooks", key).status_code == 403
+    manage = make_key(recruiter.username, "webhooks:manage")
+    made = call(
+        client,
+        "post",
+        "/webhooks",
+        manage,
+        {"url": "http://127.0.0.1:9/in", "events": ["offer.signed"]},
+    )
+    assert made.status_code == 201 and made.json()["secret"].startswith("whsec_")
+    listed = call(client, "get", "/webhooks", manage).json()["data"]
+    assert listed == [{**made.json(), "secret": None}]
+    bad = call(client, "post", "/webhooks", manage, {"url": "http://x/", "events": ["offer.nope"]})
+    assert bad.status_code == 422
+    rotated = call(client, "post", f"/webhooks/{made.json()['id']}/rotate", manage).json()
+    assert rotated["secret"] != made.json()["secret"]
+    assert call(client, "delete", f"/webhooks/{made.json()['id']}", manage).status_code == 204
+    assert not WebhookEndpoint.objects.exists()
