@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "template_partials",
+    "ninja",  # the API docs' scripts and styles from our static files, not a CDN (CSP)
     "csp",
     "axes",
     "ops",
