@@ -11,8 +11,22 @@ class OffersConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from offers import checks  # noqa: F401  (registers the system checks)
+        from pricing.services import register_models_in_use
 
         post_migrate.connect(store_missing_figures, sender=self)
+        register_models_in_use(models_in_use)
+
+
+def models_in_use() -> list[str]:
+    """The model ids open offers use: the prices pricing cross-checks beside the featured."""
+    from offers import lifecycle
+    from offers.models import TokenAllocation
+
+    return list(
+        TokenAllocation.objects.filter(offer__status__in=lifecycle.OPEN).values_list(
+            "model_id", flat=True
+        )
+    )
 
 
 def store_missing_figures(**kwargs: object) -> None:

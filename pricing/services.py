@@ -17,7 +17,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -374,14 +374,19 @@ def maker_row(snapshot: PriceSnapshot, canonical: str) -> ModelPrice | None:
     )
 
 
+# What pricing needs to know of the offers, passed in by the offers app (`offers/apps.py`): the
+# model ids its open offers use. Pricing imports nothing from offers.
+_models_in_use: Callable[[], Iterable[str]] = tuple
+
+
+def register_models_in_use(source: Callable[[], Iterable[str]]) -> None:
+    global _models_in_use
+    _models_in_use = source
+
+
 def checked_models() -> set[str]:
     """Canonical ids of the featured models and of every model an open offer uses."""
-    from offers.models import Offer, TokenAllocation
-
-    open_statuses = [s for s in Offer.Status.values if s not in Offer.FINAL_STATUSES]
-    used = TokenAllocation.objects.filter(offer__status__in=open_statuses).values_list(
-        "model_id", flat=True
-    )
+    used = _models_in_use()
     return set(catalogue.FEATURED) | {catalogue.canonical_id(model_id) for model_id in used}
 
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import User
 
 from pricing import catalogue
 from pricing.sources import PayloadError, genai_prices, litellm, openrouter
@@ -263,4 +264,32 @@ def test_a_model_its_maker_sells_from_two_regions_keeps_both_prices_labelled_by_
     assert (by_provider["zhipuai"].model_id, by_provider["zhipuai"].region) == (
         "zhipuai/GLM-5.3",
         "China",
+    )
+
+
+@pytest.mark.django_db
+def test_the_models_open_offers_use_are_cross_checked_and_pricing_imports_no_offers(
+    recruiter: User, manager: User
+) -> None:
+    import pathlib
+
+    from pricing.services import checked_models
+    from tests import factories
+
+    open_offer = factories.offer(
+        by=recruiter, hiring_manager=manager, models=[("mistral-large-3", "100")]
+    )
+    answered = factories.accepted(
+        factories.offer(by=recruiter, hiring_manager=manager, models=[("gpt-4.1-mini", "100")]),
+        recruiter=recruiter,
+        manager=manager,
+    )
+    checked = checked_models()
+    assert "mistral-large-3" in checked and open_offer.status == "draft"
+    assert "gpt-4.1-mini" not in checked and answered.status == "accepted"
+    sources = pathlib.Path(__file__).resolve().parents[1] / "pricing"
+    assert not any(
+        line.strip().startswith(("from offers", "import offers"))
+        for path in sources.rglob("*.py")
+        for line in path.read_text().splitlines()
     )
