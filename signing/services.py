@@ -388,12 +388,33 @@ def _enqueue(task_name: str, signature_id: int) -> None:
 # The seal (on a worker) ------------------------------------------------------------------------
 
 
-def _stored(stem: str, data: bytes) -> str:
-    """Stored under a name of this attempt's own: two deliveries of one job (a worker killed,
-    the sweep) never write over each other, and the one that does not get recorded deletes
-    its file."""
-    name = f"{stem}-{secrets.token_hex(4)}.pdf"
-    return default_storage.save(name, ContentFile(data))
+def _record(
+    signature: Signature,
+    *,
+    stem: str,
+    data: bytes,
+    was: str,
+    to: str,
+    file_field: str,
+    sha_field: str,
+    **fields: Any,
+) -> bool:
+    """Store a signed PDF and record it on the signature, moving it from `was` to `to`; call it
+    inside the transaction that audits the step. The file's name is this attempt's own: two
+    deliveries of one job (a worker killed, the sweep) never write over each other, and the one
+    that is not recorded deletes its file. False when another delivery recorded first."""
+    name = default_storage.save(f"{stem}-{secrets.token_hex(4)}.pdf", ContentFile(data))
+    updated = Signature.objects.filter(pk=signature.pk, state=was).update(
+        state=to,
+        last_error="",
+        **{file_field: name, sha_field: hashlib.sha256(data).hexdigest()},
+        **fields,
+    )
+    if not updated:
+        transaction.on_commit(partial(default_storage.delete, name))
+        return False
+    signature.refresh_from_db()
+    return True
 
 
 def _read(field: Any, sha256: str) -> bytes:
@@ -449,21 +470,21 @@ def seal(*, signature_id: int) -> Signature | None:
             signed_at=signed_at,
             reason=reason,
         )
-    name = _stored(f"letters/offer-{signature.offer_id}/signed-{signature.pk}", sealed)
     # Countersigned first, the candidate's signature completes the letter.
     done = State.COMPLETE if signature.countersigned_first else State.SEALED
     with transaction.atomic():
-        updated = Signature.objects.filter(pk=signature.pk, state=State.SIGNED).update(
-            state=done,
-            file=name,
-            sha256=hashlib.sha256(sealed).hexdigest(),
+        recorded = _record(
+            signature,
+            stem=f"letters/offer-{signature.offer_id}/signed-{signature.pk}",
+            data=sealed,
+            was=State.SIGNED,
+            to=done,
+            file_field="file",
+            sha_field="sha256",
             sealed_at=timezone.now(),
-            last_error="",
         )
-        if not updated:
-            transaction.on_commit(partial(default_storage.delete, name))
+        if not recorded:
             return None
-        signature.refresh_from_db()
         audit(
             signature.offer,
             by=None,
@@ -711,19 +732,19 @@ def presign(*, signature_id: int) -> Signature | None:
         company_name=settings.COMPANY_NAME,
         at=signature.countersign_asked_at or timezone.now(),
     )
-    name = _stored(f"letters/offer-{signature.offer_id}/countersigned-{signature.pk}", signed)
     with transaction.atomic():
-        updated = Signature.objects.filter(pk=signature.pk, state=State.PRESIGNING).update(
-            state=State.PRESIGNED,
-            countersigned_file=name,
-            countersigned_sha256=hashlib.sha256(signed).hexdigest(),
+        recorded = _record(
+            signature,
+            stem=f"letters/offer-{signature.offer_id}/countersigned-{signature.pk}",
+            data=signed,
+            was=State.PRESIGNING,
+            to=State.PRESIGNED,
+            file_field="countersigned_file",
+            sha_field="countersigned_sha256",
             countersigned_at=timezone.now(),
-            last_error="",
         )
-        if not updated:
-            transaction.on_commit(partial(default_storage.delete, name))
+        if not recorded:
             return None
-        signature.refresh_from_db()
         audit(
             signature.offer,
             by=signature.countersigner,
@@ -753,19 +774,19 @@ def countersign_seal(*, signature_id: int) -> Signature | None:
         company_name=settings.COMPANY_NAME,
         at=at,
     )
-    name = _stored(f"letters/offer-{signature.offer_id}/signed-{signature.pk}-countersigned", final)
     with transaction.atomic():
-        updated = Signature.objects.filter(pk=signature.pk, state=State.COUNTERSIGNING).update(
-            state=State.COMPLETE,
-            countersigned_file=name,
-            countersigned_sha256=hashlib.sha256(final).hexdigest(),
+        recorded = _record(
+            signature,
+            stem=f"letters/offer-{signature.offer_id}/signed-{signature.pk}-countersigned",
+            data=final,
+            was=State.COUNTERSIGNING,
+            to=State.COMPLETE,
+            file_field="countersigned_file",
+            sha_field="countersigned_sha256",
             countersigned_at=timezone.now(),
-            last_error="",
         )
-        if not updated:
-            transaction.on_commit(partial(default_storage.delete, name))
+        if not recorded:
             return None
-        signature.refresh_from_db()
         offer = signature.offer
         audit(
             offer,
@@ -810,22 +831,17 @@ def signatures_sweep() -> int:
     from signing import tasks
 
     cutoff = timezone.now() - SEND_AGAIN_AFTER
+    lost = [
+        (tasks.seal_signature, State.SIGNED, "signed_at"),
+        (tasks.countersign, State.COUNTERSIGNING, "countersign_asked_at"),
+        (tasks.presign, State.PRESIGNING, "countersign_asked_at"),
+    ]
     count = 0
-    for pk in Signature.objects.filter(state=State.SIGNED, signed_at__lt=cutoff).values_list(
-        "pk", flat=True
-    ):
-        tasks.seal_signature.delay(pk)
-        count += 1
-    for pk in Signature.objects.filter(
-        state=State.COUNTERSIGNING, countersign_asked_at__lt=cutoff
-    ).values_list("pk", flat=True):
-        tasks.countersign.delay(pk)
-        count += 1
-    for pk in Signature.objects.filter(
-        state=State.PRESIGNING, countersign_asked_at__lt=cutoff
-    ).values_list("pk", flat=True):
-        tasks.presign.delay(pk)
-        count += 1
+    for task, state, since in lost:
+        waiting = Signature.objects.filter(state=state, **{f"{since}__lt": cutoff})
+        for pk in waiting.values_list("pk", flat=True):
+            task.delay(pk)
+            count += 1
     return count
 
 
