@@ -29,7 +29,7 @@ from ninja.security import HttpBearer
 from api.keys import key_find
 from api.models import ApiKey, ExternalReference, IdempotentRequest, WebhookEvent
 from offers.forms import MODEL_SLOTS, OfferForm
-from offers.models import Offer
+from offers.models import APPROVED_TERMS, Offer
 from offers.roles import is_recruiter
 from offers.services import OfferError, offer_create, offer_submit, offer_update
 
@@ -250,6 +250,16 @@ def offer_summary(offer: Offer) -> dict[str, Any]:
     }
 
 
+# Terms the representation gives in their own fields (by name, not by id).
+SHOWN_APART = {
+    "candidate_name",
+    "candidate_email",
+    "department",
+    "hiring_manager",
+    "letter_template_version",
+}
+
+
 def offer_detail(offer: Offer) -> dict[str, Any]:
     """Every term, the figures, the token line with its prices and date, approvals, letters."""
     valuation = offer.token_valuation
@@ -258,34 +268,8 @@ def offer_detail(offer: Offer) -> dict[str, Any]:
     signed = offer.signatures.exclude(state="void").order_by("-pk").first()  # type: ignore[attr-defined]
     terms = {
         name: (str(value) if value is not None else None)
-        for name in [
-            "role_title",
-            "level",
-            "location",
-            "currency",
-            "base_salary",
-            "target_bonus_percent",
-            "sign_on_bonus",
-            "equity_type",
-            "equity_units",
-            "equity_price_per_unit",
-            "equity_strike_price",
-            "vesting_years",
-            "cliff_months",
-            "vesting_frequency",
-            "token_budget_unit",
-            "token_usd_per_day",
-            "token_tokens_per_day",
-            "token_profile",
-            "working_days",
-            "time_zone",
-            "work_starts",
-            "work_ends",
-            "usd_exchange_rate",
-            "start_date",
-            "expires_on",
-            "letter_language",
-        ]
+        for name in [*APPROVED_TERMS, "letter_language"]
+        if name not in SHOWN_APART
         for value in [getattr(offer, name)]
     }
     return {
@@ -596,6 +580,17 @@ def get_offer(request: HttpRequest, offer_id: int) -> HttpResponse:
     return json_response(offer_detail(offer), offer=offer)
 
 
+def _changed(key: ApiKey, change: Any) -> HttpResponse:
+    """Make a change through the offers' services (a refusal is 409 with its sentence) and
+    answer with the offer as it now stands."""
+    try:
+        saved = change()
+    except OfferError as error:
+        raise Problem(409, "Not allowed now", str(error)) from None
+    saved = _offer(key, saved.pk)
+    return json_response(offer_detail(saved), offer=saved)
+
+
 def _writer(request: HttpRequest) -> ApiKey:
     key = _need(request, "offers:write")
     if not (key.user.is_superuser or is_recruiter(key.user)):
@@ -652,7 +647,8 @@ def update_offer(request: HttpRequest, offer_id: int, fields: OfferFields) -> Ht
                 412, "Changed since read", f"The offer is now at ETag {etag(offer)}: read it again."
             )
         form = _validated(_form_data(fields, base=_base_data(offer)), instance=offer, by=key.user)
-        try:
+
+        def save() -> Offer:
             with transaction.atomic():
                 saved = offer_update(
                     offer=offer, data=form.offer_data(), allocations=form.allocations, by=key.user
@@ -661,10 +657,9 @@ def update_offer(request: HttpRequest, offer_id: int, fields: OfferFields) -> Ht
                     ExternalReference.objects.update_or_create(
                         offer=saved, defaults={"data": fields.external}
                     )
-        except OfferError as error:
-            raise Problem(409, "Not allowed now", str(error)) from None
-        saved = _offer(key, saved.pk)
-        return json_response(offer_detail(saved), offer=saved)
+            return saved
+
+        return _changed(key, save)
 
     return idempotent(request, key, make)
 
@@ -680,12 +675,7 @@ def submit_offer(request: HttpRequest, offer_id: int) -> HttpResponse:
 
     def make() -> HttpResponse:
         offer = _offer(key, offer_id)
-        try:
-            saved = offer_submit(offer=offer, by=key.user)
-        except OfferError as error:
-            raise Problem(409, "Not allowed now", str(error)) from None
-        saved = _offer(key, saved.pk)
-        return json_response(offer_detail(saved), offer=saved)
+        return _changed(key, lambda: offer_submit(offer=offer, by=key.user))
 
     return idempotent(request, key, make)
 
@@ -767,8 +757,6 @@ class VersionPage(Schema):
 def offer_versions(request: HttpRequest, offer_id: int) -> HttpResponse:
     """A version begins when the offer is created and with every edit that changes a term
     (the builder's rule: `offers.services.offer_update`); the audit trail holds each."""
-    from offers.models import APPROVED_TERMS
-
     key = _need(request, "offers:read")
     offer = _offer(key, offer_id)
     terms = {*APPROVED_TERMS, "token models"}
