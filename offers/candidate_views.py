@@ -110,7 +110,7 @@ def _page_context(link: CandidateLink, token: str, **extra: Any) -> dict[str, An
         "answered": offer.is_answered,
         "answer_event": offer.events.filter(action__in=["accepted", "declined"]).last(),
         "link_token": token,  # the candidate's own URL, for the page's forms and links
-        "signing": candidate_signing(offer),
+        "signing": candidate_signing(offer, letter=letter),
         **extra,
     }
 

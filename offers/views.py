@@ -287,8 +287,8 @@ def _detail(request: RecruiterRequest, pk: int) -> HttpResponse:
         **_letters_context(offer),
         **figures_context(offer),
         "links": offer.links.select_related("revoked_by"),
-        "signature": live_signature(offer),
-        "link_waits_for": link_refusal(offer) if offer.can_send_link else None,
+        "signature": (signature := live_signature(offer)),
+        "link_waits_for": link_refusal(offer, signature=signature) if offer.can_send_link else None,
     }
     token = request.get_signed_cookie(
         NEW_LINK_COOKIE, default=None, salt=f"new-link-{offer.pk}", max_age=120

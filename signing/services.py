@@ -14,6 +14,7 @@ import hashlib
 import logging
 import secrets
 from functools import partial
+from types import EllipsisType
 from typing import Any
 
 from django.conf import settings
@@ -28,7 +29,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 
 from offers import lifecycle
 from offers.letters import StaticOnlyFetcher, render_document
-from offers.models import CandidateLink, Offer
+from offers.models import CandidateLink, Letter, Offer
 from offers.services import OfferError, audit, locked, names_match, offer_accept
 from signing import consent, pdf
 from signing.certificates import company, signing_enabled
@@ -62,9 +63,8 @@ def consent_text(offer: Offer) -> str:
 # Finding the signature -----------------------------------------------------------------------
 
 
-def _is_current(signature: Signature, offer: Offer) -> bool:
-    """It names the letter the candidate is asked to sign now."""
-    letter = offer.approved_letter()
+def _is_current(signature: Signature, offer: Offer, letter: Letter | None) -> bool:
+    """It names the letter the candidate is asked to sign now (`offer.approved_letter()`)."""
     return (
         letter is not None
         and letter.pk == signature.letter_id
@@ -88,16 +88,21 @@ def _void(signature: Signature, *, reason: str) -> None:
         signature.refresh_from_db()
 
 
-def live_signature(offer: Offer) -> Signature | None:
+def live_signature(offer: Offer, *, letter: Letter | None | EllipsisType = ...) -> Signature | None:
     """The offer's signature that is not void: in progress only while it names the letter to
-    sign now (else it is voided, and signing starts again from consent)."""
+    sign now (else it is voided, and signing starts again from consent). `letter`: the offer's
+    approved letter, when the caller has read it already."""
     signature = (
         Signature.objects.filter(offer=offer)
         .exclude(state__in=[State.VOID, State.FAILED])
         .select_related("offer", "letter")
         .first()
     )
-    if signature and signature.state in Signature.VOIDABLE and not _is_current(signature, offer):
+    if signature is None or signature.state not in Signature.VOIDABLE:
+        return signature
+    if letter is ...:
+        letter = offer.approved_letter()
+    if not _is_current(signature, offer, letter):
         with transaction.atomic():
             _void(signature, reason="The offer changed after signing began: its letter is new.")
         return None
@@ -109,14 +114,10 @@ def signed_signature(offer: Offer) -> Signature | None:
     return signature if signature and signature.is_signed else None
 
 
-def can_sign(offer: Offer) -> bool:
+def can_sign(offer: Offer, letter: Letter | None) -> bool:
     """The candidate can sign now: signing is on, the offer awaits an answer, its approved
-    letter is ready."""
-    return (
-        signing_enabled()
-        and lifecycle.allows("accept", offer.status)
-        and offer.approved_letter() is not None
-    )
+    letter (`offer.approved_letter()`) is ready."""
+    return signing_enabled() and lifecycle.allows("accept", offer.status) and letter is not None
 
 
 def _guard_open(link: CandidateLink, offer: Offer) -> None:
@@ -204,7 +205,7 @@ def code_send(*, signature: Signature) -> Signature:
             Signature.objects.select_for_update().select_related("offer").get(pk=signature.pk)
         )
         offer = locked(signature.offer)
-        if not signature.in_progress or not _is_current(signature, offer):
+        if not signature.in_progress or not _is_current(signature, offer, offer.approved_letter()):
             raise OfferError("This signature is no longer in progress: reload the page.")
         now = timezone.now()
         if signature.codes_sent >= settings.SIGNING_CODE_SENDS:
@@ -277,7 +278,8 @@ def code_verify(*, signature: Signature, code: str) -> Signature:
         offer = locked(signature.offer)
         if signature.state == State.VERIFIED:
             return signature  # a second click
-        if signature.state != State.CODE_SENT or not _is_current(signature, offer):
+        current = _is_current(signature, offer, offer.approved_letter())
+        if signature.state != State.CODE_SENT or not current:
             raise OfferError("This signature is no longer in progress: reload the page.")
         if not signature.code_hash:
             problem = "Too many wrong codes: ask for a new code."
@@ -326,7 +328,7 @@ def sign(
             return signature
         offer = locked(signature.offer)
         _guard_open(link, offer)
-        if not _is_current(signature, offer):
+        if not _is_current(signature, offer, offer.approved_letter()):
             _void(signature, reason="The offer changed after signing began: its letter is new.")
             raise OfferError(
                 "The offer changed while you were signing: read the new letter and sign again."
@@ -661,11 +663,13 @@ def countersigns_first(offer: Offer) -> bool:
     )
 
 
-def link_refusal(offer: Offer) -> str | None:
-    """Why the candidate's link cannot be sent yet (countersigned first, and not yet)."""
+def link_refusal(offer: Offer, *, signature: Signature | None | EllipsisType = ...) -> str | None:
+    """Why the candidate's link cannot be sent yet (countersigned first, and not yet).
+    `signature`: the offer's live signature, when the caller has read it already."""
     if not countersigns_first(offer):
         return None
-    signature = live_signature(offer)
+    if signature is ...:
+        signature = live_signature(offer)
     if signature is None or signature.state == State.VOID:
         return (
             "This offer's letter template asks for the company's countersignature before the "
@@ -848,12 +852,12 @@ def signatures_sweep() -> int:
 # What the candidate's page shows -------------------------------------------------------------
 
 
-def candidate_context(offer: Offer) -> dict[str, Any]:
-    """The signing section of the candidate's page: off, a step to take, or the result."""
-    signature = live_signature(offer)
-    if signature is None and not can_sign(offer):
+def candidate_context(offer: Offer, *, letter: Letter | None) -> dict[str, Any]:
+    """The signing section of the candidate's page: off, a step to take, or the result.
+    `letter`: the offer's approved letter, as the page has read it."""
+    signature = live_signature(offer, letter=letter)
+    if signature is None and not can_sign(offer, letter):
         return {"on": False}
-    letter = offer.approved_letter()
     state = signature.state if signature else None
     if state in {None, State.PRESIGNED}:
         step = "consent"
