@@ -18,7 +18,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django_ratelimit.core import is_ratelimited
 from ninja import Field, NinjaAPI, Query, Schema
@@ -29,6 +30,7 @@ from ninja.security import HttpBearer
 from api.keys import key_find
 from api.models import ApiKey, ExternalReference, IdempotentRequest, WebhookEvent
 from offers.forms import MODEL_SLOTS, OfferForm
+from offers.letters import letter_file_response
 from offers.models import APPROVED_TERMS, Offer
 from offers.roles import is_recruiter
 from offers.services import OfferError, offer_create, offer_submit, offer_update
@@ -686,13 +688,14 @@ def submit_offer(request: HttpRequest, offer_id: int) -> HttpResponse:
     summary="The approved letter (application/pdf)",
     response={200: None, **PROBLEMS},
 )
-def offer_letter(request: HttpRequest, offer_id: int) -> HttpResponse:
+def offer_letter(request: HttpRequest, offer_id: int) -> HttpResponseBase:
     key = _need(request, "offers:read")
     offer = _offer(key, offer_id)
     letter = offer.approved_letter()
-    if letter is None or not letter.file:
+    response = letter_file_response(letter) if letter else None
+    if response is None:
         raise Problem(404, "No letter", "This offer has no approved letter yet.")
-    return FileResponse(letter.file.open("rb"), content_type="application/pdf")  # type: ignore[return-value]
+    return response
 
 
 @api.get(
@@ -701,15 +704,14 @@ def offer_letter(request: HttpRequest, offer_id: int) -> HttpResponse:
     summary="The signed letter (application/pdf)",
     response={200: None, **PROBLEMS},
 )
-def offer_signed_letter(request: HttpRequest, offer_id: int) -> HttpResponse:
-    from signing.services import signed_signature
+def offer_signed_letter(request: HttpRequest, offer_id: int) -> HttpResponseBase:
+    from signing.services import signed_file_response, signed_signature
 
     key = _need(request, "offers:read")
-    signature = signed_signature(_offer(key, offer_id))
-    field = signature.final_file if signature else None
-    if not field:
+    response = signed_file_response(signed_signature(_offer(key, offer_id)))
+    if response is None:
         raise Problem(404, "No signed letter", "This offer has no signed letter yet.")
-    return FileResponse(field.open("rb"), content_type="application/pdf")  # type: ignore[return-value]
+    return response
 
 
 # Events (for systems that poll) -----------------------------------------------------------------

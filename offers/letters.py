@@ -570,14 +570,24 @@ def letter_render_pdf(
 
 def letter_file_response(letter: Letter, *, attachment: bool = True) -> FileResponse | None:
     """The stored PDF as a download (or shown in the browser); None if its file is missing."""
+    return pdf_file_response(
+        letter.file,
+        filename=letter.download_name,
+        attachment=attachment,
+        missing=f"Letter {letter.pk} is ready but its file is missing from storage",
+    )
+
+
+def pdf_file_response(
+    field: Any, *, filename: str, missing: str, attachment: bool = True
+) -> FileResponse | None:
+    """A stored PDF (a letter's, a signed letter's) as a download; None, logging `missing`,
+    if the file is not in storage."""
     try:
-        handle = letter.file.open("rb")
+        handle = field.open("rb")
     except (FileNotFoundError, ValueError):
-        logger.error("Letter %s is ready but its file is missing from storage", letter.pk)
+        logger.error("%s", missing)
         return None
     return FileResponse(
-        handle,
-        as_attachment=attachment,
-        filename=letter.download_name,
-        content_type="application/pdf",
+        handle, as_attachment=attachment, filename=filename, content_type="application/pdf"
     )

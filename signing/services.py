@@ -23,12 +23,13 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.mail import EmailMessage, send_mail
 from django.db import transaction
+from django.http import FileResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from offers import lifecycle
-from offers.letters import StaticOnlyFetcher, render_document
+from offers.letters import StaticOnlyFetcher, pdf_file_response, render_document
 from offers.models import CandidateLink, Letter, Offer
 from offers.services import OfferError, audit, locked, names_match, offer_accept
 from signing import consent, pdf
@@ -107,6 +108,19 @@ def live_signature(offer: Offer, *, letter: Letter | None | EllipsisType = ...) 
             _void(signature, reason="The offer changed after signing began: its letter is new.")
         return None
     return signature
+
+
+def signed_file_response(signature: Signature | None) -> FileResponse | None:
+    """The latest signed PDF as a download: the same stored bytes for everyone; None when
+    there is none yet (or its file is missing from storage, which is logged)."""
+    field = signature.final_file if signature else None
+    if signature is None or not field:
+        return None
+    return pdf_file_response(
+        field,
+        filename=signature.download_name,
+        missing=f"Signature {signature.pk}'s signed letter is missing from storage",
+    )
 
 
 def signed_signature(offer: Offer) -> Signature | None:

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -45,7 +45,7 @@ def _back(token: str) -> HttpResponseBase:
 
 def _refused(request: HttpRequest, link: CandidateLink, token: str, error: str) -> HttpResponse:
     link.offer.refresh_from_db()
-    context = _page_context(link, token, error=error, sign_error=error)
+    context = _page_context(link, token, error=error)
     response = render(request, "candidate/offer.html", context, status=400)
     _private(response)
     return response
@@ -120,28 +120,12 @@ def sign(request: HttpRequest, token: str) -> HttpResponseBase:
     )
 
 
-def _signed_file(signature: Signature | None) -> FileResponse | None:
-    field = signature.final_file if signature else None
-    if signature is None or not field:
-        return None
-    try:
-        handle = field.open("rb")
-    except (FileNotFoundError, ValueError):
-        return None
-    return FileResponse(
-        handle,
-        as_attachment=True,
-        filename=signature.download_name,
-        content_type="application/pdf",
-    )
-
-
 @require_GET
 def candidate_signed_letter(request: HttpRequest, token: str) -> HttpResponseBase:
     found = _link_or_response(request, token)
     if not isinstance(found, CandidateLink):
         return found
-    response = _signed_file(services.signed_signature(found.offer))
+    response = services.signed_file_response(services.signed_signature(found.offer))
     if response is None:
         return _private(render(request, "candidate/not_found.html", {"what": "letter"}, status=404))
     return _private(response)
@@ -159,7 +143,7 @@ def signed_letter(request: HttpRequest, pk: int) -> HttpResponseBase:
     visible = Offer.objects.visible_to(user).filter(pk=signature.offer_id).exists()  # type: ignore[arg-type]
     if not (visible or services.may_countersign(user, signature)):  # type: ignore[arg-type]
         raise PermissionDenied("You may not see this offer.")
-    response = _signed_file(signature)
+    response = services.signed_file_response(signature)
     if response is None:
         return render(request, "signing/missing.html", {"signature": signature}, status=404)
     return response

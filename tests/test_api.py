@@ -609,3 +609,24 @@ def test_webhook_endpoints_are_managed_through_the_api_with_their_scope(
     assert rotated["secret"] != made.json()["secret"]
     assert call(client, "delete", f"/webhooks/{made.json()['id']}", manage).status_code == 204
     assert not WebhookEndpoint.objects.exists()
+
+
+def test_the_letter_downloads_and_a_missing_file_is_a_404_not_a_crash(
+    client: Client, key: str, recruiter: User, manager: User
+) -> None:
+    from django.core.files.storage import default_storage
+
+    from offers.models import Letter
+    from offers.services import letter_render, letter_request
+
+    offer = factories.approved(
+        factories.offer(by=recruiter, hiring_manager=manager), recruiter=recruiter, manager=manager
+    )
+    letter = letter_request(offer=offer, by=recruiter)
+    letter_render(letter_id=letter.pk)
+    response = call(client, "get", f"/offers/{offer.pk}/letter.pdf", key)
+    assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"%PDF-")
+    default_storage.delete(str(Letter.objects.get(pk=letter.pk).file.name))
+    gone = call(client, "get", f"/offers/{offer.pk}/letter.pdf", key)
+    assert gone.status_code == 404 and gone["Content-Type"] == "application/problem+json"
+    assert call(client, "get", f"/offers/{offer.pk}/signed-letter.pdf", key).status_code == 404
