@@ -264,7 +264,8 @@ SHOWN_APART = {
 
 def offer_detail(offer: Offer) -> dict[str, Any]:
     """Every term, the figures, the token line with its prices and date, approvals, letters."""
-    valuation = offer.token_valuation
+    figures = offer.figures
+    valuation = figures.valuation
     snapshot = offer.price_snapshot
     letter = offer.approved_letter()
     signed = offer.signatures.exclude(state="void").order_by("-pk").first()  # type: ignore[attr-defined]
@@ -280,10 +281,10 @@ def offer_detail(offer: Offer) -> dict[str, Any]:
         "department_id": offer.department_id,
         "hiring_manager": offer.hiring_manager.get_username(),
         "figures": {
-            "bonus_at_target": _money(offer.package.bonus_at_target),
-            "first_year_total": _money(offer.first_year_total),
-            "four_year_total": _money(offer.four_year_total),
-            "token_per_year_in_currency": _money(offer.token_per_year_in_currency),
+            "bonus_at_target": _money(figures.package.bonus_at_target),
+            "first_year_total": _money(figures.first_year_total),
+            "four_year_total": _money(figures.four_year_total),
+            "token_per_year_in_currency": _money(figures.per_year_in_currency),
         },
         "token_line": {
             "usd_per_day": _money(valuation.usd_per_day) if valuation else None,

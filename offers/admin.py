@@ -456,7 +456,7 @@ class OfferAdmin(admin.ModelAdmin):
         # The admin has loaded the offer already; add what the review panel shows.
         if obj is not None:
             context.update(
-                figures_context(obj),
+                figures_context(obj, obj.figures),
                 offer=obj,
                 in_force=prices_in_force(),
                 changes_since_approval=(changes := obj.changes_since_approval()),

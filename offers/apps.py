@@ -39,4 +39,4 @@ def store_missing_figures(**kwargs: object) -> None:
     unvalued = TokenAllocation.objects.filter(offer=OuterRef("pk"), listed_usd_per_day__isnull=True)
     missing = Q(listed_first_year_total__isnull=True) | Q(Exists(unvalued))
     for offer in Offer.objects.filter(missing).iterator():
-        offer.save(update_fields=offer.store_figures())
+        offer.save(update_fields=offer.store_figures(offer.figures))

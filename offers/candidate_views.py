@@ -95,7 +95,7 @@ def _page_context(link: CandidateLink, token: str, **extra: Any) -> dict[str, An
     wording = offer.letter_template_version
     days_left = (offer.expires_on - timezone.localdate()).days
     return {
-        **figures_context(offer),
+        **figures_context(offer, offer.figures),
         "offer": offer,
         "link": link,
         "equity_vesting": equity_vesting(offer),

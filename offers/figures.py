@@ -6,38 +6,39 @@ from typing import Any
 
 from django.conf import settings
 
-from offers import charts
+from offers import charts, token_line
 from offers.models import Offer
+from offers.token_line import Figures
 from pricing.valuation import compare_budget
 
 
-def figures_context(offer: Offer | None) -> dict[str, Any]:
-    if offer is None:
+def figures_context(offer: Offer | None, figures: Figures | None) -> dict[str, Any]:
+    if offer is None or figures is None:
         return {"years": [], "bars": [], "pillars": charts.PILLARS, "valuation": None}
-    valuation = offer.token_valuation
     return {
-        **chart_context(offer),
-        "token_problem": None if valuation else offer.token_valuation_error(),
-        **token_context(offer),
+        **chart_context(figures),
+        "token_problem": None if figures.valuation else figures.problem,
+        **token_context(offer, figures),
     }
 
 
-def chart_context(offer: Offer) -> dict[str, Any]:
-    """The four years, their chart and the token valuation: what the letter shows (it needs
-    none of the comparisons, price changes and disagreements the team's pages add)."""
-    years = offer.package.years()
+def chart_context(figures: Figures) -> dict[str, Any]:
+    """The figures, their four years and chart, and the token valuation: what the letter shows
+    (it needs none of the comparisons, price changes and disagreements the team's pages add)."""
+    years = figures.package.years()
     return {
+        "figures": figures,
         "years": years,
         "bars": charts.bars(years),
         "pillars": charts.PILLARS,
         "chart": {"width": charts.WIDTH, "height": charts.HEIGHT},
-        "valuation": offer.token_valuation,
+        "valuation": figures.valuation,
     }
 
 
-def token_context(offer: Offer) -> dict[str, Any]:
+def token_context(offer: Offer, figures: Figures) -> dict[str, Any]:
     """What the people who build and approve offers see beside the token line."""
-    valuation = offer.token_valuation
+    valuation = figures.valuation
     if valuation is None:
         return {
             "comparisons": [],
@@ -57,12 +58,12 @@ def token_context(offer: Offer) -> dict[str, Any]:
             seat_usd_per_year=settings.TOKEN_SEAT_PLAN_USD_PER_YEAR,
             seat_label=settings.TOKEN_SEAT_PLAN_LABEL,
         ),
-        "changes_ahead": offer.price_changes_ahead(),
-        "peak_hours": offer.peak_hours_effects(),
-        "disagreements": offer.price_disagreements(),
-        "not_cross_checked": offer.not_cross_checked(),
-        "residency": offer.residency_choices(),
-        "deprecated": offer.deprecated_models(),
+        "changes_ahead": token_line.price_changes_ahead(offer, figures),
+        "peak_hours": token_line.peak_hours(offer, figures),
+        "disagreements": token_line.disagreements(figures),
+        "not_cross_checked": token_line.not_cross_checked(figures),
+        "residency": token_line.residency_choices(figures),
+        "deprecated": token_line.deprecated_models(figures),
     }
 
 

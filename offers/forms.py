@@ -25,6 +25,7 @@ from offers.models import (
 )
 from offers.roles import HIRING_MANAGERS
 from offers.services import Allocation
+from offers.token_line import Preview, value_offer
 from pricing.models import ModelPrice
 from pricing.money import CENT, WHOLE
 from pricing.residency import residency_for
@@ -456,8 +457,9 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
     def offer_data(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
-    def preview(self) -> Offer | None:
-        """The offer as typed, unsaved, valued with today's prices, for the live totals.
+    def preview(self) -> Preview | None:
+        """The offer as typed, unsaved, and its figures valued with today's prices, for the
+        live totals.
 
         Every figure the typed pay and token fields allow: a recruiter tries packages before
         they know the candidate's email or the dates. None while a figure field is wrong.
@@ -470,12 +472,10 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
             return None
         if offer.base_salary is None:
             return None
-        if offer.start_date is None:
-            offer.start_date = timezone.localdate()  # for price changes within the first year
+        # Valued as a save would value it: today's snapshot, as in force today.
         offer.price_snapshot = self.snapshot
         offer.token_priced_on = timezone.localdate()
-        offer.price_cache = self.known_prices  # fetched by validation: no second query
-        offer.pending_allocations = [
+        allocations = [
             TokenAllocation(
                 model_id=a.model_id,
                 display_name=a.display_name,
@@ -486,7 +486,9 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
             )
             for a in self.allocations
         ]
-        return offer
+        # The prices validation fetched: no second query.
+        figures = value_offer(offer, prices=self.known_prices, allocations=allocations)
+        return Preview(offer=offer, figures=figures)
 
 
 @functools.cache

@@ -35,10 +35,11 @@ from weasyprint.document import Document
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from offers import charts, letter_templates
+from offers import charts, letter_templates, token_line
 from offers.figures import chart_context, equity_vesting
 from offers.letter_format import LetterFormat
 from offers.models import Letter, LetterTemplateVersion, Offer
+from offers.token_line import Figures
 from pricing.money import WHOLE, round_money
 from pricing.valuation import CLASS_LABELS, NOTES, Note
 
@@ -111,27 +112,29 @@ def _stylesheet() -> CSS:
     )
 
 
-def fingerprint(offer: Offer) -> str:
+def fingerprint(offer: Offer, figures: Figures) -> str:
     """A short hash of who is offered what: printed on the letter, to match it to its version."""
     payload = {
         "offer": offer.pk,
         "version": offer.version,
         "candidate": offer.candidate_name,
         "role": offer.role_title,
-        "figures": offer.figures_record(),
+        "figures": offer.figures_record(figures),
     }
     digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:12]
     return "-".join(digest[i : i + 4] for i in range(0, 12, 4)).upper()
 
 
-def letter_context(offer: Offer, *, draft: bool, version: LetterTemplateVersion) -> dict[str, Any]:
+def letter_context(
+    offer: Offer, *, draft: bool, version: LetterTemplateVersion, figures: Figures
+) -> dict[str, Any]:
     """Everything the letter frame shows: the template version's wording with the offer's
     values and the app's blocks, formatted for the version's language."""
     fmt = LetterFormat(version.language, offer.currency)
-    values = letter_values(offer, version, fmt, draft=draft)
+    values = letter_values(offer, version, fmt, draft=draft, figures=figures)
     blocks_context = {
-        **chart_context(offer),
-        **block_values(offer, fmt),
+        **chart_context(figures),
+        **block_values(offer, fmt, figures),
         "offer": offer,
         "company_name": settings.COMPANY_NAME,
         "signatory_name": version.signatory_name,
@@ -153,7 +156,7 @@ def letter_context(offer: Offer, *, draft: bool, version: LetterTemplateVersion)
     return {
         "offer": offer,
         "draft": draft,
-        "fingerprint": fingerprint(offer),
+        "fingerprint": fingerprint(offer, figures),
         "fmt": fmt,
         "template_version": version,
         "company_name": settings.COMPANY_NAME,
@@ -182,14 +185,21 @@ def _person(user: Any) -> str:
 
 
 def letter_values(
-    offer: Offer, version: LetterTemplateVersion, fmt: LetterFormat, *, draft: bool
+    offer: Offer,
+    version: LetterTemplateVersion,
+    fmt: LetterFormat,
+    *,
+    draft: bool,
+    figures: Figures | None = None,
 ) -> dict[str, Any]:
     """The plain values a template may name (see `letter_templates.PLACEHOLDERS`): strings,
-    booleans and lists of small dicts, formatted for the letter's language; no model objects."""
-    package = offer.package
+    booleans and lists of small dicts, formatted for the letter's language; no model objects.
+    The figures are the saved offer's unless others are given."""
+    figures = figures or offer.figures
+    package = figures.package
     equity = offer.equity
     years = package.years()
-    valuation = offer.token_valuation
+    valuation = figures.valuation
     snapshot = offer.price_snapshot
     kind = {"rsu": "RSUs", "options": "stock options"}.get(equity.kind, "no equity")
     values: dict[str, Any] = {
@@ -217,7 +227,7 @@ def letter_values(
         "cliff_months": fmt.number(offer.cliff_months),
         "vesting_frequency": offer.get_vesting_frequency_display().lower(),
         "token_budget_per_day": fmt.usd(valuation.usd_per_day if valuation else Decimal(0)),
-        "token_budget_per_year": fmt.money_whole(offer.token_per_year_in_currency),
+        "token_budget_per_year": fmt.money_whole(figures.per_year_in_currency),
         "token_price_date": fmt.date(snapshot.prices_as_of.date()) if snapshot else "",
         "token_models": [
             {
@@ -279,15 +289,15 @@ def note_text(note: Note) -> str:
     )
 
 
-def _token_block(offer: Offer, fmt: LetterFormat) -> dict[str, Any]:
+def _token_block(offer: Offer, fmt: LetterFormat, figures: Figures) -> dict[str, Any]:
     """The token budget's sentences, in the letter's language."""
-    valuation = offer.token_valuation
+    valuation = figures.valuation
     if valuation is None:
         return {}
     local = ""
     if offer.currency != "USD":
         local = _(" ({amount} at {rate} {currency} per US dollar)").format(
-            amount=fmt.money_whole(offer.token_per_year_in_currency),
+            amount=fmt.money_whole(figures.per_year_in_currency),
             rate=fmt.number(offer.usd_exchange_rate.normalize()),
             currency=offer.currency,
         )
@@ -383,7 +393,7 @@ def _token_block(offer: Offer, fmt: LetterFormat) -> dict[str, Any]:
             share=fmt.percent(effect.share_percent),
             hours=effect.hours,
         )
-        for effect in offer.peak_hours_effects()
+        for effect in token_line.peak_hours(offer, figures)
     ]
     changes = [
         _(
@@ -398,7 +408,7 @@ def _token_block(offer: Offer, fmt: LetterFormat) -> dict[str, Any]:
             change=("+" if change.change_percent > 0 else "−")
             + fmt.percent(abs(change.change_percent).quantize(Decimal(1))),
         )
-        for change in offer.price_changes_ahead()
+        for change in token_line.price_changes_ahead(offer, figures)
     ]
     return {
         "intro": intro,
@@ -420,13 +430,13 @@ def _token_block(offer: Offer, fmt: LetterFormat) -> dict[str, Any]:
     }
 
 
-def block_values(offer: Offer, fmt: LetterFormat) -> dict[str, Any]:
+def block_values(offer: Offer, fmt: LetterFormat, figures: Figures) -> dict[str, Any]:
     """The app's blocks' figures and words, in the letter's language (call it with that
     language active)."""
-    package = offer.package
+    package = figures.package
     years = package.years()
     equity = offer.equity
-    valuation = offer.token_valuation
+    valuation = figures.valuation
     cliff_months = offer.cliff_months
     if equity.kind == "none" or not equity.units:
         equity_text = _("none")
@@ -474,7 +484,7 @@ def block_values(offer: Offer, fmt: LetterFormat) -> dict[str, Any]:
             _("{amount} a day of AI model use for your work").format(
                 amount=fmt.usd(valuation.usd_per_day if valuation else Decimal(0))
             ),
-            per_year.format(amount=fmt.money_whole(offer.token_per_year_in_currency)),
+            per_year.format(amount=fmt.money_whole(figures.per_year_in_currency)),
         ),
     ]
     vesting = [
@@ -511,17 +521,24 @@ def block_values(offer: Offer, fmt: LetterFormat) -> dict[str, Any]:
         "bars": [(bar, fmt.money_whole(bar.total)) for bar in charts.bars(years)],
         "vesting": vesting,
         "vesting_intro": vesting_intro,
-        "token": _token_block(offer, fmt),
+        "token": _token_block(offer, fmt, figures),
     }
 
 
-def letter_html(offer: Offer, *, draft: bool, version: LetterTemplateVersion | None = None) -> str:
+def letter_html(
+    offer: Offer,
+    *,
+    draft: bool,
+    version: LetterTemplateVersion | None = None,
+    figures: Figures | None = None,
+) -> str:
     """The letter as HTML, the app's own words in the template's language (English where the
     app has no translation)."""
     version = version or offer.letter_template_version or standard_version()
     with translation.override(version.language.split("_")[0]):
         return render_to_string(
-            "offers/letter.html", letter_context(offer, draft=draft, version=version)
+            "offers/letter.html",
+            letter_context(offer, draft=draft, version=version, figures=figures or offer.figures),
         )
 
 
@@ -546,24 +563,28 @@ def letter_render_pdf(
     version: int,
     draft: bool,
     template_version: LetterTemplateVersion | None = None,
+    figures: Figures | None = None,
 ) -> RenderedLetter:
     """Offer version in, PDF bytes out: the task and the tests call this, and nothing else.
-    The wording is `template_version`'s (the letter's own), else the offer's."""
+    The wording is `template_version`'s (the letter's own), else the offer's; the figures the
+    saved offer's, else those given (an unsaved sample's)."""
+    figures = figures or offer.figures
     if offer.pk is not None and offer.version != version:
         raise LetterCannotRender(
             f"The offer's figures changed after this letter was asked for (version {version}, "
             f"now {offer.version}): ask for a new letter."
         )
-    if offer.token_valuation is None and offer.allocation_list():
+    if figures.valuation is None and figures.allocations:
         raise LetterCannotRender("The token line cannot be valued with the offer's prices.")
     fetcher = StaticOnlyFetcher()
-    document = render_document(letter_html(offer, draft=draft, version=template_version), fetcher)
+    html = letter_html(offer, draft=draft, version=template_version, figures=figures)
+    document = render_document(html, fetcher)
     output = io.BytesIO()
     document.write_pdf(output)
     return RenderedLetter(
         pdf=output.getvalue(),
         pages=len(document.pages),
-        fingerprint=fingerprint(offer),
+        fingerprint=fingerprint(offer, figures),
         refused=fetcher.refused,
     )
 

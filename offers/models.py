@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import datetime
 import unicodedata
-from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
@@ -14,25 +13,18 @@ from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from offers import lifecycle
-from offers.compensation import Equity, Package
+from offers import lifecycle, token_line
+from offers.compensation import Equity
 from pricing.hours import WorkingHours
-from pricing.models import ModelPrice, PriceSnapshot
+from pricing.models import PriceSnapshot
 from pricing.money import WHOLE, format_money, round_money
-from pricing.residency import Residency, residency_for, residency_uplift
 from pricing.valuation import (
     DEFAULT_PROFILE,
     DEFAULT_WORKING_DAYS,
-    HUNDRED,
     PROFILES,
     TIER_LABELS,
     TIERS,
-    ModelShare,
-    TokenLine,
     UsageMix,
-    Valuation,
-    ValuationError,
-    value_token_line,
 )
 
 # Everything the letter and the candidate page show: a change to any of these after approval
@@ -112,8 +104,6 @@ TERM_LABELS = {
 }
 # The terms that are figures: a change to one values the offer again with today's prices.
 PRICED_TERMS = APPROVED_TERMS[APPROVED_TERMS.index("currency") : APPROVED_TERMS.index("start_date")]
-# A price change of more than this share makes the offer page say so.
-PRICE_DRIFT_NOTICE = Decimal("0.05")
 
 
 def search_form(text: str) -> str:
@@ -389,20 +379,19 @@ class Offer(models.Model):
         "listed_token_per_year_in_currency",
     ]
 
-    def store_figures(self) -> list[str]:
-        """Set the listed figures from the figures as computed now; returns the fields set.
+    def store_figures(self, figures: token_line.Figures) -> list[str]:
+        """Set the listed figures from these figures (valued now); returns the fields set.
 
         Each saved token model gets its own dollars and tokens a day written at once (the token
         commitments add them up); a model of a line that cannot be valued gets none.
         """
-        self.forget_figures()
-        self.listed_first_year_total = round_money(self.first_year_total)
-        self.listed_four_year_total = round_money(self.four_year_total)
-        self.listed_token_usd_per_day = round_money(self.token_usd_per_day_valued)
-        self.listed_token_per_year_in_currency = round_money(self.token_per_year_in_currency)
-        if self.pk is not None and self.pending_allocations is None:
-            allocations = self.allocation_list()
-            valuation = self.token_valuation
+        self.listed_first_year_total = round_money(figures.first_year_total)
+        self.listed_four_year_total = round_money(figures.four_year_total)
+        self.listed_token_usd_per_day = round_money(figures.usd_per_day)
+        self.listed_token_per_year_in_currency = round_money(figures.per_year_in_currency)
+        allocations = list(figures.allocations)
+        if self.pk is not None and allocations:
+            valuation = figures.valuation
             lines = list(valuation.lines) if valuation else [None] * len(allocations)
             for allocation, line in zip(allocations, lines, strict=True):
                 allocation.listed_usd_per_day = line.usd_per_day if line else None
@@ -414,14 +403,14 @@ class Offer(models.Model):
 
     # Figures ---------------------------------------------------------------------------------
 
-    # Set on an unsaved preview (the live totals): its models and their prices, not yet saved.
-    pending_allocations: list[TokenAllocation] | None = None
-    price_cache: dict[str, ModelPrice] | None = None
-
     def allocation_list(self) -> list[TokenAllocation]:
-        if self.pending_allocations is not None:
-            return self.pending_allocations
         return list(self.allocations.all())
+
+    @cached_property
+    def figures(self) -> token_line.Figures:
+        """The saved offer's figures, valued once per instance with its saved models and its
+        own snapshot's prices (an unsaved offer is valued by whoever holds its models)."""
+        return token_line.saved_figures(self)
 
     @property
     def token_mix(self) -> UsageMix:
@@ -450,105 +439,12 @@ class Offer(models.Model):
             return None
         return max(self.token_priced_on, self.start_date or self.token_priced_on)
 
-    def token_line(
-        self,
-        prices: dict[str, ModelPrice],
-        *,
-        on: datetime.date | None = None,
-    ) -> TokenLine:
-        """Every input of this offer's token valuation, with these prices (by model id) as in
-        force on `on` (the offer's own prices day by default), over its working hours."""
-        allocations = self.allocation_list()
-        day = on or self.token_prices_day
-        hours = self.working_hours if self.token_priced_on else None
-        models_ = tuple(
-            ModelShare(
-                rates=prices[a.model_id].rates(on=day, hours=hours),
-                share=a.share_percent / HUNDRED,
-                tier=a.tier,
-                long_context_share=a.long_context_percent / HUNDRED,
-                residency_uplift=residency_uplift(a.model_id, regional=a.regional),
-            )
-            for a in allocations
-        )
-        in_tokens = self.token_budget_unit == self.TokenBudgetUnit.TOKENS
-        return TokenLine(
-            models=models_,
-            profile=PROFILES[self.token_profile],
-            mix=self.token_mix,
-            usd_per_day=None if in_tokens else self.token_usd_per_day,
-            tokens_per_day=self.token_tokens_per_day if in_tokens else None,
-            working_days=self.working_days,
-            agent_hours_per_day=settings.TOKEN_AGENT_HOURS_PER_DAY,
-        )
-
-    def token_prices(self) -> dict[str, ModelPrice] | None:
-        """The prices of the offer's models in its own snapshot; None if any is missing."""
-        allocations = self.allocation_list()
-        if self.price_snapshot_id is None or not allocations:
-            return None
-        prices = self.price_cache if self.price_cache is not None else self._stored_prices
-        if any(a.model_id not in prices for a in allocations):
-            return None
-        return prices
-
-    @cached_property
-    def _stored_prices(self) -> dict[str, ModelPrice]:
-        """The offer's models' rows of its snapshot, read once per instance (the valuation,
-        the changes ahead and the peak hours all read them)."""
-        return {
-            price.model_id: price
-            for price in ModelPrice.objects.filter(
-                snapshot_id=self.price_snapshot_id,
-                model_id__in=[a.model_id for a in self.allocation_list()],
-            )
-        }
-
-    @cached_property
-    def _token_result(self) -> tuple[Valuation | None, str | None]:
-        """The token line valued once against the offer's own snapshot (never a newer one),
-        or why it cannot be, in words for the recruiter."""
-        if not self.allocation_list():
-            return None, None
-        prices = self.token_prices()
-        if prices is None:
-            return None, "A model of this budget is not in the offer's prices."
-        try:
-            return value_token_line(self.token_line(prices)), None
-        except ValuationError as error:
-            return None, str(error)[:1].upper() + str(error)[1:] + "."
-
     @property
-    def token_valuation(self) -> Valuation | None:
-        return self._token_result[0]
-
-    def token_valuation_error(self) -> str | None:
-        """Why the token line cannot be valued; None if it can (or there is none)."""
-        return self._token_result[1]
-
-    def forget_figures(self) -> None:
-        """Drop the figures computed so far: the terms they were computed from changed."""
-        for cached in ("_token_result", "_stored_prices", "package"):
-            self.__dict__.pop(cached, None)
-
-    @property
-    def token_usd_per_year(self) -> Decimal:
-        valuation = self.token_valuation
-        return valuation.usd_per_year if valuation else Decimal(0)
-
-    @property
-    def token_usd_per_day_valued(self) -> Decimal:
-        valuation = self.token_valuation
-        return valuation.usd_per_day if valuation else Decimal(0)
-
-    @property
-    def token_per_year_in_currency(self) -> Decimal:
-        return self.token_usd_per_year * self.usd_exchange_rate
-
-    @property
-    def token_fully_loaded_yearly_cost(self) -> Decimal:
-        """What the token line costs the employer a year if every working day's budget is used."""
-        return self.token_per_year_in_currency
+    def token_prices_date(self) -> datetime.date | None:
+        """The date every token figure names: the day whose prices value it."""
+        if self.token_prices_day is not None:
+            return self.token_prices_day
+        return self.price_snapshot.prices_as_of.date() if self.price_snapshot else None
 
     @property
     def equity(self) -> Equity:
@@ -561,31 +457,6 @@ class Offer(models.Model):
             cliff_months=self.cliff_months,
             frequency=self.vesting_frequency,
         )
-
-    @cached_property
-    def package(self) -> Package:
-        """Built once per instance: a page reads several figures of the same package."""
-        return Package(
-            base_salary=self.base_salary,
-            target_bonus_percent=self.target_bonus_percent,
-            sign_on_bonus=self.sign_on_bonus,
-            equity=self.equity,
-            tokens_per_year=self.token_per_year_in_currency,
-        )
-
-    @property
-    def first_year_total(self) -> Decimal:
-        return self.package.first_year_total
-
-    @property
-    def four_year_total(self) -> Decimal:
-        return self.package.four_year_total
-
-    @property
-    def token_share_of_base_percent(self) -> Decimal:
-        if not self.base_salary:
-            return Decimal(0)
-        return self.token_per_year_in_currency / self.base_salary * 100
 
     # Workflow --------------------------------------------------------------------------------
 
@@ -661,14 +532,16 @@ class Offer(models.Model):
     def can_be_withdrawn(self) -> bool:
         return lifecycle.allows("withdraw", self.status)
 
-    def figures_record(self) -> dict[str, str]:
-        """Every figure as a person reads it: stored at approval, compared on the next one."""
+    def figures_record(self, figures: token_line.Figures | None = None) -> dict[str, str]:
+        """Every figure as a person reads it: stored at approval, compared on the next one
+        (the saved offer's figures unless others are given)."""
+        figures = figures or self.figures
         record = {TERM_LABELS[name]: self.term_text(name) for name in APPROVED_TERMS}
         record["Token models"] = ", ".join(
             f"{a.display_name} {a.share_percent.normalize():f}% ({a.tier}"
             + (f", {a.long_context_percent.normalize():f}% long" if a.long_context_percent else "")
             + ")"
-            for a in self.allocation_list()
+            for a in figures.allocations
         )
         snapshot = self.price_snapshot
         record["Prices"] = (
@@ -677,12 +550,12 @@ class Offer(models.Model):
             else "none"
         )
         currency = self.currency
-        record["Token budget per day (USD)"] = format_money(self.token_usd_per_day_valued, "USD")
+        record["Token budget per day (USD)"] = format_money(figures.usd_per_day, "USD")
         record["Token line per year"] = format_money(
-            self.token_per_year_in_currency, currency, places=WHOLE
+            figures.per_year_in_currency, currency, places=WHOLE
         )
-        record["First-year total"] = format_money(self.first_year_total, currency, places=WHOLE)
-        record["Four-year total"] = format_money(self.four_year_total, currency, places=WHOLE)
+        record["First-year total"] = format_money(figures.first_year_total, currency, places=WHOLE)
+        record["Four-year total"] = format_money(figures.four_year_total, currency, places=WHOLE)
         return record
 
     def term_text(self, name: str) -> str:
@@ -726,200 +599,6 @@ class Offer(models.Model):
             )
             for name in names
         ]
-
-    def price_drift(self, *, today: PriceSnapshot | None) -> PriceDrift | None:
-        """What today's prices would make of this token line, when they differ by over 5%.
-
-        The offer keeps the snapshot it was valued with (and approved with); this only says
-        what a re-valuation would change.
-        """
-        from pricing.services import equivalent
-
-        valuation = self.token_valuation
-        current = today
-        if valuation is None or current is None:
-            return None
-        # Today's prices: the newest snapshot's, as in force today (or on the start date).
-        day = max(timezone.localdate(), self.start_date or timezone.localdate())
-        if current.pk == self.price_snapshot_id and day == self.token_prices_day:
-            return None
-        then = self.token_prices() or {}
-        now = {model_id: equivalent(current, price) for model_id, price in then.items()}
-        missing = [then[m].display_name for m, price in now.items() if price is None]
-        if missing:
-            return PriceDrift(snapshot=current, usd_per_day=None, change=None, missing=missing)
-        # The same tokens a day of each model, valued at today's prices.
-        usd_per_day = Decimal(0)
-        try:
-            for line, allocation in zip(valuation.lines, self.allocation_list(), strict=True):
-                single = TokenLine(
-                    models=(
-                        ModelShare(
-                            rates=now[line.model_id].rates(  # type: ignore[union-attr]
-                                on=day, hours=self.working_hours
-                            ),
-                            share=Decimal(1),
-                            tier=allocation.tier,
-                            long_context_share=allocation.long_context_percent / HUNDRED,
-                            residency_uplift=residency_uplift(
-                                allocation.model_id, regional=allocation.regional
-                            ),
-                        ),
-                    ),
-                    profile=valuation.profile,
-                    mix=valuation.mix,
-                    tokens_per_day=line.tokens_per_day,
-                    working_days=valuation.working_days,
-                )
-                usd_per_day += value_token_line(single).usd_per_day
-        except ValuationError as error:
-            return PriceDrift(
-                snapshot=current, usd_per_day=None, change=None, missing=[], problem=str(error)
-            )
-        if not valuation.usd_per_day:
-            return None
-        change = usd_per_day / valuation.usd_per_day - 1
-        if abs(change) <= PRICE_DRIFT_NOTICE:
-            return None
-        return PriceDrift(snapshot=current, usd_per_day=usd_per_day, change=change, missing=[])
-
-    def price_changes_ahead(self) -> list[PriceChangeAhead]:
-        """Price changes the data announce for the offer's models after the day its line is
-        valued at and within its first year (from its start date)."""
-        valuation = self.token_valuation
-        prices = self.token_prices()
-        if valuation is None or prices is None or self.price_snapshot is None:
-            return []
-        valued_on = self.token_prices_day or self.price_snapshot.prices_as_of.date()
-        first_year_ends = self.start_date + datetime.timedelta(days=365)
-        ahead = []
-        for line in valuation.lines:
-            for starts_on in prices[line.model_id].changes_after(valued_on):
-                if starts_on > first_year_ends:
-                    continue
-                try:
-                    later = value_token_line(self.token_line(prices, on=starts_on))
-                except ValuationError:
-                    continue
-                after = next(x for x in later.lines if x.model_id == line.model_id)
-                if after.tokens_per_day == line.tokens_per_day:
-                    continue  # a change of another tier than this model's
-                ahead.append(
-                    PriceChangeAhead(
-                        display_name=line.display_name,
-                        starts_on=starts_on,
-                        tokens_before=line.tokens_per_day,
-                        tokens_after=after.tokens_per_day,
-                        usd_per_day=line.usd_per_day,
-                    )
-                )
-        return sorted(ahead, key=lambda change: change.starts_on)
-
-    @property
-    def token_prices_date(self) -> datetime.date | None:
-        """The date every token figure names: the day whose prices value it."""
-        if self.token_prices_day is not None:
-            return self.token_prices_day
-        return self.price_snapshot.prices_as_of.date() if self.price_snapshot else None
-
-    def peak_hours_effects(self) -> list[PeakHours]:
-        """The offer's models priced by time of day, and how much of its working day falls in
-        their peak hours (the valuation's own share: the figures are valued over that mix)."""
-        valuation = self.token_valuation
-        prices = self.token_prices()
-        if valuation is None or prices is None or self.token_priced_on is None:
-            return []
-        hours = self.working_hours
-        effects = []
-        for allocation, line in zip(self.allocation_list(), valuation.lines, strict=True):
-            price = prices[allocation.model_id]
-            _, _, peak = price.in_force(self.token_prices_day)
-            if not peak or allocation.tier != "standard":
-                continue
-            windows = " and ".join(f"{w['from']}–{w['to']}" for w in peak)
-            effects.append(
-                PeakHours(
-                    display_name=price.display_name,
-                    windows=f"{windows} UTC",
-                    share=line.peak_share,
-                    hours=str(hours),
-                    zone_assumed=hours.zone_assumed,
-                )
-            )
-        return effects
-
-    def price_disagreements(self) -> list[Any]:
-        """Unsettled disagreements between sources about this offer's models."""
-        from pricing.catalogue import canonical_id
-        from pricing.services import disagreements_for
-
-        return disagreements_for({canonical_id(a.model_id) for a in self.allocation_list()})
-
-    def not_cross_checked(self) -> list[str]:
-        """The offer's models no second source prices on the cross-check's day."""
-        from pricing.catalogue import canonical_id
-        from pricing.services import single_source_models
-
-        prices = self.token_prices() or {}
-        by_canonical = {
-            price.canonical_id or canonical_id(model_id): price.display_name
-            for model_id, price in prices.items()
-        }
-        single = single_source_models(set(by_canonical))
-        return sorted(name for canonical, name in by_canonical.items() if canonical in single)
-
-    def residency_choices(self) -> list[tuple[str, Residency, bool]]:
-        """(model, what its maker charges for regional processing, whether it is valued in)."""
-        return [
-            (a.display_name, found, a.regional)
-            for a in self.allocation_list()
-            if (found := residency_for(a.model_id)) is not None
-        ]
-
-    def deprecated_models(self) -> list[str]:
-        prices = self.token_prices() or {}
-        return [p.display_name for p in prices.values() if p.is_deprecated()]
-
-
-@dataclass(frozen=True)
-class PeakHours:
-    display_name: str
-    windows: str  # "01:00–04:00 and 06:00–10:00 UTC"
-    share: Decimal  # of the working day's minutes in those windows
-    hours: str  # "09:00–17:00 Asia/Kolkata"
-    zone_assumed: bool = False  # UTC, as neither the offer nor its location names a zone
-
-    @property
-    def share_percent(self) -> Decimal:
-        return (self.share * 100).quantize(Decimal(1))
-
-
-@dataclass(frozen=True)
-class PriceChangeAhead:
-    display_name: str
-    starts_on: datetime.date
-    tokens_before: int
-    tokens_after: int
-    usd_per_day: Decimal
-
-    @property
-    def change_percent(self) -> Decimal:
-        if not self.tokens_before:
-            return Decimal(0)
-        return (Decimal(self.tokens_after) / self.tokens_before - 1) * 100
-
-
-@dataclass(frozen=True)
-class PriceDrift:
-    snapshot: PriceSnapshot
-    usd_per_day: Decimal | None  # the same tokens a day at today's prices
-    change: Decimal | None  # as a fraction: 0.12 is 12% dearer
-    missing: list[str]  # models today's prices no longer list
-    problem: str = ""  # today's prices cannot value the line (a tier they lack, say)
-
-    @property
-    def change_percent(self) -> Decimal | None:
-        return None if self.change is None else self.change * 100
 
 
 class TokenAllocation(models.Model):

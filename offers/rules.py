@@ -5,16 +5,18 @@ from __future__ import annotations
 from decimal import Decimal
 
 from offers.models import ApprovalPolicy, Offer, SalaryBand
+from offers.token_line import Figures
 from pricing.money import WHOLE, format_money, round_money
 
 TENTH = Decimal("0.1")
 
 
-def rule_breaks(offer: Offer) -> list[str]:
-    """One sentence per broken rule, as the offer page and the admin show it."""
+def rule_breaks(offer: Offer, figures: Figures) -> list[str]:
+    """One sentence per broken rule of the offer with these figures, as the offer page and the
+    admin show it."""
     policy = ApprovalPolicy.current()
     broken = []
-    per_day = offer.token_usd_per_day_valued
+    per_day = figures.usd_per_day
     cap = policy.max_token_usd_per_day
     if cap is not None and per_day > cap:
         broken.append(
@@ -22,7 +24,7 @@ def rule_breaks(offer: Offer) -> list[str]:
             f"{format_money(cap, 'USD')} a day."
         )
     share_cap = policy.max_token_share_of_base_percent
-    share = offer.token_share_of_base_percent
+    share = figures.share_of_base_percent
     if share_cap is not None and share > share_cap:
         broken.append(
             f"Token line is {round_money(share, places=TENTH)}% of base salary, "

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
+from offers import token_line
 from offers.commitments import budget_hint
 from offers.figures import figures_context
 from offers.forms import MODEL_SLOTS, OfferFilterForm, OfferForm
@@ -37,6 +38,7 @@ from offers.services import (
     offer_withdraw,
     token_hash,
 )
+from offers.token_line import Preview
 from pricing.models import PriceSnapshot
 from pricing.services import featured_prices, prices_in_force, search_prices
 
@@ -164,7 +166,7 @@ def _edit(request: RecruiterRequest, offer: Offer) -> HttpResponse:
             initial=_defaults(request) if offer.pk is None else None,
             builder=request.user,
         )
-        preview = offer if offer.pk else None
+        preview = Preview(offer, offer.figures) if offer.pk else None
     else:
         form = OfferForm(request.POST, instance=offer, builder=request.user)
         valid = form.is_valid()
@@ -204,9 +206,10 @@ def _defaults(request: RecruiterRequest) -> dict[str, Any]:
 
 
 def _totals_context(
-    request: RecruiterRequest, form: OfferForm, preview: Offer | None
+    request: RecruiterRequest, form: OfferForm, preview: Preview | None
 ) -> dict[str, Any]:
-    context = {"form": form, "offer": preview, **figures_context(preview)}
+    offer, figures = (preview.offer, preview.figures) if preview else (None, None)
+    context = {"form": form, "offer": offer, **figures_context(offer, figures)}
     # What offers of this level usually give, beside the budget field: looked up again only
     # when the level changes (the form says which level the hint on the page is for).
     # The level as the form accepted it: typed text reaches a query only once it is valid
@@ -229,7 +232,7 @@ def _totals_context(
 
 
 def _edit_context(
-    request: RecruiterRequest, form: OfferForm, preview: Offer | None
+    request: RecruiterRequest, form: OfferForm, preview: Preview | None
 ) -> dict[str, Any]:
     snapshot = form.snapshot
     flagships = featured_prices(snapshot) if snapshot is not None else []
@@ -281,11 +284,11 @@ def _detail(request: RecruiterRequest, pk: int) -> HttpResponse:
         "offer": offer,
         "events": offer.events.select_related("actor"),
         # Once submitted, the rules as they stood then decide the approvals; before, today's.
-        "rules_broken": offer.rule_breaks if submitted else rule_breaks(offer),
-        "price_drift": offer.price_drift(today=in_force.snapshot),
+        "rules_broken": offer.rule_breaks if submitted else rule_breaks(offer, offer.figures),
+        "price_drift": token_line.price_drift(offer, offer.figures, today=in_force.snapshot),
         "in_force": in_force,
         **_letters_context(offer),
-        **figures_context(offer),
+        **figures_context(offer, offer.figures),
         "links": offer.links.select_related("revoked_by"),
         "signature": (signature := live_signature(offer)),
         "link_waits_for": link_refusal(offer, signature=signature) if offer.can_send_link else None,

@@ -257,7 +257,7 @@ def test_random_forms_never_reach_a_server_error_or_a_broken_row(
     for offer in Offer.objects.exclude(pk__in=before):
         offer.full_clean()  # every saved row is a valid row
         assert 1 <= offer.working_days <= 366
-        assert offer.token_valuation is not None
+        assert offer.figures.valuation is not None
         assert timezone.localdate() < offer.expires_on
         assert not re.search(r"[\x00-\x1f\u202a-\u202e\u2066-\u2069]", offer.candidate_name)
         offer.delete()

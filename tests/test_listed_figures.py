@@ -30,10 +30,12 @@ pytestmark = pytest.mark.django_db
 
 def assert_listed_equal_computed(offer: Offer) -> None:
     fresh = Offer.objects.get(pk=offer.pk)
-    assert fresh.listed_first_year_total == round_money(fresh.first_year_total)
-    assert fresh.listed_four_year_total == round_money(fresh.four_year_total)
-    assert fresh.listed_token_usd_per_day == round_money(fresh.token_usd_per_day_valued)
-    assert fresh.listed_token_per_year_in_currency == round_money(fresh.token_per_year_in_currency)
+    assert fresh.listed_first_year_total == round_money(fresh.figures.first_year_total)
+    assert fresh.listed_four_year_total == round_money(fresh.figures.four_year_total)
+    assert fresh.listed_token_usd_per_day == round_money(fresh.figures.usd_per_day)
+    assert fresh.listed_token_per_year_in_currency == round_money(
+        fresh.figures.per_year_in_currency
+    )
 
 
 def test_listed_figures_equal_the_computed_ones_after_every_service(

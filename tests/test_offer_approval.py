@@ -599,8 +599,8 @@ def test_approval_keeps_its_prices_and_the_page_says_when_today_differs(
     # The offer still values its token line with the snapshot it was approved with.
     frozen = Offer.objects.get(pk=pending.pk)
     assert frozen.price_snapshot_id == pending.price_snapshot_id != newer.pk
-    assert frozen.token_valuation is not None
-    assert frozen.token_valuation.lines[0].tokens_per_day == 180_018_001
+    assert frozen.figures.valuation is not None
+    assert frozen.figures.valuation.lines[0].tokens_per_day == 180_018_001
 
 
 def test_open_offers_past_their_expiry_expire_and_their_link_stops(

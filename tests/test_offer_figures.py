@@ -68,11 +68,11 @@ def test_package_totals_by_hand() -> None:
 
 def test_offer_token_line_in_usd_per_day() -> None:
     offer = factories.offer(by=factories.user("r1"))
-    valuation = offer.token_valuation
+    valuation = offer.figures.valuation
     assert valuation is not None
     assert valuation.usd_per_year == Decimal("34500")
     assert valuation.lines[0].tokens_per_day == 180_018_001  # 150 / 0.83325 per 1M
-    assert offer.first_year_total == Decimal("334500")
+    assert offer.figures.first_year_total == Decimal("334500")
 
 
 def test_offer_token_line_in_tokens_per_day() -> None:
@@ -82,8 +82,8 @@ def test_offer_token_line_in_tokens_per_day() -> None:
         token_tokens_per_day=40_000_000,
         token_usd_per_day=Decimal(0),
     )
-    assert offer.token_usd_per_day_valued == Decimal("33.33")  # 40M x $0.83325 per 1M
-    assert offer.token_usd_per_year == Decimal("7665.90")  # the day rounded up to the cent, x 230
+    assert offer.figures.usd_per_day == Decimal("33.33")  # 40M x $0.83325 per 1M
+    assert offer.figures.usd_per_year == Decimal("7665.90")  # the day rounded up to the cent, x 230
 
 
 def test_non_usd_offer_converts_the_token_line_with_its_exchange_rate() -> None:
@@ -97,14 +97,14 @@ def test_non_usd_offer_converts_the_token_line_with_its_exchange_rate() -> None:
         equity_type="none",
         equity_units=0,
     )
-    assert offer.token_per_year_in_currency == Decimal("31740")  # 34,500 USD x 0.92
-    assert offer.first_year_total == Decimal("131740")
+    assert offer.figures.per_year_in_currency == Decimal("31740")  # 34,500 USD x 0.92
+    assert offer.figures.first_year_total == Decimal("131740")
 
 
 def test_split_budget_across_two_models() -> None:
     offer = factories.offer(
         by=factories.user("r1"), models=[("claude-sonnet-4-5", "60"), ("gpt-5", "40")]
     )
-    valuation = offer.token_valuation
+    valuation = offer.figures.valuation
     assert valuation is not None
     assert [line.usd_per_day for line in valuation.lines] == [Decimal("90"), Decimal("60")]

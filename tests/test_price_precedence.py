@@ -14,6 +14,7 @@ from django.test import Client
 from django.utils import timezone
 from pytest_httpx import HTTPXMock
 
+from offers import token_line
 from offers.models import Offer
 from pricing.models import PriceDisagreement, PriceRefresh, PriceSnapshot
 from pricing.services import (
@@ -331,7 +332,7 @@ def test_a_confirmed_value_is_used_until_a_source_changes_again(
     # New valuations use it; an offer valued before keeps its prices.
     after = factories.offer(by=recruiter)
     assert after.price_snapshot == in_force
-    now, then = after.token_valuation, before.token_valuation
+    now, then = after.figures.valuation, before.figures.valuation
     assert now is not None and then is not None
     assert now.lines[0].tokens_per_day < then.lines[0].tokens_per_day
     # The same sources again: still settled, nothing to do.
@@ -398,7 +399,7 @@ def test_a_dated_price_change_within_the_first_year_is_shown_with_its_effect(
     prices_refresh(source="genai-prices", file=path, as_of=today)
     recruiter = factories.user("riley")
     offer = factories.offer(by=recruiter, models=[("claude-sonnet-5", "100")])
-    [ahead] = offer.price_changes_ahead()
+    [ahead] = token_line.price_changes_ahead(offer, offer.figures)
     assert ahead.starts_on == change
     # $3/$15 instead of $2/$10: every class 1.5x dearer, two thirds of the tokens.
     assert ahead.tokens_after == pytest.approx(ahead.tokens_before * 2 / 3, abs=1)
@@ -414,7 +415,7 @@ def test_a_dated_price_change_within_the_first_year_is_shown_with_its_effect(
         models=[("claude-sonnet-5", "100")],
         start_date=change - datetime.timedelta(days=400),
     )
-    assert late.price_changes_ahead() == []
+    assert token_line.price_changes_ahead(late, late.figures) == []
 
 
 # The picker ------------------------------------------------------------------------------------

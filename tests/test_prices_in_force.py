@@ -15,6 +15,7 @@ from django.test import Client
 from django.utils import timezone
 from pypdf import PdfReader
 
+from offers import token_line
 from offers.letters import letter_render_pdf
 from offers.models import Offer
 from offers.roles import HIRING_MANAGERS
@@ -96,7 +97,7 @@ def test_a_dated_change_already_started_is_applied_today(package_prices: PriceSn
     now = model.get_prices(noon(today))
     then = model.get_prices(noon(data_date))
     assert blended(now) != blended(then)  # the introductory price ended
-    [line] = offer.token_valuation.lines  # type: ignore[union-attr]
+    [line] = offer.figures.valuation.lines  # type: ignore[union-attr]
     assert line.tokens_per_day == tokens_for(blended(now))
     assert offer.token_prices_date == today
 
@@ -116,8 +117,8 @@ def test_a_change_before_the_start_is_applied_and_one_after_it_is_announced(
     )
     # Starting after the change: valued at the new prices, and nothing announced.
     late = offer_of("gemini-3.6-flash", start_date=change + datetime.timedelta(days=14))
-    assert late.token_valuation.lines[0].tokens_per_day == tokens_for(blended(after))  # type: ignore[union-attr]
-    assert late.price_changes_ahead() == []
+    assert late.figures.valuation.lines[0].tokens_per_day == tokens_for(blended(after))  # type: ignore[union-attr]
+    assert token_line.price_changes_ahead(late, late.figures) == []
     # Starting today: today's prices, and the change with its effect everywhere the budget is.
     recruiter = factories.user("riley-2")
     manager = factories.user("morgan", role=HIRING_MANAGERS, is_staff=True)
@@ -128,8 +129,8 @@ def test_a_change_before_the_start_is_applied_and_one_after_it_is_announced(
         start_date=today,
         **CHAT,
     )
-    assert offer.token_valuation.lines[0].tokens_per_day == tokens_for(blended(before))  # type: ignore[union-attr]
-    [announced] = offer.price_changes_ahead()
+    assert offer.figures.valuation.lines[0].tokens_per_day == tokens_for(blended(before))  # type: ignore[union-attr]
+    [announced] = token_line.price_changes_ahead(offer, offer.figures)
     assert announced.starts_on == change
     assert announced.tokens_after == tokens_for(blended(after))
     offer = factories.approved(offer, recruiter=recruiter, manager=manager)
@@ -171,10 +172,10 @@ def test_time_of_day_prices_are_spread_over_the_working_day_where_the_person_wor
     mean = working_day_mean(model, zone, start)
     off_peak = blended(model.get_prices(datetime.datetime(year, 1, 15, 20, tzinfo=datetime.UTC)))
     assert mean > off_peak  # some working hours fall in the peak windows
-    [line] = offer.token_valuation.lines  # type: ignore[union-attr]
+    [line] = offer.figures.valuation.lines  # type: ignore[union-attr]
     assert abs(line.tokens_per_day - tokens_for(mean)) <= 1
     assert line.tokens_per_day < tokens_for(off_peak)
-    [peak] = offer.peak_hours_effects()
+    [peak] = token_line.peak_hours(offer, offer.figures)
     assert peak.hours == f"09:00–17:00 {zone}"
 
 
@@ -186,8 +187,12 @@ def test_london_pays_more_peak_hours_in_summer_than_in_winter(
     year = timezone.localdate().year + 1
     winter = offer_of("deepseek-v4-pro", location="London", start_date=datetime.date(year, 1, 15))
     summer = offer_of("deepseek-v4-pro", location="London", start_date=datetime.date(year, 7, 15))
-    assert [p.share_percent for p in winter.peak_hours_effects()] == [Decimal(12)]  # 60 of 480
-    assert [p.share_percent for p in summer.peak_hours_effects()] == [Decimal(25)]  # 120 of 480
+    assert [p.share_percent for p in token_line.peak_hours(winter, winter.figures)] == [
+        Decimal(12)
+    ]  # 60 of 480
+    assert [p.share_percent for p in token_line.peak_hours(summer, summer.figures)] == [
+        Decimal(25)
+    ]  # 120 of 480
 
 
 def test_the_builder_shows_the_peak_hours_and_the_day_the_prices_are_in_force(
@@ -282,7 +287,7 @@ def test_long_requests_default_to_the_profiles_estimate_for_haiku_5_5_past_100k(
         ),
         Decimal(0),
     )
-    [line] = offer.token_valuation.lines  # type: ignore[union-attr]
+    [line] = offer.figures.valuation.lines  # type: ignore[union-attr]
     assert abs(line.tokens_per_day - tokens_for(price)) <= 1
     page = client.get(offer.get_absolute_url()).content.decode()
     assert "69% of tokens at the long-context price" in page

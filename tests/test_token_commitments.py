@@ -123,7 +123,7 @@ def book(recruiter: User, manager: User) -> dict[str, Offer]:
 
 def per_day(offer: Offer) -> Decimal:
     """The offer's token dollars a day, valued now from its terms (not the stored figure)."""
-    return Offer.objects.get(pk=offer.pk).token_usd_per_day_valued
+    return Offer.objects.get(pk=offer.pk).figures.usd_per_day
 
 
 def per_year(offer: Offer) -> Decimal:
@@ -171,8 +171,8 @@ def test_every_total_equals_a_sum_of_the_offers(book: dict[str, Offer]) -> None:
 
     # By model: each model's own dollars (Bo's $100 split 60/40 between GPT-5 and Sonnet).
     models = {row.model_id: row for row in figures.models}
-    bo_valuation = Offer.objects.get(pk=book["bo"].pk).token_valuation
-    ada_valuation = Offer.objects.get(pk=book["ada"].pk).token_valuation
+    bo_valuation = Offer.objects.get(pk=book["bo"].pk).figures.valuation
+    ada_valuation = Offer.objects.get(pk=book["ada"].pk).figures.valuation
     assert bo_valuation is not None and ada_valuation is not None
     bo_lines = {line.model_id: line for line in bo_valuation.lines}
     ada_line = ada_valuation.lines[0]

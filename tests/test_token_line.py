@@ -54,7 +54,7 @@ def test_builder_saves_the_usage_mix_tier_and_long_requests(
     assert (offer.token_mix_fresh_input, offer.token_mix_cache_write) == (Decimal(10), Decimal(5))
     allocation = offer.allocations.get()
     assert (allocation.tier, allocation.long_context_percent) == ("batch", Decimal(20))
-    valuation = offer.token_valuation
+    valuation = offer.figures.valuation
     assert valuation is not None and not valuation.mix_is_preset
     assert valuation.mix_label == "Batch processing (adjusted)"
     assert valuation.lines[0].tier == "batch"
@@ -111,7 +111,7 @@ def test_an_offer_keeps_its_mix_when_the_preset_changes(
     offer: Offer, recruiter: User, manager: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     approved = factories.approved(offer, recruiter=recruiter, manager=manager)
-    before = approved.token_valuation.lines[0].tokens_per_day  # type: ignore[union-attr]
+    before = approved.figures.valuation.lines[0].tokens_per_day  # type: ignore[union-attr]
     changed = UsageMix.from_percent(Decimal(50), Decimal(0), Decimal(0), Decimal(50))
     monkeypatch.setitem(
         PROFILES,
@@ -121,7 +121,7 @@ def test_an_offer_keeps_its_mix_when_the_preset_changes(
         ),
     )
     again = Offer.objects.get(pk=approved.pk)
-    assert again.token_valuation.lines[0].tokens_per_day == before  # type: ignore[union-attr]
+    assert again.figures.valuation.lines[0].tokens_per_day == before  # type: ignore[union-attr]
 
 
 def test_existing_offers_migrate_with_the_shares_their_profile_had(offer: Offer) -> None:
@@ -145,7 +145,7 @@ def test_letter_candidate_page_builder_and_admin_show_the_same_figures(
         hiring_manager=manager,
         models=[("claude-sonnet-4-5", "33.33"), ("gpt-5", "33.33"), ("deepseek-v4-pro", "33.34")],
     )
-    valuation = offer.token_valuation
+    valuation = offer.figures.valuation
     assert valuation is not None
     dollars = [f"${line.usd_per_day:,.2f}" for line in valuation.lines]
     assert dollars == ["$50.00", "$49.99", "$50.01"]  # 150.00 exactly: the tie's cent to the first
@@ -202,7 +202,7 @@ def test_a_cheap_model_at_500_a_day_never_states_more_hours_than_a_working_day(
         models=[("deepseek-v4-flash", "100")],
         token_usd_per_day=Decimal("500"),
     )
-    line = offer.token_valuation.lines[0]  # type: ignore[union-attr]
+    line = offer.figures.valuation.lines[0]  # type: ignore[union-attr]
     assert line.tokens_per_day > 20_000_000_000  # over 20 billion tokens a day
     client.force_login(recruiter)
     builder = client.post(
@@ -264,7 +264,7 @@ def test_regional_processing_is_valued_at_the_makers_uplift_and_refused_where_no
     assert client.post(reverse("offers:new"), factories.form_post(region_1="on")).status_code == 302
     offer = Offer.objects.get()
     assert offer.allocations.get().regional is True
-    [line] = offer.token_valuation.lines  # type: ignore[union-attr]
+    [line] = offer.figures.valuation.lines  # type: ignore[union-attr]
     # $150 at 1.1 x $0.83325 per 1M (Anthropic's US-only inference multiplier).
     assert line.tokens_per_day == int(Decimal(150_000_000) / (Decimal("0.83325") * Decimal("1.1")))
     page = client.get(offer.get_absolute_url()).content.decode()

@@ -22,6 +22,7 @@ from offers.models import (
 from offers.rules import rule_breaks
 from offers.services.templates import RULE_INPUTS, choose_letter_version
 from offers.services.workflow import NotAllowed, OfferError, audit, locked, move
+from offers.token_line import saved_figures
 from pricing.models import PriceSnapshot
 
 Status = Offer.Status
@@ -87,7 +88,7 @@ def offer_create(*, data: dict[str, Any], allocations: list[Allocation], by: Use
         choose_letter_version(offer, data.get("letter_template_version"))
         offer.save()
         _write_allocations(offer, allocations)
-        offer.save(update_fields=offer.store_figures())
+        offer.save(update_fields=offer.store_figures(saved_figures(offer)))
         audit(offer, by=by, action="created", from_status="")
     return offer
 
@@ -132,30 +133,35 @@ def offer_update(
             offer.price_snapshot = PriceSnapshot.objects.current()
             offer.token_priced_on = timezone.localdate()
         from_status = offer.status
-        note = note_links = ""
-        if terms_changed and offer.reopens_on_change:
+        reopen = terms_changed and lifecycle.allows("reopen", from_status)
+        step = "reopen" if reopen else "redraft" if lifecycle.allows("redraft", from_status) else ""
+        to_status = lifecycle.MOVES[step].to if step else from_status
+        figures = saved_figures(offer)  # valued once, with the models just written
+        if terms_changed and lifecycle.allows("approve", to_status):
+            offer.rule_breaks = rule_breaks(offer, figures)
+        offer.store_figures(figures)
+        offer.save()
+        note = ""
+        fields: dict[str, Any] = {}
+        if reopen:
             # Any approval given was for other terms: the approvals start again.
+            note = "Approved terms changed: needs approval again."
             if offer.link_is_live:
                 # The candidate must not read figures nobody approved: their link stops.
                 offer.links.filter(revoked_at__isnull=True).update(
                     revoked_at=timezone.now(), revoked_by=by
                 )
-                note_links = " The candidate's link was revoked."
-            offer.status = lifecycle.MOVES["reopen"].to
-            offer.approved_by = offer.exception_approved_by = None
-            offer.approved_at = offer.exception_approved_at = None
-            note = "Approved terms changed: needs approval again." + note_links
-        elif lifecycle.allows("redraft", offer.status):
-            offer.status = lifecycle.MOVES["redraft"].to
-        if terms_changed and lifecycle.allows("approve", offer.status):
-            offer.forget_figures()
-            offer.rule_breaks = rule_breaks(offer)
-        offer.store_figures()
-        offer.save()
-        if changes or from_status != offer.status:
-            audit(
-                offer, by=by, action="edited", from_status=from_status, note=note, changes=changes
-            )
+                note += " The candidate's link was revoked."
+            fields = {
+                "approved_by": None,
+                "exception_approved_by": None,
+                "approved_at": None,
+                "exception_approved_at": None,
+            }
+        if step:
+            offer = move(offer, step, by=by, note=note, changes=changes, **fields)
+        elif changes:
+            audit(offer, by=by, action="edited", from_status=from_status, changes=changes)
         if from_status != offer.status and offer.is_awaiting:
             notifications.awaiting_approval(offer)
     return offer
@@ -172,7 +178,7 @@ def offer_submit(*, offer: Offer, by: User) -> Offer:
             )
         if offer.expires_on < timezone.localdate():
             raise OfferError("The offer's expiry date has passed: edit it before submitting.")
-        if offer.token_valuation is None and offer.allocation_list():
+        if offer.figures.valuation is None and offer.figures.allocations:
             raise OfferError("The token line cannot be valued: edit the offer's models.")
         offer = move(
             offer,
@@ -180,7 +186,7 @@ def offer_submit(*, offer: Offer, by: User) -> Offer:
             by=by,
             submitted_by=by,
             submitted_at=timezone.now(),
-            rule_breaks=rule_breaks(offer),
+            rule_breaks=rule_breaks(offer, offer.figures),
             approved_by=None,
             approved_at=None,
             exception_approved_by=None,

@@ -22,6 +22,7 @@ from offers.models import (
     TemplatePreview,
     TokenAllocation,
 )
+from offers.token_line import Preview, value_offer
 
 logger = logging.getLogger(__name__)
 
@@ -154,8 +155,13 @@ def preview_render(*, preview_id: int) -> TemplatePreview | None:
     if preview is None or preview.state != TemplatePreview.State.QUEUED:
         return preview
     try:
+        sample = sample_offer(preview.version)
         rendered = letter_render_pdf(
-            sample_offer(preview.version), version=0, draft=True, template_version=preview.version
+            sample.offer,
+            version=0,
+            draft=True,
+            template_version=preview.version,
+            figures=sample.figures,
         )
     except LetterCannotRender as error:
         preview.state, preview.error = TemplatePreview.State.FAILED, str(error)
@@ -177,7 +183,7 @@ SAMPLE_CURRENCY = {"de_DE": "EUR", "fr_FR": "EUR", "en_GB": "GBP", "en_IN": "INR
 SAMPLE_RATES = {"USD": "1", "EUR": "0.92", "GBP": "0.79", "INR": "83.5", "CAD": "1.37"}
 
 
-def sample_offer(version: LetterTemplateVersion) -> Offer:
+def sample_offer(version: LetterTemplateVersion) -> Preview:
     """An unsaved offer with every pillar (options with a cliff, a sign-on bonus, a token line
     on a featured model at today's prices) for previews; nothing of it is stored."""
     from pricing.services import featured_prices, prices_in_force
@@ -214,14 +220,14 @@ def sample_offer(version: LetterTemplateVersion) -> Offer:
         letter_template_version=version,
     )
     offer.version = 0
-    offer.pending_allocations = [
+    allocations = [
         TokenAllocation(
             model_id=price.model_id, display_name=price.display_name, share_percent=Decimal(100)
         )
         for price in featured
     ]
-    offer.price_cache = {price.model_id: price for price in featured}
-    return offer
+    prices = {price.model_id: price for price in featured}
+    return Preview(offer, value_offer(offer, prices=prices, allocations=allocations))
 
 
 def previews_sweep() -> int:
