@@ -31,6 +31,7 @@ from api.keys import key_find
 from api.models import ApiKey, ExternalReference, IdempotentRequest, WebhookEvent
 from offers.forms import MODEL_SLOTS, OfferForm
 from offers.letters import letter_file_response
+from offers.lifecycle import Status
 from offers.models import APPROVED_TERMS, Offer
 from offers.roles import is_recruiter
 from offers.services import OfferError, offer_create, offer_submit, offer_update
@@ -39,17 +40,17 @@ PROBLEM = "application/problem+json"
 MAX_LIMIT = 100
 IDEMPOTENCY_HOURS = 24
 # Our statuses as Merge's unified Offer model names them.
-MERGE_STATUS = {
-    "draft": "DRAFT",
-    "pending_approval": "APPROVAL-SENT",
-    "pending_exception": "APPROVAL-SENT",
-    "approved": "APPROVED",
-    "sent": "SENT",
-    "accepted": "SIGNED",
-    "declined": "DENIED",
-    "rejected": "DENIED",
-    "withdrawn": "DEPRECATED",
-    "expired": "DEPRECATED",
+MERGE_STATUS: dict[str, str] = {
+    Status.DRAFT: "DRAFT",
+    Status.PENDING_APPROVAL: "APPROVAL-SENT",
+    Status.PENDING_EXCEPTION: "APPROVAL-SENT",
+    Status.APPROVED: "APPROVED",
+    Status.SENT: "SENT",
+    Status.ACCEPTED: "SIGNED",
+    Status.DECLINED: "DENIED",
+    Status.REJECTED: "DENIED",
+    Status.WITHDRAWN: "DEPRECATED",
+    Status.EXPIRED: "DEPRECATED",
 }
 
 

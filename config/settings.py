@@ -143,8 +143,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so that a Celery worker process started by the tests sees the same rows.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
-    # Connections are kept (DATABASE_CONN_MAX_AGE) on SQLite too: opening one costs a web
-    # process about 0.6 ms a request, more than a recruiter page's whole check of who is asking.
+    # Connections are kept (DATABASE_CONN_MAX_AGE) on SQLite too: a request need not open one.
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

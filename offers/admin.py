@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from offers import letter_templates, lifecycle
 from offers.figures import figures_context
+from offers.letter_format import format_money
 from offers.letter_templates import language_name
 from offers.models import (
     ApprovalPolicy,
@@ -42,7 +43,7 @@ from offers.services import (
     template_version_save,
 )
 from offers.services.templates import VERSION_FIELDS
-from pricing.money import WHOLE, format_money
+from pricing.money import WHOLE
 from pricing.services import prices_in_force
 
 Status = Offer.Status
@@ -155,7 +156,7 @@ admin.site.site_url = None  # type: ignore[assignment]
 def awaiting(user: Any) -> Q:
     """Offers waiting for this person's decision."""
     if user.is_superuser:
-        return Q(status__in=Offer.AWAITING_STATUSES)
+        return Q(status__in=lifecycle.AWAITING)
     mine = Q(status__in=lifecycle.MOVES["approve"].sources, hiring_manager=user)
     if user.has_perm("offers.approve_exceptions"):
         mine |= Q(status__in=lifecycle.MOVES["approve_exceptions"].sources) & ~Q(approved_by=user)

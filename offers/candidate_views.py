@@ -108,7 +108,9 @@ def _page_context(link: CandidateLink, token: str, **extra: Any) -> dict[str, An
         "token_terms_language": html_lang(wording.language) if wording else "en",
         "recruiter": offer.created_by,
         "answered": offer.is_answered,
-        "answer_event": offer.events.filter(action__in=["accepted", "declined"]).last(),
+        "answer_event": offer.events.filter(
+            action__in=[lifecycle.MOVES["accept"].action, lifecycle.MOVES["decline"].action]
+        ).last(),
         "link_token": token,  # the candidate's own URL, for the page's forms and links
         "signing": candidate_signing(offer, letter=letter),
         **extra,

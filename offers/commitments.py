@@ -38,6 +38,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, RowNumber, Substr
 from django.utils import timezone
 
+from offers import lifecycle
 from offers.lifecycle import Status
 from offers.models import Department, Offer, TokenAllocation
 from offers.roles import is_recruiter
@@ -48,8 +49,8 @@ from pricing.residency import residency_uplift
 from pricing.valuation import PROFILES, ModelShare, TokenLine, UsageMix, ValuationError
 from pricing.valuation import value_token_line as value
 
-COMMITTED = frozenset({Status.ACCEPTED})
-PENDING = frozenset({Status.APPROVED, Status.SENT})
+COMMITTED = lifecycle.COMMITTED
+PENDING = lifecycle.PROMISED
 STATUS_CHOICES = [
     ("", "Committed and pending"),
     (Status.ACCEPTED, "Accepted (committed)"),

@@ -91,11 +91,9 @@ def as_typed(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
-@functools.cache
 def _template_versions() -> QuerySet[LetterTemplateVersion]:
     """Template versions, each marked whether it is its template's newest, in the builder's
-    order. Built once per process and never run itself: each form filters a copy of it. Building
-    the annotated query took about a millisecond of every live recomputation of the totals."""
+    order (not run here: the form filters it)."""
     newer = LetterTemplateVersion.objects.filter(
         template=OuterRef("template"), number__gt=OuterRef("number")
     )

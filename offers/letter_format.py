@@ -1,6 +1,7 @@
 """Dates, numbers and money as a language writes them, with Babel (CLDR data): the letter in
 its template's language, the pages in English. "1.234,50 €" in German, "₹1,23,456" in Indian
-English, no decimals for yen.
+English, no decimals for yen. `format_money` (and the `money` template filters over it) is how
+the pages, the admin and the emails write an amount: the one money formatter.
 
 Amounts are rounded once, half up, by `pricing.money.round_money` (as everywhere in the app)
 and only then handed to Babel to write.
@@ -20,7 +21,10 @@ from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal, format_percent, get_currency_precision
 from django.utils.translation import gettext as _
 
-from pricing.money import WHOLE, round_money
+from pricing.money import CENT, WHOLE, round_money
+
+# The pages, the admin and the emails are in English.
+PAGES_LANGUAGE = "en_US"
 
 
 @cache
@@ -117,3 +121,16 @@ class LetterFormat:
     def date(self, value: datetime.date) -> str:
         """The long date: "1 December 2026", "December 1, 2026", "1. Dezember 2026"."""
         return format_date(value, "long", locale=self.language)
+
+
+def format_money(value: object, currency: str, *, places: Decimal = CENT) -> str:
+    """An amount as the pages write it, in its currency: "$1,234.50", "€1,235" (whole), "—"
+    for none, "−$12.00" with a minus sign. Refuses floats: money is a Decimal."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, float) or not isinstance(value, Decimal | int):
+        raise TypeError(f"money must be a Decimal, not {type(value).__name__}")
+    fmt = LetterFormat(PAGES_LANGUAGE, currency)
+    amount = Decimal(value)
+    text = fmt.money_whole(amount) if places == WHOLE else fmt.money(amount)
+    return "−" + text[1:] if text.startswith("-") else text

@@ -1,5 +1,6 @@
-"""An offer's lifecycle: its statuses, the moves between them and who makes each, and the named
-checks that services, views and templates ask instead of comparing status strings.
+"""An offer's lifecycle: its statuses, the moves between them and who makes each (`MOVES`,
+`allows`), and the named sets of statuses that services, views, queries and templates ask
+instead of comparing status strings. Every status change is a move (`offers.services.move`).
 
     draft ──submit──▶ pending approval ──approve──▶ approved ──send──▶ sent ──accept──▶ accepted
       ▲                 │    │                         │                 └──decline──▶ declined
@@ -37,11 +38,29 @@ class Actor(StrEnum):
     SYSTEM = "the system"
 
 
+# Named sets: services, views, templates and queries ask these, never a status string.
 FINAL = frozenset({Status.ACCEPTED, Status.DECLINED, Status.WITHDRAWN, Status.EXPIRED})
+# Never submitted: the rules are today's, not those the submission recorded.
+DRAFTS = frozenset({Status.DRAFT})
+# Not answered, withdrawn or expired: it can still be edited and moved on.
 OPEN = frozenset(Status) - FINAL
 AWAITING = frozenset({Status.PENDING_APPROVAL, Status.PENDING_EXCEPTION})
-APPROVED_STATES = frozenset({Status.APPROVED, Status.SENT, Status.ACCEPTED, Status.DECLINED})
 ANSWERED = frozenset({Status.ACCEPTED, Status.DECLINED})
+# Approved as it stands, if its version is the approved one (a letter of it is no draft).
+APPROVED_STATES = frozenset({Status.APPROVED, Status.SENT, Status.ACCEPTED, Status.DECLINED})
+# An approval was given and still stands, fully or (awaiting exceptions) in part.
+SHOWS_APPROVAL = frozenset({Status.APPROVED, Status.SENT, Status.PENDING_EXCEPTION})
+# A first candidate link (approved) or a new one (sent), for terms approved as they stand.
+LINKABLE = frozenset({Status.APPROVED, Status.SENT})
+# The candidate's link answers with the offer: it can be revoked.
+LINK_LIVE = frozenset({Status.SENT})
+# Its letter can still be made and read.
+LETTERABLE = frozenset(Status) - {Status.WITHDRAWN, Status.EXPIRED}
+# Money the company has promised (accepted) and may yet promise (approved or sent).
+COMMITTED = frozenset({Status.ACCEPTED})
+PROMISED = LINKABLE
+# Over without an employee: the candidate's data is kept for the shorter period.
+ENDED = frozenset({Status.DECLINED, Status.EXPIRED, Status.WITHDRAWN, Status.REJECTED})
 
 
 @dataclass(frozen=True)
@@ -103,59 +122,14 @@ def allows(move: str, status: str) -> bool:
     return status in MOVES[move].sources
 
 
-# Named checks ------------------------------------------------------------------------------------
-
-
-def is_open(status: str) -> bool:
-    """Not answered, withdrawn or expired: it can still be edited and moved on."""
-    return status in OPEN
-
-
-def is_awaiting(status: str) -> bool:
-    return status in AWAITING
-
-
-def is_answered(status: str) -> bool:
-    return status in ANSWERED
-
-
-def has_live_approval(status: str, *, approved_version: int | None, version: int) -> bool:
-    """The terms as they stand are the approved ones (a letter of them is no draft)."""
-    return status in APPROVED_STATES and approved_version == version
-
-
-def shows_approval(status: str) -> bool:
-    """An approval was given and still stands, fully or (awaiting exceptions) in part."""
-    return status in {Status.APPROVED, Status.SENT, Status.PENDING_EXCEPTION}
-
-
-def can_send_link(status: str, *, live_approval: bool) -> bool:
-    """A first link (approved) or a new one (sent) for terms that are approved as they stand."""
-    return live_approval and status in {Status.APPROVED, Status.SENT}
-
-
-def link_is_live(status: str) -> bool:
-    """The candidate's link answers with the offer: it can be revoked."""
-    return status == Status.SENT
-
-
-def can_have_letter(status: str) -> bool:
-    return status not in {Status.WITHDRAWN, Status.EXPIRED}
-
-
 def gone_reason(status: str, *, link_revoked: bool, link_expired: bool) -> str | None:
     """Why a candidate's link shows no offer ("withdrawn", "revoked", "expired"), or None."""
     if status == Status.WITHDRAWN:
         return "withdrawn"
     if link_revoked:
         return "revoked"
-    if status == Status.EXPIRED or (status == Status.SENT and link_expired):
+    if status == Status.EXPIRED or (status in LINK_LIVE and link_expired):
         return "expired"
-    if status not in {Status.SENT, *ANSWERED}:
+    if status not in LINK_LIVE | ANSWERED:
         return "revoked"  # its terms are being approved again
     return None
-
-
-def reopens_on_change(status: str) -> bool:
-    """Changing an approved term in this status takes the offer back to the hiring manager."""
-    return allows("reopen", status)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from offers.letter_format import format_money
 from offers.models import ApprovalPolicy, Offer, SalaryBand
 from offers.token_line import Figures
-from pricing.money import WHOLE, format_money, round_money
+from pricing.money import WHOLE, round_money
 
 TENTH = Decimal("0.1")
 

@@ -129,10 +129,9 @@ COMMON_SCRIPTS = [
 class StampFonts:
     """DejaVu Sans, the letter's own font, scaled to 1,000 units per em (pyHanko's font
     embedding writes glyph widths as they are, and DejaVu's 2,048 units would space the letters
-    out): `full`, and `common`, cut to COMMON_SCRIPTS without its layout tables. Embedding the
-    full font costs a seal ~120 ms (reading and subsetting 6,000 glyphs and their kerning and
-    substitution tables); the cut one ~10 ms, and draws almost every name; `full` draws the
-    rest."""
+    out): `full`, and `common`, cut to COMMON_SCRIPTS without its layout tables. Subsetting
+    the full font's 6,000 glyphs and their tables is most of a seal's time (the README's
+    signing speed); the cut one draws almost every name, and `full` draws the rest."""
 
     full: str
     common: str

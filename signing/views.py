@@ -20,6 +20,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
+from offers import lifecycle
 from offers.candidate_views import _link_or_response, _page_context, _private
 from offers.models import CandidateLink, Offer
 from offers.services import OfferError
@@ -160,7 +161,7 @@ def countersign_list(request: HttpRequest) -> HttpResponse:
         offer
         for offer in Offer.objects.filter(
             ours,
-            status=Offer.Status.APPROVED,
+            status__in=lifecycle.MOVES["send"].sources,
             letter_template_version__template__countersign_order="before",
         ).select_related("letter_template_version__template")[:200]
         if services.live_signature(offer) is None

@@ -17,13 +17,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from offers.commitments import Filters, commitments, initials, month_starts, scope
+from offers.letter_format import format_money
 from offers.models import Department, Offer
 from offers.roles import EXCEPTION_APPROVERS, FINANCE, HIRING_MANAGERS
 from offers.services import (
     candidate_link_create,
     offer_withdraw,
 )
-from pricing.money import format_money
 from tests import factories
 
 pytestmark = pytest.mark.django_db

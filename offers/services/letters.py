@@ -154,7 +154,7 @@ def letter_render(*, letter_id: int) -> Letter | None:
     pause = getattr(settings, "LETTER_RENDER_PAUSE_SECONDS", 0)
     if pause:
         time.sleep(pause)  # tests only: a window in which to kill the worker mid-render
-    # Read apart from the letter: PostgreSQL took 7 ms to plan and run the two as one join.
+    # Read apart from the letter: one join of the two is slower to plan on PostgreSQL.
     offer = offer_for_letter(letter.offer_id)
     if not offer.can_have_letter:
         return letter_fail(
@@ -196,8 +196,7 @@ def letter_render(*, letter_id: int) -> Letter | None:
         for field, value in stored.items():
             setattr(letter, field, value)
         signals.letter_ready.send(sender=Letter, letter=letter, offer=offer)
-    # For the operator: a letter's render time, apart from the job around it (the benchmark
-    # reads these lines too).
+    # For the operator: the letter made, and how long the render took apart from the job.
     logger.info(
         "Letter %s ready: %s pages, %s bytes, rendered in %.0f ms",
         letter.pk,

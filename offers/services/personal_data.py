@@ -36,7 +36,8 @@ logger = logging.getLogger(__name__)
 Status = lifecycle.Status
 # Offers whose candidate's data is kept CANDIDATE_RETENTION_DAYS after they end (a rejected
 # offer nobody takes up again ends there too); accepted ones EMPLOYEE_RETENTION_DAYS.
-ENDED = frozenset({Status.DECLINED, Status.EXPIRED, Status.WITHDRAWN, Status.REJECTED})
+ENDED = lifecycle.ENDED
+ANSWER_ACTIONS = {lifecycle.MOVES["accept"].action, lifecycle.MOVES["decline"].action}
 # What an answer's audit event records of the candidate's browser and typing.
 ANSWER_DETAILS = ("ip address", "user agent", "name typed")
 IDENTIFYING_CHANGES = (
@@ -111,7 +112,7 @@ def offer_anonymize(*, offer: Offer, by: User | None, reason: str) -> Offer:
             # A candidate's own words (a decline reason) are theirs: removed, not scrubbed.
             note = (
                 ""
-                if event.actor_id is None and event.action in {"accepted", "declined"}
+                if event.actor_id is None and event.action in ANSWER_ACTIONS
                 else (scrub(event.note, secrets, placeholder))
             )
             OfferEvent.objects.filter(pk=event.pk).update(
@@ -165,9 +166,9 @@ def _delete_files(names: list[str]) -> None:
 def due_for_retention(today: datetime.date) -> list[tuple[Offer, datetime.datetime]]:
     """Offers whose retention period after they ended has passed, not held, not done, each
     with when it ended."""
-    periods = dict.fromkeys(ENDED, settings.CANDIDATE_RETENTION_DAYS) | {
-        Status.ACCEPTED: settings.EMPLOYEE_RETENTION_DAYS
-    }
+    periods = dict.fromkeys(ENDED, settings.CANDIDATE_RETENTION_DAYS) | dict.fromkeys(
+        lifecycle.COMMITTED, settings.EMPLOYEE_RETENTION_DAYS
+    )
     candidates = with_end(
         Offer.objects.filter(
             anonymized_at__isnull=True,

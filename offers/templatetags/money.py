@@ -1,4 +1,5 @@
-"""Money formatting: the one filter every figure goes through. It refuses floats."""
+"""Figures for the pages: money through the one formatter (`offers.letter_format.format_money`,
+Babel), always with its currency; it refuses floats."""
 
 from __future__ import annotations
 
@@ -6,27 +7,27 @@ from decimal import Decimal
 
 from django import template
 
-from offers.letter_format import LetterFormat
-from pricing.money import CENT, WHOLE, format_money, round_money
+from offers.letter_format import PAGES_LANGUAGE, LetterFormat, format_money
+from pricing.money import CENT, WHOLE, round_money
 from pricing.valuation import CLASS_LABELS
 
 register = template.Library()
 
 
 @register.filter
-def money(value: object, currency: str = "USD") -> str:
+def money(value: object, currency: str) -> str:
     """`{{ figure|money:offer.currency }}` → `$1,234.50`"""
     return format_money(value, currency, places=CENT)
 
 
 @register.filter
-def money_whole(value: object, currency: str = "USD") -> str:
+def money_whole(value: object, currency: str) -> str:
     """`{{ figure|money_whole:offer.currency }}` → `$1,235` (rounded half up)"""
     return format_money(value, currency, places=WHOLE)
 
 
 # The pages' figures are English; a letter writes the same ones in its own language.
-ENGLISH = LetterFormat("en_US", "USD")
+ENGLISH = LetterFormat(PAGES_LANGUAGE, "USD")
 
 
 @register.filter
