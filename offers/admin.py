@@ -18,10 +18,11 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
-from offers import letter_templates, lifecycle
+from offers import lifecycle
 from offers.figures import figures_context
-from offers.letter_format import format_money
-from offers.letter_templates import language_name
+from offers.letters import sandbox as letter_templates
+from offers.letters.format import format_money
+from offers.letters.sandbox import language_name
 from offers.models import (
     ApprovalPolicy,
     Department,

@@ -16,8 +16,8 @@ from django_ratelimit.core import get_usage
 
 from offers import lifecycle
 from offers.figures import equity_vesting, figures_context
-from offers.letter_format import html_lang
 from offers.letters import letter_file_response
+from offers.letters.format import html_lang
 from offers.models import CandidateLink, Offer
 from offers.services import (
     OfferError,

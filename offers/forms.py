@@ -13,7 +13,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import lazy
 
-from offers.letter_templates import LANGUAGES, language_name
+from offers.letters.sandbox import LANGUAGES, language_name
 from offers.models import (
     APPROVED_TERMS,
     PRICED_TERMS,

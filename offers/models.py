@@ -15,7 +15,6 @@ from django.utils import timezone
 
 from offers import lifecycle, token_line
 from offers.compensation import Equity
-from offers.letter_format import format_money
 from pricing.hours import WorkingHours
 from pricing.models import PriceSnapshot
 from pricing.money import WHOLE, round_money
@@ -532,6 +531,8 @@ class Offer(models.Model):
     def figures_record(self, figures: token_line.Figures | None = None) -> dict[str, str]:
         """Every figure as a person reads it: stored at approval, compared on the next one
         (the saved offer's figures unless others are given)."""
+        from offers.letters.format import format_money  # the letters room imports the models
+
         figures = figures or self.figures
         record = {TERM_LABELS[name]: self.term_text(name) for name in APPROVED_TERMS}
         record["Token models"] = ", ".join(
@@ -557,6 +558,8 @@ class Offer(models.Model):
 
     def term_text(self, name: str) -> str:
         """One approved term as the offer page writes it: $200,000, 10%, 13 Dec 2026."""
+        from offers.letters.format import format_money  # the letters room imports the models
+
         value = getattr(self, name)
         display = getattr(self, f"get_{name}_display", None)
         if display:

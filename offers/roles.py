@@ -22,3 +22,10 @@ def is_recruiter(user: Any) -> bool:
 
 
 PEOPLE_TEAM = "People team"  # writes the letter templates (offers.manage_letter_templates)
+
+
+def person_name(user: Any) -> str:
+    """How the app names a person: their full name, else their username ("" for nobody)."""
+    if user is None:
+        return ""
+    return str(user.get_full_name() or user.get_username())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from offers.letter_format import format_money
+from offers.letters.format import format_money
 from offers.models import ApprovalPolicy, Offer, SalaryBand
 from offers.token_line import Figures
 from pricing.money import WHOLE, round_money

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from django.urls import path
 
-from offers import commitment_views, views
+from offers import views
+from offers.commitments import views as commitment_views
 
 app_name = "offers"
 urlpatterns = [

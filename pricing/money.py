@@ -1,5 +1,5 @@
 """Rounding of money: the one place where a figure is rounded, always half up. (Writing it for
-people is `offers.letter_format`'s, through Babel.)"""
+people is `offers.letters.format`'s, through Babel.)"""
 
 from __future__ import annotations
 

@@ -15,10 +15,10 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from offers import letter_templates
-from offers.letter_format import LetterFormat
-from offers.letter_templates import TemplateProblem, check
 from offers.letters import letter_html, letter_render_pdf
+from offers.letters import sandbox as letter_templates
+from offers.letters.format import LetterFormat
+from offers.letters.sandbox import TemplateProblem, check
 from offers.models import (
     Department,
     LetterTemplate,

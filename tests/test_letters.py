@@ -28,8 +28,8 @@ from pypdf import PdfReader
 from weasyprint import HTML
 
 from offers.checks import harfbuzz_subset_usable
-from offers.letter_format import LetterFormat
 from offers.letters import BASE_URL, StaticOnlyFetcher, letter_html, letter_render_pdf
+from offers.letters.format import LetterFormat
 from offers.management.commands.demo_data import DEMO_HISTORY, DEMO_OFFERS
 from offers.models import Letter, LetterTemplate, Offer
 from offers.services import (

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from offers.commitments import Filters, commitments, initials, month_starts, scope
-from offers.letter_format import format_money
+from offers.letters.format import format_money
 from offers.models import Department, Offer
 from offers.roles import EXCEPTION_APPROVERS, FINANCE, HIRING_MANAGERS
 from offers.services import (

@@ -13,7 +13,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
-from offers import letter_templates
+from offers.letters import sandbox as letter_templates
 from offers.models import (
     Department,
     LetterTemplate,

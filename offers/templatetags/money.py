@@ -1,4 +1,4 @@
-"""Figures for the pages: money through the one formatter (`offers.letter_format.format_money`,
+"""Figures for the pages: money through the one formatter (`offers.letters.format.format_money`,
 Babel), always with its currency; it refuses floats."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django import template
 
-from offers.letter_format import PAGES_LANGUAGE, LetterFormat, format_money
+from offers.letters.format import PAGES_LANGUAGE, LetterFormat, format_money
 from pricing.money import CENT, WHOLE, round_money
 from pricing.valuation import CLASS_LABELS
 

@@ -1,4 +1,4 @@
-"""The token commitments page and its CSV exports (see `offers.commitments`)."""
+"""The token commitments page and its CSV exports (the sums are `totals`)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from offers import charts
-from offers.commitments import (
+from offers.commitments.totals import (
     STATUS_CHOICES,
     Commitments,
     Filters,
