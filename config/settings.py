@@ -77,7 +77,7 @@ LETTER_TOKEN_TERMS = env_str(
 )
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "offers.apps.OffersAdminConfig",  # django.contrib.admin, with the approvers' home page
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

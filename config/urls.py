@@ -8,12 +8,6 @@ from api.api import api as api_v1
 from offers import views as offers_views
 from ops import views as ops_views
 
-admin.site.site_header = "Offer approvals"
-admin.site.site_title = "Offer approvals"
-admin.site.index_title = "Approvals"
-# The offers list needs the width; the home page lists every section.
-admin.site.enable_nav_sidebar = False
-
 urlpatterns = [
     path("", offers_views.home, name="home"),
     path("healthz", ops_views.healthz, name="healthz"),
