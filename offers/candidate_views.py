@@ -16,6 +16,7 @@ from django_ratelimit.core import get_usage
 
 from offers import lifecycle
 from offers.figures import equity_vesting, figures_context
+from offers.forms import AnswerForm
 from offers.letters import letter_file_response
 from offers.letters.format import html_lang
 from offers.models import CandidateLink, Offer
@@ -23,7 +24,6 @@ from offers.services import (
     OfferError,
     candidate_link_find,
     candidate_link_viewed,
-    names_match,
     offer_accept,
     offer_decline,
 )
@@ -137,50 +137,35 @@ def candidate_answer(request: HttpRequest, token: str) -> HttpResponseBase:
     if not isinstance(found, CandidateLink):
         return found
     link = found
-    decision = request.POST.get("decision")
-    full_name = request.POST.get("full_name", "")
-    confirmed = request.POST.get("confirm") == "yes"
-    reason = request.POST.get("reason", "")
-    form = {"decision": decision, "full_name": full_name, "confirmed": confirmed, "reason": reason}
-    if decision not in {"accept", "decline"}:
+    answer = AnswerForm(request.POST, offer=link.offer)
+    if not answer.is_valid():
         return _private(
             render(
                 request,
                 "candidate/offer.html",
-                _page_context(link, token, error="Choose to accept or to decline.", form=form),
+                _page_context(link, token, error=answer.refusal(), form=answer.typed()),
                 status=400,
             )
         )
-    problem = None
-    if decision == "accept" and not confirmed:
-        problem = "Tick the box to confirm that you accept the offer."
-    elif decision == "accept" and not names_match(full_name, link.offer.candidate_name):
-        problem = (
-            "The name you typed does not match the name on the offer: type your full name as "
-            "it appears at the top of this page."
-        )
-    if problem:
-        return _private(
-            render(
-                request,
-                "candidate/offer.html",
-                _page_context(link, token, error=problem, form=form),
-                status=400,
-            )
-        )
-    if request.POST.get("final") != "yes":
+    form = answer.typed()
+    if not answer.cleaned_data["final"]:
         return _private(
             render(request, "candidate/confirm.html", {**_page_context(link, token), "form": form})
         )
     ip = get_client_ip_address(request) or ""
     user_agent = request.headers.get("User-Agent", "")
+    data = answer.cleaned_data
     try:
-        if decision == "accept":
+        if data["decision"] == "accept":
             offer_accept(
-                link=link, full_name=full_name, confirmed=confirmed, ip=ip, user_agent=user_agent
+                link=link,
+                full_name=data["full_name"],
+                confirmed=data["confirm"],
+                ip=ip,
+                user_agent=user_agent,
             )
         else:
-            offer_decline(link=link, reason=reason, ip=ip, user_agent=user_agent)
+            offer_decline(link=link, reason=data["reason"], ip=ip, user_agent=user_agent)
     except OfferError as error:
         link.offer.refresh_from_db()
         return _private(

@@ -23,8 +23,8 @@ from offers.models import (
     Offer,
     TokenAllocation,
 )
-from offers.roles import HIRING_MANAGERS
-from offers.services import Allocation
+from offers.roles import HIRING_MANAGERS, person_name
+from offers.services import Allocation, accept_refusal
 from offers.token_line import Preview, value_offer
 from pricing.models import ModelPrice
 from pricing.money import CENT, WHOLE
@@ -129,9 +129,7 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
         self.fields["department"].queryset = Department.objects.all()  # type: ignore[attr-defined]
         self._letter_template_field()
         # Managers by name, as every other page shows them.
-        self.fields["hiring_manager"].label_from_instance = (  # type: ignore[attr-defined]
-            lambda user: user.get_full_name() or user.get_username()
-        )
+        self.fields["hiring_manager"].label_from_instance = person_name  # type: ignore[attr-defined]
         for name in CLASSES:
             mix_field = self.fields[f"token_mix_{name}"]
             mix_field.required = False
@@ -502,3 +500,55 @@ def time_zone_names() -> list[str]:
 class OfferFilterForm(forms.Form):
     q = forms.CharField(required=False, label="Search candidate")
     status = forms.ChoiceField(required=False, choices=[("", "Any status"), *Offer.Status.choices])
+
+
+class AnswerForm(forms.Form):
+    """The candidate's answer on their page: accept (the box ticked, their own name typed) or
+    decline (with a reason if they like), then the same again with `final=yes` to make it.
+    Validated once; an acceptance is refused in the services' own words (`accept_refusal`)."""
+
+    CHOOSE = "Choose to accept or to decline."
+    decision = forms.ChoiceField(
+        choices=[("accept", "Accept"), ("decline", "Decline")],
+        error_messages={"required": CHOOSE, "invalid_choice": CHOOSE},
+    )
+    full_name = forms.CharField(required=False)
+    confirm = forms.CharField(required=False)  # "yes" when the box is ticked
+    reason = forms.CharField(required=False, strip=False)
+    final = forms.CharField(required=False)  # "yes" from the confirmation page
+
+    def __init__(self, *args: Any, offer: Offer, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.offer = offer
+
+    def clean_confirm(self) -> bool:
+        return self.cleaned_data["confirm"] == "yes"
+
+    def clean_final(self) -> bool:
+        return self.cleaned_data["final"] == "yes"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("decision") == "accept":
+            refusal = accept_refusal(
+                offer=self.offer,
+                full_name=data.get("full_name", ""),
+                confirmed=data.get("confirm", False),
+            )
+            if refusal:
+                raise forms.ValidationError(refusal)
+        return data
+
+    def refusal(self) -> str:
+        """The reason the answer is refused, as the page says it."""
+        errors = self.errors.get("decision") or self.non_field_errors()
+        return str(errors[0]) if errors else self.CHOOSE
+
+    def typed(self) -> dict[str, Any]:
+        """What the candidate typed, to show it again (on the page or the confirmation)."""
+        return {
+            "decision": self.data.get("decision"),
+            "full_name": self.data.get("full_name", ""),
+            "confirmed": self.data.get("confirm") == "yes",
+            "reason": self.data.get("reason", ""),
+        }

@@ -26,6 +26,6 @@ PEOPLE_TEAM = "People team"  # writes the letter templates (offers.manage_letter
 
 def person_name(user: Any) -> str:
     """How the app names a person: their full name, else their username ("" for nobody)."""
-    if user is None:
+    if user is None or not getattr(user, "is_authenticated", False):
         return ""
     return str(user.get_full_name() or user.get_username())

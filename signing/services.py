@@ -31,6 +31,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from offers import lifecycle
 from offers.letters import StaticOnlyFetcher, pdf_file_response, render_document
 from offers.models import CandidateLink, Letter, Offer
+from offers.roles import person_name
 from offers.services import OfferError, audit, locked, names_match, offer_accept
 from signing import consent, pdf
 from signing.certificates import company, signing_enabled
@@ -42,9 +43,7 @@ CODE_DIGITS = 6
 
 
 def person(user: User | None) -> str:
-    if user is None:
-        return "the system"
-    return user.get_full_name() or user.get_username()
+    return person_name(user) if user is not None else "the system"
 
 
 def masked(email: str) -> str:

@@ -27,6 +27,7 @@ from offers.models import (
     TokenAllocation,
     search_form,
 )
+from offers.roles import person_name
 from offers.services import (
     OfferError,
     decision_refusal,
@@ -213,7 +214,7 @@ class OfferAdmin(admin.ModelAdmin):
             return "—"
         when = date_format(timezone.localtime(offer.submitted_at), "j M Y, H:i")
         person = offer.submitted_by
-        who = (person.get_full_name() or person.get_username()) if person else ""
+        who = person_name(person)
         return f"{when} by {who}" if who else when
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Offer]:

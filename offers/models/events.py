@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 
 from offers.models.offer import Offer
+from offers.roles import person_name
 
 EVENT_SENTENCES = {
     "created": "created the offer as a draft",
@@ -74,7 +75,7 @@ class OfferEvent(models.Model):
     def sentence(self) -> str:
         """`Riley Recruiter submitted it for approval.`, `The candidate accepted the offer.`"""
         if self.actor is not None:
-            who = self.actor.get_full_name() or self.actor.get_username()
+            who = person_name(self.actor)
         elif self.action in CANDIDATE_ACTIONS:
             who = "The candidate"
         else:

@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from offers import lifecycle, token_line
 from offers.compensation import Equity
+from offers.roles import person_name
 from offers.terms import APPROVED_TERMS, TERM_LABELS
 from pricing.hours import WorkingHours
 from pricing.models import PriceSnapshot
@@ -496,7 +497,7 @@ class Offer(models.Model):
         if value is None or value == "":
             return "—"
         if isinstance(value, User):
-            return value.get_full_name() or value.get_username()
+            return person_name(value)
         if isinstance(value, datetime.date):
             return f"{value:%-d %b %Y}"
         if name in {"base_salary", "sign_on_bonus"}:

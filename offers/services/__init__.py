@@ -26,6 +26,7 @@ from offers.services.letters import (
 )
 from offers.services.links import (
     TOKEN_BYTES,
+    accept_refusal,
     candidate_link_create,
     candidate_link_find,
     candidate_link_revoke,
@@ -64,6 +65,7 @@ __all__ = [
     "SEND_AGAIN_AFTER",
     "TOKEN_BYTES",
     "Allocation",
+    "accept_refusal",
     "NotAllowed",
     "OfferError",
     "audit",

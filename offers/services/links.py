@@ -179,6 +179,19 @@ def _answer(
     return offer
 
 
+def accept_refusal(*, offer: Offer, full_name: str, confirmed: bool) -> str | None:
+    """Why this acceptance cannot be taken as the candidate's, or None: the box ticked and
+    their own name typed."""
+    if not confirmed:
+        return "Tick the box to confirm that you accept the offer."
+    if not names_match(full_name, offer.candidate_name):
+        return (
+            "The name you typed does not match the name on the offer: type your full name as "
+            "it appears at the top of this page."
+        )
+    return None
+
+
 def offer_accept(
     *,
     link: CandidateLink,
@@ -188,13 +201,9 @@ def offer_accept(
     user_agent: str,
     extra: dict[str, str] | None = None,
 ) -> Offer:
-    if not confirmed:
-        raise OfferError("Tick the box to confirm that you accept the offer.")
-    if not names_match(full_name, link.offer.candidate_name):
-        raise OfferError(
-            "The name you typed does not match the name on the offer: type your full name as "
-            "it appears at the top of this page."
-        )
+    refusal = accept_refusal(offer=link.offer, full_name=full_name, confirmed=confirmed)
+    if refusal:
+        raise OfferError(refusal)
     return _answer(
         link=link,
         answer="accept",
