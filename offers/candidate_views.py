@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit.core import get_usage
 
 from offers import lifecycle
-from offers.figures import equity_vesting, figures_context
+from offers.figures import figures_context
 from offers.forms import AnswerForm
 from offers.letters import letter_file_response
 from offers.letters.format import html_lang
@@ -98,7 +98,6 @@ def _page_context(link: CandidateLink, token: str, **extra: Any) -> dict[str, An
         **figures_context(offer, offer.figures),
         "offer": offer,
         "link": link,
-        "equity_vesting": equity_vesting(offer),
         "scenarios": scenarios,
         "letter": letter,
         "days_left": days_left,

@@ -19,7 +19,8 @@ PILLARS = [
     ("equity", "Equity", "#1f9d6b"),
     ("tokens", "AI token budget", "#8a4fd1"),
 ]
-WIDTH, HEIGHT, TOP, BOTTOM, LEFT = 480, 240, 16, 28, 8
+# Wide enough that a year's total in bold beneath its bar ("₹99,999,999") keeps to its slot.
+WIDTH, HEIGHT, TOP, BOTTOM, LEFT = 600, 240, 16, 28, 8
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,10 @@ class Bar:
     segments: list[tuple[str, str, int, int, Decimal]]  # label, colour, y, height, amount
     label: str
     total: Decimal
+
+    @property
+    def center(self) -> int:
+        return self.x + self.width // 2
 
 
 def bars(years: list[Year]) -> list[Bar]:

@@ -1,39 +1,47 @@
-"""What a page needs to show an offer's figures: the builder, the offer page, the admin."""
+"""What a page needs to show an offer's figures: the builder, the offer page, the admin, the
+candidate's page."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.conf import settings
+from django.utils import translation
 
 from offers import charts, token_line
+from offers.letters.format import PAGES_LANGUAGE, LetterFormat
+from offers.letters.wording import block_values, chart_context
 from offers.models import Offer
 from offers.token_line import Figures
 from pricing.valuation import compare_budget
 
 
 def figures_context(offer: Offer | None, figures: Figures | None) -> dict[str, Any]:
+    """The figures of a page (the builder's panel, the offer page, the admin, the candidate's
+    page), written by the letter's own writer (`offers.letters.wording.block_values`) in the
+    pages' English: the same pay rows, chart, vesting and token words as the letter."""
     if offer is None or figures is None:
         return {"years": [], "bars": [], "pillars": charts.PILLARS, "valuation": None}
+    context = token_context(offer, figures)
+    with translation.override("en"):
+        blocks = block_values(
+            offer,
+            page_format(offer.currency),
+            figures,
+            peak_hours=context["peak_hours"],
+            changes_ahead=context["changes_ahead"],
+        )
     return {
         **chart_context(figures),
         "token_problem": None if figures.valuation else figures.problem,
-        **token_context(offer, figures),
+        "blocks": blocks,
+        **context,
     }
 
 
-def chart_context(figures: Figures) -> dict[str, Any]:
-    """The figures, their four years and chart, and the token valuation: what the letter shows
-    (it needs none of the comparisons, price changes and disagreements the team's pages add)."""
-    years = figures.package.years()
-    return {
-        "figures": figures,
-        "years": years,
-        "bars": charts.bars(years),
-        "pillars": charts.PILLARS,
-        "chart": {"width": charts.WIDTH, "height": charts.HEIGHT},
-        "valuation": figures.valuation,
-    }
+def page_format(currency: str) -> LetterFormat:
+    """How the pages write figures: English, dates day first ("1 December 2026")."""
+    return LetterFormat(PAGES_LANGUAGE, currency, date_pattern="d MMMM y")
 
 
 def token_context(offer: Offer, figures: Figures) -> dict[str, Any]:
@@ -65,14 +73,3 @@ def token_context(offer: Offer, figures: Figures) -> dict[str, Any]:
         "residency": token_line.residency_choices(figures),
         "deprecated": token_line.deprecated_models(figures),
     }
-
-
-def equity_vesting(offer: Offer) -> list[dict[str, Any]]:
-    """Units vesting and their value at today's price, year by year over the whole schedule."""
-    equity = offer.equity
-    if equity.kind == "none" or not equity.units:
-        return []
-    return [
-        {"year": year, "units": units, "value": units * equity.value_per_unit}
-        for year, units in enumerate(equity.units_by_year(equity.vesting_years), start=1)
-    ]

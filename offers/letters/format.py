@@ -48,6 +48,7 @@ def html_lang(language: str) -> str:
 class LetterFormat:
     language: str  # a Babel locale id: en_US, de_DE, en_IN…
     currency: str  # the offer's currency
+    date_pattern: str = "long"  # Babel's: the language's long date, or a pattern of our own
 
     @property
     def lang(self) -> str:
@@ -120,7 +121,7 @@ class LetterFormat:
 
     def date(self, value: datetime.date) -> str:
         """The long date: "1 December 2026", "December 1, 2026", "1. Dezember 2026"."""
-        return format_date(value, "long", locale=self.language)
+        return format_date(value, self.date_pattern, locale=self.language)
 
 
 def format_money(value: object, currency: str, *, places: Decimal = CENT) -> str:

@@ -31,10 +31,9 @@ from weasyprint.document import Document
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from offers.figures import chart_context
 from offers.letters import sandbox
 from offers.letters.format import LetterFormat
-from offers.letters.wording import block_values, letter_values
+from offers.letters.wording import block_values, chart_context, letter_values
 from offers.models import Letter, LetterTemplateVersion, Offer
 from offers.token_line import Figures
 

@@ -4,6 +4,7 @@ vesting schedule, the token budget's sentences), all written by one `LetterForma
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -14,7 +15,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 
 from offers import charts, token_line
-from offers.figures import equity_vesting
 from offers.letters.format import LetterFormat
 from offers.models import LetterTemplateVersion, Offer
 from offers.roles import person_name
@@ -128,7 +128,14 @@ def note_text(note: Note) -> str:
     )
 
 
-def _token_block(offer: Offer, fmt: LetterFormat, figures: Figures) -> dict[str, Any]:
+def _token_block(
+    offer: Offer,
+    fmt: LetterFormat,
+    figures: Figures,
+    *,
+    peak_hours: list[token_line.PeakHours] | None,
+    changes_ahead: list[token_line.PriceChangeAhead] | None,
+) -> dict[str, Any]:
     """The token budget's sentences, in the letter's language."""
     valuation = figures.valuation
     if valuation is None:
@@ -222,23 +229,25 @@ def _token_block(offer: Offer, fmt: LetterFormat, figures: Figures) -> dict[str,
             date=prices_date,
         )
     peak = [
-        _(
-            "{model} costs more during its maker's busy hours ({windows}); {share} of your "
-            "working day ({hours}) falls in them, which the figures above allow for. Used "
-            "outside those hours, the budget buys more."
-        ).format(
+        format_html(
+            _(
+                "{model} costs more during its maker's busy hours ({windows}); {share} of your "
+                "working day ({hours}) falls in them, which the figures above allow for. Used "
+                "outside those hours, the budget buys more."
+            ),
             model=effect.display_name,
             windows=effect.windows.replace(" and ", _(" and ")),
             share=fmt.percent(effect.share_percent),
             hours=effect.hours,
         )
-        for effect in token_line.peak_hours(offer, figures)
+        for effect in (token_line.peak_hours(offer, figures) if peak_hours is None else peak_hours)
     ]
     changes = [
-        _(
-            "{model}'s price changes on {date}: the same {amount} a day will then buy {tokens} "
-            "tokens instead of {before} ({change})."
-        ).format(
+        format_html(
+            _(
+                "{model}'s price changes on {date}: the same {amount} a day will then buy "
+                "{tokens} tokens instead of {before} ({change})."
+            ),
             model=change.display_name,
             date=fmt.date(change.starts_on),
             amount=fmt.usd(change.usd_per_day),
@@ -247,7 +256,11 @@ def _token_block(offer: Offer, fmt: LetterFormat, figures: Figures) -> dict[str,
             change=("+" if change.change_percent > 0 else "−")
             + fmt.percent(abs(change.change_percent).quantize(Decimal(1))),
         )
-        for change in token_line.price_changes_ahead(offer, figures)
+        for change in (
+            token_line.price_changes_ahead(offer, figures)
+            if changes_ahead is None
+            else changes_ahead
+        )
     ]
     return {
         "intro": intro,
@@ -269,9 +282,50 @@ def _token_block(offer: Offer, fmt: LetterFormat, figures: Figures) -> dict[str,
     }
 
 
-def block_values(offer: Offer, fmt: LetterFormat, figures: Figures) -> dict[str, Any]:
-    """The app's blocks' figures and words, in the letter's language (call it with that
-    language active)."""
+@dataclass(frozen=True)
+class PayRow:
+    key: str  # base, bonus, sign_on, equity, tokens
+    label: str
+    what: str  # what it is, in the candidate's words
+    amount: str  # with its period: "$200,000 a year", "$60,000 in year 1"
+
+
+def equity_vesting(offer: Offer) -> list[dict[str, Any]]:
+    """Units vesting and their value at today's price, year by year over the whole schedule."""
+    equity = offer.equity
+    if equity.kind == "none" or not equity.units:
+        return []
+    return [
+        {"year": year, "units": units, "value": units * equity.value_per_unit}
+        for year, units in enumerate(equity.units_by_year(equity.vesting_years), start=1)
+    ]
+
+
+def chart_context(figures: Figures) -> dict[str, Any]:
+    """The figures, their four years and chart, and the token valuation: what every page
+    and the letter show of them."""
+    years = figures.package.years()
+    return {
+        "figures": figures,
+        "years": years,
+        "bars": charts.bars(years),
+        "pillars": charts.PILLARS,
+        "chart": {"width": charts.WIDTH, "height": charts.HEIGHT},
+        "valuation": figures.valuation,
+    }
+
+
+def block_values(
+    offer: Offer,
+    fmt: LetterFormat,
+    figures: Figures,
+    *,
+    peak_hours: list[token_line.PeakHours] | None = None,
+    changes_ahead: list[token_line.PriceChangeAhead] | None = None,
+) -> dict[str, Any]:
+    """The app's blocks' figures and words, in `fmt`'s language (call it with that language
+    active): the letter's, and the pages' in English. Peak hours and price changes ahead are
+    found here unless the caller has them already."""
     package = figures.package
     years = package.years()
     equity = offer.equity
@@ -294,31 +348,36 @@ def block_values(offer: Offer, fmt: LetterFormat, figures: Figures) -> dict[str,
             equity_text += _(" after a {months}-month cliff").format(months=cliff_months)
     per_year = _("{amount} a year")
     pay_rows = [
-        (
+        PayRow(
+            "base",
             _("Base salary"),
             _("paid every year, in monthly instalments"),
             per_year.format(amount=fmt.money_whole(offer.base_salary)),
         ),
-        (
+        PayRow(
+            "bonus",
             _("Bonus at target"),
             _("{percent} of base salary, paid yearly when targets are met").format(
                 percent=fmt.percent(offer.target_bonus_percent)
             ),
             per_year.format(amount=fmt.money_whole(package.bonus_at_target)),
         ),
-        (
+        PayRow(
+            "sign_on",
             _("Sign-on bonus"),
             _("paid once, with your first salary"),
             fmt.money_whole(offer.sign_on_bonus),
         ),
-        (
+        PayRow(
+            "equity",
             _("Equity"),
             equity_text,
             _("{amount} in year 1").format(
                 amount=fmt.money_whole(years[0].equity if years else Decimal(0))
             ),
         ),
-        (
+        PayRow(
+            "tokens",
             _("AI token budget"),
             _("{amount} a day of AI model use for your work").format(
                 amount=fmt.usd(valuation.usd_per_day if valuation else Decimal(0))
@@ -357,8 +416,19 @@ def block_values(offer: Offer, fmt: LetterFormat, figures: Figures) -> dict[str,
         "pay_rows": pay_rows,
         "first_year_total": fmt.money_whole(package.first_year_total),
         "four_year_total": fmt.money_whole(package.four_year_total),
-        "bars": [(bar, fmt.money_whole(bar.total)) for bar in charts.bars(years)],
+        # Each year's bar, its total and its parts, written for the chart (`offers/_chart.html`).
+        "bars": [
+            (
+                bar,
+                fmt.money_whole(bar.total),
+                [(*segment[:4], fmt.money_whole(segment[4])) for segment in bar.segments],
+            )
+            for bar in charts.bars(years)
+        ],
         "vesting": vesting,
         "vesting_intro": vesting_intro,
-        "token": _token_block(offer, fmt, figures),
+        "equity_text": equity_text,
+        "token": _token_block(
+            offer, fmt, figures, peak_hours=peak_hours, changes_ahead=changes_ahead
+        ),
     }
