@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.test.utils import override_settings
 from django.utils import timezone
 
+from offers.lifecycle import Status
 from offers.models import ApprovalPolicy, Department, LetterTemplate, Offer, SalaryBand
 from offers.roles import EXCEPTION_APPROVERS, FINANCE, HIRING_MANAGERS, PEOPLE_TEAM, RECRUITERS
 from offers.services import (
@@ -28,6 +29,10 @@ from offers.services import (
 from pricing.models import PriceSnapshot
 from pricing.services import prices_refresh
 from signing.certificates import signing_enabled
+
+# How far a demo offer is taken: a status, or SIGNED (accepted by signing the letter, and
+# countersigned, where signing is on).
+SIGNED = "signed"
 
 # candidate, role, level, currency, rate, base, bonus %, equity, units, price, strike, usd/day,
 # models with shares, status
@@ -46,7 +51,7 @@ DEMO_OFFERS = [
         "0",
         "150",
         [("claude-sonnet-5-5", "70"), ("gpt-6.1-sol", "30")],
-        "draft",
+        Status.DRAFT,
     ),
     (
         "Lucas Martin",
@@ -62,7 +67,7 @@ DEMO_OFFERS = [
         "2.50",
         "100",
         [("mistral-large-4", "100")],
-        "pending_approval",
+        Status.PENDING_APPROVAL,
     ),
     (
         "Amelia Clarke",
@@ -78,7 +83,7 @@ DEMO_OFFERS = [
         "0",
         "300",
         [("claude-opus-5-5", "50"), ("gemini-4-argon", "50")],
-        "approved",
+        Status.APPROVED,
     ),
     (
         "Ethan Brooks",
@@ -94,7 +99,7 @@ DEMO_OFFERS = [
         "0",
         "120",
         [("gpt-5", "100")],
-        "sent",
+        Status.SENT,
     ),
     (
         "Ananya Iyer",
@@ -110,7 +115,7 @@ DEMO_OFFERS = [
         "2.50",
         "60",
         [("deepseek-v4-pro", "100")],
-        "accepted",
+        Status.ACCEPTED,
     ),
     (
         "Daniel Kim",
@@ -126,7 +131,7 @@ DEMO_OFFERS = [
         "0",
         "120",
         [("claude-sonnet-5-5", "100")],
-        "signed",  # signed by the candidate and countersigned, where signing is on
+        SIGNED,
     ),
 ]
 
@@ -323,7 +328,7 @@ class Command(BaseCommand):
                     "start_date": today + datetime.timedelta(days=start_in),
                 },
                 models,
-                "accepted",
+                Status.ACCEPTED,
             )
 
     def _letter_templates(self) -> None:
@@ -415,19 +420,19 @@ class Command(BaseCommand):
             ],
             by=recruiter,
         )
-        if status != "draft":
+        if status != Status.DRAFT:
             offer = offer_submit(offer=offer, by=recruiter)
-        if status not in {"draft", "pending_approval"}:
+        if status not in {Status.DRAFT, Status.PENDING_APPROVAL}:
             offer = offer_approve(offer=offer, by=manager, note="Within budget.")
             if offer.awaits_exceptions:
                 offer = offer_approve(
                     offer=offer, by=self.people["finance"], note="Agreed for this role."
                 )
-        if status in {"sent", "accepted", "signed"}:
+        if status in {Status.SENT, Status.ACCEPTED, SIGNED}:
             _, token = candidate_link_create(offer=offer, by=recruiter)
-            if status == "signed" and signing_enabled():
+            if status == SIGNED and signing_enabled():
                 self._sign(offer, token)
-            elif status in {"accepted", "signed"}:
+            elif status in {Status.ACCEPTED, SIGNED}:
                 offer_accept(
                     link=candidate_link_find(token),  # type: ignore[arg-type]
                     full_name=offer.candidate_name,
