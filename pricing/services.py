@@ -375,7 +375,7 @@ def maker_row(snapshot: PriceSnapshot, canonical: str) -> ModelPrice | None:
 
 
 # What pricing needs to know of the offers, passed in by the offers app (`offers/apps.py`): the
-# model ids its open offers use. Pricing imports nothing from offers.
+# model ids its open offers use. Pricing imports nothing of the offers app.
 _models_in_use: Callable[[], Iterable[str]] = tuple
 
 

@@ -346,6 +346,29 @@ def block_values(
         )
         if cliff_months:
             equity_text += _(" after a {months}-month cliff").format(months=cliff_months)
+    # The grant as the recruiter's and the manager's pages state it, beside the pay table.
+    equity_grant = ""
+    if equity.kind != "none" and equity.units:
+        kind = (
+            _("stock options at a strike price of {strike}").format(
+                strike=fmt.money(offer.equity_strike_price)
+            )
+            if equity.kind == "options"
+            else _("RSUs")
+        )
+        equity_grant = ngettext(
+            "{units} {kind}, valued at {price} a share, vesting {frequency} over {years} year",
+            "{units} {kind}, valued at {price} a share, vesting {frequency} over {years} years",
+            offer.vesting_years,
+        ).format(
+            units=fmt.number(offer.equity_units),
+            kind=kind,
+            price=fmt.money(offer.equity_price_per_unit),
+            frequency=_(offer.vesting_frequency),
+            years=fmt.number(offer.vesting_years),
+        )
+        if cliff_months:
+            equity_grant += _(" after a {months}-month cliff").format(months=cliff_months)
     per_year = _("{amount} a year")
     pay_rows = [
         PayRow(
@@ -428,6 +451,7 @@ def block_values(
         "vesting": vesting,
         "vesting_intro": vesting_intro,
         "equity_text": equity_text,
+        "equity_grant": equity_grant,
         "token": _token_block(
             offer, fmt, figures, peak_hours=peak_hours, changes_ahead=changes_ahead
         ),
