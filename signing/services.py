@@ -13,6 +13,7 @@ import datetime
 import hashlib
 import logging
 import secrets
+from dataclasses import dataclass
 from functools import partial
 from types import EllipsisType
 from typing import Any
@@ -440,18 +441,75 @@ def _read(field: Any, sha256: str) -> bytes:
     return data
 
 
+@dataclass(frozen=True)
+class CertificateFacts:
+    """What a completion certificate states, written once: `certificate.html` lays it out on a
+    page of its own, `certificate_lines` as the text of a signature field (countersigned
+    first)."""
+
+    heading: str
+    rows: list[tuple[str, str]]  # (what, the fact)
+    times: list[tuple[str, datetime.datetime | None]]  # in UTC; None: not recorded
+    events: list[tuple[datetime.datetime, str]]  # the offer's audit trail, as sentences
+
+
+def certificate_facts(signature: Signature) -> CertificateFacts:
+    offer, link = signature.offer, signature.link
+    approved = "approved and countersigned" if signature.countersigned_first else "approved"
+    times: list[tuple[str, datetime.datetime | None]] = []
+    if signature.countersigned_first:
+        times.append(
+            (
+                f"Countersigned before sending, by {signature.countersigner_name}",
+                signature.countersigned_at,
+            )
+        )
+    times += [
+        ("Link sent", link.created_at if link else None),
+        ("First viewed", link.first_viewed_at if link else None),
+        ("Consented", signature.consented_at),
+        ("Code sent", signature.code_sent_at),
+        ("Code verified", signature.code_verified_at),
+        ("Signed", signature.signed_at),
+    ]
+    return CertificateFacts(
+        heading=f"{settings.COMPANY_NAME} · offer {offer.pk}, version {signature.offer_version}"
+        f" · signature {signature.pk}",
+        rows=[
+            (
+                "Document",
+                f"Offer of employment for {offer.candidate_name}, {offer.role_title}: the pages "
+                f"before this one, exactly as {approved}.",
+            ),
+            ("Its SHA-256 before signing", signature.letter_sha256),
+            ("Signed by", f"{signature.typed_name}, who typed this name as their signature"),
+            (
+                "Verified by",
+                f"a one-time code emailed to {signature.code_sent_to} and entered on the "
+                "candidate's private link",
+            ),
+            ("IP address", signature.ip_address or "not known"),
+            ("Browser", signature.user_agent or "not known"),
+            (
+                "Consent",
+                f"to electronic records and signatures, version {signature.consent_version} "
+                f"(SHA-256 {signature.consent_sha256})",
+            ),
+        ],
+        times=times,
+        events=[
+            (event.at, event.sentence)
+            for event in offer.events.select_related("actor").order_by("at", "pk")
+        ],
+    )
+
+
 def certificate_html(signature: Signature) -> str:
-    offer = signature.offer
-    link = signature.link
-    events = list(offer.events.select_related("actor").order_by("at", "pk"))
     signer = company()
     return render_to_string(
         "signing/certificate.html",
         {
-            "signature": signature,
-            "offer": offer,
-            "link": link,
-            "events": events,
+            "facts": certificate_facts(signature),
             "company_name": settings.COMPANY_NAME,
             "test_certificate": bool(signer and signer.is_test),
             "certificate_subject": signer.subject if signer else "",
@@ -516,8 +574,8 @@ def seal(*, signature_id: int) -> Signature | None:
 
 def certificate_lines(signature: Signature) -> list[str]:
     """The completion certificate as lines of text, for the field the company's revision left
-    for it (countersigned first): what `certificate.html` shows on a page of its own."""
-    offer, link = signature.offer, signature.link
+    for it (countersigned first): the facts `certificate.html` shows on a page of its own."""
+    facts = certificate_facts(signature)
 
     def when(moment: datetime.datetime | None) -> str:
         return (
@@ -533,44 +591,15 @@ def certificate_lines(signature: Signature) -> list[str]:
             line += word + " "
         return [*lines, line.rstrip()]
 
-    rows = [
-        f"{settings.COMPANY_NAME} · offer {offer.pk}, version {signature.offer_version} · "
-        f"signature {signature.pk}",
-        "",
-        *wrapped(
-            "Document",
-            f"Offer of employment for {offer.candidate_name}, {offer.role_title}: the pages "
-            "before this one, exactly as approved and countersigned.",
-        ),
-        f"Its SHA-256 before signing: {signature.letter_sha256}",
-        *wrapped("Signed by", f"{signature.typed_name}, who typed this name as their signature"),
-        *wrapped(
-            "Verified by",
-            f"a one-time code emailed to {signature.code_sent_to} and entered on the "
-            "candidate's private link",
-        ),
-        f"IP address: {signature.ip_address or 'not known'}",
-        *wrapped("Browser", signature.user_agent or "not known"),
-        *wrapped(
-            "Consent",
-            f"to electronic records and signatures, version {signature.consent_version} "
-            f"(SHA-256 {signature.consent_sha256})",
-        ),
-        "",
-        f"Countersigned before sending: {when(signature.countersigned_at)} by "
-        f"{signature.countersigner_name}",
-        f"Link sent: {when(link.created_at if link else None)}",
-        f"First viewed: {when(link.first_viewed_at if link else None)}",
-        f"Consented: {when(signature.consented_at)}",
-        f"Code sent: {when(signature.code_sent_at)}",
-        f"Code verified: {when(signature.code_verified_at)}",
-        f"Signed: {when(signature.signed_at)}",
-        "",
-        "Event log:",
-    ]
-    for event in offer.events.select_related("actor").order_by("at", "pk"):
-        rows += wrapped(f"{when(event.at)}", event.sentence)
-    return rows
+    lines = [facts.heading, ""]
+    for label, fact in facts.rows:
+        lines += wrapped(label, fact)
+    lines.append("")
+    lines += [f"{label}: {when(moment)}" for label, moment in facts.times]
+    lines += ["", "Event log:"]
+    for moment, sentence in facts.events:
+        lines += wrapped(when(moment), sentence)
+    return lines
 
 
 def seal_failed(*, signature_id: int, reason: str, final: bool) -> None:
