@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.core.mail import send_mail
 from django.db import transaction
@@ -11,6 +10,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from offers.models import Offer
+from offers.roles import people_with_perm
 
 
 def _send(*, subject: str, template: str, context: dict[str, object], to: list[str]) -> None:
@@ -27,15 +27,8 @@ def awaiting_approval(offer: Offer) -> None:
     """To the hiring manager, or to the exception approvers once the manager has approved."""
     link = settings.SITE_URL + reverse("admin:offers_offer_change", args=[offer.pk])
     if offer.awaits_exceptions:
-        approvers = (
-            get_user_model()
-            .objects.with_perm(
-                "offers.approve_exceptions",
-                include_superusers=False,
-                backend="django.contrib.auth.backends.ModelBackend",
-            )
-            .filter(is_active=True)
-            .exclude(pk=offer.approved_by_id or 0)
+        approvers = people_with_perm("offers.approve_exceptions").exclude(
+            pk=offer.approved_by_id or 0
         )
         to = [person.email for person in approvers]
         subject = f"Exception approval needed: offer for {offer.candidate_name}"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
+
 RECRUITERS = "Recruiters"
 HIRING_MANAGERS = "Hiring managers"
 # Finance or the head of recruiting: the second approval of offers outside an exception rule.
@@ -29,3 +31,17 @@ def person_name(user: Any) -> str:
     if user is None or not getattr(user, "is_authenticated", False):
         return ""
     return str(user.get_full_name() or user.get_username())
+
+
+def people_with_perm(perm: str) -> QuerySet[Any]:
+    """Active people given `perm` through their groups or themselves (superusers, who have every
+    permission, are not named: nobody emails or lists them for a task)."""
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.with_perm(
+            perm, include_superusers=False, backend="django.contrib.auth.backends.ModelBackend"
+        )
+        .filter(is_active=True)
+    )

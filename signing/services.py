@@ -32,7 +32,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from offers import lifecycle
 from offers.letters import StaticOnlyFetcher, pdf_file_response, render_document
 from offers.models import CandidateLink, Letter, Offer
-from offers.roles import person_name
+from offers.roles import people_with_perm, person_name
 from offers.services import OfferError, audit, locked, names_match, offer_accept
 from signing import consent, pdf
 from signing.certificates import company, signing_enabled
@@ -630,17 +630,7 @@ def countersigners(signature: Signature) -> list[User]:
     named = template.template.countersigner if template else None
     if named is not None:
         return [named] if named.is_active else []
-    from django.contrib.auth import get_user_model
-
-    return list(
-        get_user_model()
-        .objects.with_perm(
-            "signing.countersign_offer",
-            include_superusers=False,
-            backend="django.contrib.auth.backends.ModelBackend",
-        )
-        .filter(is_active=True)
-    )
+    return list(people_with_perm("signing.countersign_offer"))
 
 
 def may_countersign(user: User, signature: Signature) -> bool:

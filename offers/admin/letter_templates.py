@@ -6,7 +6,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -20,6 +19,7 @@ from offers.models import (
     LetterTemplateVersion,
     TemplatePreview,
 )
+from offers.roles import people_with_perm
 from offers.services import (
     preview_request,
     template_version_save,
@@ -161,15 +161,7 @@ class LetterTemplateAdmin(admin.ModelAdmin):
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "countersigner":
             # Only people who may countersign (superusers may, but are not named here).
-            kwargs["queryset"] = (
-                get_user_model()
-                .objects.with_perm(
-                    "signing.countersign_offer",
-                    include_superusers=False,
-                    backend="django.contrib.auth.backends.ModelBackend",
-                )
-                .filter(is_active=True)
-            )
+            kwargs["queryset"] = people_with_perm("signing.countersign_offer")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_module_permission(self, request: HttpRequest) -> bool:
