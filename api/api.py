@@ -304,7 +304,7 @@ def offer_detail(offer: Offer) -> dict[str, Any]:
                     "tier": a.tier,
                     "regional": a.regional,
                 }
-                for a in offer.allocation_list()
+                for a in figures.allocations
             ],
         },
         "approval": {
@@ -557,15 +557,15 @@ def list_offers(request: HttpRequest, filters: Query[OfferFilters]) -> HttpRespo
     page = list(rows.select_related("department", "external").order_by("pk")[: filters.limit + 1])
     more = len(page) > filters.limit
     page = page[: filters.limit]
-    body: dict[str, Any] = {"data": [offer_summary(offer) for offer in page], "next": None}
-    response = json_response(body)
+    following = None
     if more:
         query = request.GET.copy()
         query["cursor"] = _cursor(page[-1].pk)
         query["limit"] = str(filters.limit)
-        body["next"] = settings.SITE_URL + request.path + "?" + query.urlencode()
-        response = json_response(body)
-        response["Link"] = f'<{body["next"]}>; rel="next"'
+        following = settings.SITE_URL + request.path + "?" + query.urlencode()
+    response = json_response({"data": [offer_summary(offer) for offer in page], "next": following})
+    if following:
+        response["Link"] = f'<{following}>; rel="next"'
     return response
 
 

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.utils import translation
 
 from offers import charts, token_line
-from offers.letters.format import PAGES_LANGUAGE, LetterFormat
+from offers.letters.format import page_format
 from offers.letters.wording import block_values, chart_context
 from offers.models import Offer
 from offers.token_line import Figures
@@ -21,7 +21,7 @@ def figures_context(offer: Offer | None, figures: Figures | None) -> dict[str, A
     page), written by the letter's own writer (`offers.letters.wording.block_values`) in the
     pages' English: the same pay rows, chart, vesting and token words as the letter."""
     if offer is None or figures is None:
-        return {"years": [], "bars": [], "pillars": charts.PILLARS, "valuation": None}
+        return {"years": [], "pillars": charts.PILLARS, "valuation": None}
     context = token_context(offer, figures)
     with translation.override("en"):
         blocks = block_values(
@@ -37,11 +37,6 @@ def figures_context(offer: Offer | None, figures: Figures | None) -> dict[str, A
         "blocks": blocks,
         **context,
     }
-
-
-def page_format(currency: str) -> LetterFormat:
-    """How the pages write figures: English, dates day first ("1 December 2026")."""
-    return LetterFormat(PAGES_LANGUAGE, currency, date_pattern="d MMMM y")
 
 
 def token_context(offer: Offer, figures: Figures) -> dict[str, Any]:

@@ -124,6 +124,11 @@ class LetterFormat:
         return format_date(value, self.date_pattern, locale=self.language)
 
 
+def page_format(currency: str) -> LetterFormat:
+    """How the pages write figures: English, dates day first ("1 December 2026")."""
+    return LetterFormat(PAGES_LANGUAGE, currency, date_pattern="d MMMM y")
+
+
 def format_money(value: object, currency: str, *, places: Decimal = CENT) -> str:
     """An amount as the pages write it, in its currency: "$1,234.50", "€1,235" (whole), "—"
     for none, "−$12.00" with a minus sign. Refuses floats: money is a Decimal."""
@@ -131,7 +136,7 @@ def format_money(value: object, currency: str, *, places: Decimal = CENT) -> str
         return "—"
     if isinstance(value, float) or not isinstance(value, Decimal | int):
         raise TypeError(f"money must be a Decimal, not {type(value).__name__}")
-    fmt = LetterFormat(PAGES_LANGUAGE, currency)
+    fmt = page_format(currency)
     amount = Decimal(value)
     text = fmt.money_whole(amount) if places == WHOLE else fmt.money(amount)
     return "−" + text[1:] if text.startswith("-") else text

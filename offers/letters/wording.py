@@ -308,7 +308,6 @@ def chart_context(figures: Figures) -> dict[str, Any]:
     return {
         "figures": figures,
         "years": years,
-        "bars": charts.bars(years),
         "pillars": charts.PILLARS,
         "chart": {"width": charts.WIDTH, "height": charts.HEIGHT},
         "valuation": figures.valuation,

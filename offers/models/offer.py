@@ -331,9 +331,6 @@ class Offer(models.Model):
 
     # Figures ---------------------------------------------------------------------------------
 
-    def allocation_list(self) -> list[TokenAllocation]:
-        return list(self.allocations.all())
-
     @cached_property
     def figures(self) -> token_line.Figures:
         """The saved offer's figures, valued once per instance with its saved models and its

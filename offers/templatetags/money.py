@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django import template
 
-from offers.letters.format import PAGES_LANGUAGE, LetterFormat, format_money
+from offers.letters.format import format_money, page_format
 from pricing.money import CENT, WHOLE, round_money
 from pricing.valuation import CLASS_LABELS
 
@@ -27,7 +27,7 @@ def money_whole(value: object, currency: str) -> str:
 
 
 # The pages' figures are English; a letter writes the same ones in its own language.
-ENGLISH = LetterFormat(PAGES_LANGUAGE, "USD")
+ENGLISH = page_format("USD")
 
 
 @register.filter
