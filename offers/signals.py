@@ -7,3 +7,8 @@ from django.dispatch import Signal
 
 offer_viewed = Signal()  # sender=Offer, offer=
 letter_ready = Signal()  # sender=Letter, letter=, offer= (loaded)
+
+# Asked before a candidate's acceptance is recorded (sender=Offer, offer=, signature_id=): a
+# receiver answers a sentence for the candidate to refuse it, or None. Signing answers it: while
+# letters are signed, the only way to accept is to sign (`signature_id` names the signature).
+acceptance_check = Signal()

@@ -9,4 +9,4 @@ class SigningConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from signing import checks  # noqa: F401  (registers the deploy check)
+        from signing import checks, receivers  # noqa: F401  (the deploy check, the receivers)

@@ -360,6 +360,7 @@ def sign(
             confirmed=True,
             ip=ip,
             user_agent=user_agent,
+            signature_id=signature.pk,
             extra={
                 "signed electronically": f"signature {signature.pk}",
                 "letter sha-256": signature.letter_sha256,

@@ -2,16 +2,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
 
-from offers.models import Offer
+from offers.models import CandidateLink, Offer
 from offers.roles import HIRING_MANAGERS
 from tests.browser import browser_page  # noqa: E402,F401  (a fixture)
 from tests.servers import bucket  # noqa: F401  (a fixture)
 from tests.workers import RUNNING, WorkerProcess
+
+if TYPE_CHECKING:
+    from signing.certificates import SigningAuthority
 
 
 @pytest.fixture(autouse=True)
@@ -70,6 +74,45 @@ def offer(recruiter: User, manager: User) -> Offer:
     from tests import factories
 
     return factories.offer(by=recruiter, hiring_manager=manager)
+
+
+# Signing with a test authority, and an offer sent to its candidate with its letter rendered.
+
+
+@pytest.fixture(scope="session")
+def authority() -> SigningAuthority:
+    from signing.certificates import make_test_authority
+
+    return make_test_authority("Example Corp")
+
+
+@pytest.fixture
+def signing_on(settings: Any, tmp_path: Path, authority: SigningAuthority) -> Path:
+    from django.core.cache import cache
+
+    path = tmp_path / "signing.p12"
+    path.write_bytes(authority.signer_pkcs12())
+    settings.SIGNING_CERTIFICATE = str(path)
+    settings.SIGNING_CERTIFICATE_PASSWORD = ""
+    settings.SIGNING_TSA_URL = ""
+    cache.clear()
+    return path
+
+
+@pytest.fixture
+def sent_to_sign(
+    signing_on: Path, offer: Offer, recruiter: User, manager: User
+) -> tuple[Offer, CandidateLink, str]:
+    """An approved offer sent to the candidate, its letter rendered, while letters are signed."""
+    from offers.models import Letter
+    from offers.services import candidate_link_create, letter_render
+    from tests import factories
+
+    approved = factories.approved(offer, recruiter=recruiter, manager=manager)
+    link, token = candidate_link_create(offer=approved, by=recruiter)
+    letter = Letter.objects.get(offer=offer, draft=False)
+    letter_render(letter_id=letter.pk)
+    return Offer.objects.get(pk=offer.pk), link, token
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.core import mail
-from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
@@ -28,7 +27,7 @@ from offers.models import CandidateLink, Letter, Offer, OfferEvent
 from offers.roles import PEOPLE_TEAM
 from offers.services import candidate_link_create, letter_render, letter_request, offer_approve
 from signing import pdf, services
-from signing.certificates import SigningAuthority, company, make_test_authority
+from signing.certificates import SigningAuthority, company
 from signing.models import Signature
 from tests import factories
 from tests.servers import TimestampAuthority
@@ -38,32 +37,9 @@ State = Signature.State
 CODE = re.compile(r"^\s+(\d{6})$", re.MULTILINE)
 
 
-@pytest.fixture(scope="session")
-def authority() -> SigningAuthority:
-    return make_test_authority("Example Corp")
-
-
 @pytest.fixture
-def signing_on(settings: Any, tmp_path: Path, authority: SigningAuthority) -> Path:
-    path = tmp_path / "signing.p12"
-    path.write_bytes(authority.signer_pkcs12())
-    settings.SIGNING_CERTIFICATE = str(path)
-    settings.SIGNING_CERTIFICATE_PASSWORD = ""
-    settings.SIGNING_TSA_URL = ""
-    cache.clear()
-    return path
-
-
-@pytest.fixture
-def sent(
-    signing_on: Path, offer: Offer, recruiter: User, manager: User
-) -> tuple[Offer, CandidateLink, str]:
-    """An approved offer sent to the candidate, its letter rendered."""
-    approved = factories.approved(offer, recruiter=recruiter, manager=manager)
-    link, token = candidate_link_create(offer=approved, by=recruiter)
-    letter = Letter.objects.get(offer=offer, draft=False)
-    letter_render(letter_id=letter.pk)
-    return Offer.objects.get(pk=offer.pk), link, token
+def sent(sent_to_sign: tuple[Offer, CandidateLink, str]) -> tuple[Offer, CandidateLink, str]:
+    return sent_to_sign
 
 
 def post(client: Client, name: str, token: str, **fields: str) -> Any:

@@ -200,10 +200,17 @@ def offer_accept(
     ip: str,
     user_agent: str,
     extra: dict[str, str] | None = None,
+    signature_id: int | None = None,
 ) -> Offer:
     refusal = accept_refusal(offer=link.offer, full_name=full_name, confirmed=confirmed)
     if refusal:
         raise OfferError(refusal)
+    answers = signals.acceptance_check.send(
+        sender=Offer, offer=link.offer, signature_id=signature_id
+    )
+    for _, refusal in answers:
+        if refusal:
+            raise OfferError(refusal)
     return _answer(
         link=link,
         answer="accept",

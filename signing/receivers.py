@@ -1,0 +1,31 @@
+"""What signing answers when offers ask (`offers.signals`): offers never import signing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.dispatch import receiver
+
+from offers import signals
+from offers.models import Offer
+from signing.certificates import signing_enabled
+from signing.models import Signature
+
+
+@receiver(signals.acceptance_check, sender=Offer)
+def only_by_signing(
+    sender: Any, offer: Offer, signature_id: int | None, **kwargs: Any
+) -> str | None:
+    """While letters are signed, an acceptance without a verified signature of this offer (the
+    old answer form, posted by hand) is refused: no consent, no code, no sealed letter."""
+    if not signing_enabled():
+        return None
+    verified = Signature.objects.filter(
+        pk=signature_id, offer=offer, state=Signature.State.VERIFIED
+    ).exists()
+    if signature_id is not None and verified:
+        return None
+    return (
+        "This offer is accepted by signing its letter: give your consent, enter the code we "
+        "email you and sign on this page."
+    )
