@@ -461,6 +461,21 @@ class SignatureReport:
     covers_whole_file: bool
     modification: str  # what later revisions did: "none", "form filling", "other"
     test_certificate: bool
+    # The certification's permissions (DocMDP) held for what came after: None when it certifies
+    # nothing (an approval signature), False when a later revision did more than they allow.
+    docmdp_ok: bool | None = None
+
+    @property
+    def unchanged(self) -> bool:
+        """Intact, valid, and nothing after it but what later signatures and the form filling
+        the certification allows added: a white box drawn over a figure is a change."""
+        later = self.covers_whole_file or self.modification in ALLOWED_LATER
+        return self.intact and self.valid and later and self.docmdp_ok is not False
+
+
+# What a revision after a signature may do and leave it unchanged: pyHanko's modification
+# levels, as `inspect` names them.
+ALLOWED_LATER = frozenset({"none", "lta updates", "form filling"})
 
 
 class NotAPdf(Exception):
@@ -507,6 +522,7 @@ def inspect(data: bytes, *, trust_roots: list[Any]) -> list[SignatureReport]:
                     status.signing_cert
                     and "TEST CERTIFICATE" in status.signing_cert.subject.human_friendly
                 ),
+                docmdp_ok=status.docmdp_ok,
             )
         )
     return reports

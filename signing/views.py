@@ -300,5 +300,6 @@ def _verdict(data: bytes) -> dict[str, Any]:
         "sha256": digest,
         "reports": reports,
         "issued": issued,
-        "all_intact": bool(reports) and all(r.intact and r.valid for r in reports),
+        "all_intact": bool(reports) and all(r.unchanged for r in reports),
+        "all_ours": bool(reports) and all(r.trusted for r in reports),
     }

@@ -27,7 +27,7 @@ from offers.models import CandidateLink, Letter, Offer, OfferEvent
 from offers.roles import PEOPLE_TEAM
 from offers.services import candidate_link_create, letter_render, letter_request, offer_approve
 from signing import pdf, services
-from signing.certificates import SigningAuthority, company
+from signing.certificates import SigningAuthority, company, make_test_authority
 from signing.models import Signature
 from tests import factories
 from tests.servers import TimestampAuthority
@@ -544,6 +544,74 @@ def test_the_verify_page_checks_signatures_and_whether_we_issued_the_file(
     assert "not a PDF we can read" in response.content.decode()
     response = client.post(url, {})
     assert response.status_code == 400 and "Choose a PDF file" in response.content.decode()
+
+
+def test_a_letter_edited_after_signing_is_reported_changed_not_intact(
+    client: Client, complete: Signature
+) -> None:
+    """A white box over a figure and another figure on top, as an unsigned incremental update:
+    every signature's bytes are still intact, but the file is not the one that was signed."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    with complete.countersigned_file.open("rb") as handle:
+        final = handle.read()
+    writer = IncrementalPdfFileWriter(io.BytesIO(final))
+    font = generic.DictionaryObject(
+        {
+            generic.NameObject("/Type"): generic.NameObject("/Font"),
+            generic.NameObject("/Subtype"): generic.NameObject("/Type1"),
+            generic.NameObject("/BaseFont"): generic.NameObject("/Helvetica"),
+        }
+    )
+    resources = generic.DictionaryObject(
+        {
+            generic.NameObject("/Font"): generic.DictionaryObject(
+                {generic.NameObject("/FEdit"): writer.add_object(font)}
+            )
+        }
+    )
+    cover = b"q 1 1 1 rg 300 600 200 30 re f 0 0 0 rg BT /FEdit 14 Tf 310 610 Td ($999,999) Tj ET Q"
+    writer.add_stream_to_page(
+        0, writer.add_object(generic.StreamObject(stream_data=cover)), resources=resources
+    )
+    edited = io.BytesIO()
+    writer.write(edited)
+
+    reports = validate(edited.getvalue())
+    assert all(report.intact and report.valid for report in reports)  # what was read before
+    assert not any(report.unchanged for report in reports)
+    html = client.post(
+        reverse("signing:verify"), {"pdf": _upload(edited.getvalue(), "letter.pdf")}
+    ).content.decode()
+    assert 'data-intact="no"' in html and 'data-issued="no"' in html
+    assert "The file was changed after it was signed" in html
+    assert "Every signature is intact" not in html
+    assert "Changed after signing" in html
+
+
+def test_a_signature_by_a_certificate_not_ours_is_intact_but_not_ours(
+    client: Client, complete: Signature, tmp_path: Path
+) -> None:
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import signers
+
+    other = make_test_authority("Other Corp")
+    bundle = tmp_path / "other.p12"
+    bundle.write_bytes(other.signer_pkcs12())
+    signer = signers.SimpleSigner.load_pkcs12(str(bundle), passphrase=None)
+    assert signer is not None
+    with complete.letter.file.open("rb") as handle:
+        writer = IncrementalPdfFileWriter(io.BytesIO(handle.read()))
+    signed = signers.sign_pdf(
+        writer, signers.PdfSignatureMetadata(field_name="Other"), signer=signer
+    ).getvalue()
+    html = client.post(
+        reverse("signing:verify"), {"pdf": _upload(signed, "letter.pdf")}
+    ).content.decode()
+    assert "The signatures are intact, but not all were sealed by" in html
+    assert "Intact, but not sealed by" in html
+    assert "Intact and valid" not in html and "(our certificate)" not in html
 
 
 def _upload(data: bytes, name: str) -> Any:
