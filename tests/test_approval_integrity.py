@@ -6,12 +6,14 @@ from __future__ import annotations
 import datetime
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -266,24 +268,45 @@ def test_random_forms_never_reach_a_server_error_or_a_broken_row(
 # 6. Candidate tokens never reach a log -----------------------------------------------------------
 
 
-def test_no_candidate_token_reaches_any_log_even_with_debug_on(sent: tuple[Offer, str]) -> None:
+def web_command(procfile: str, port: int) -> list[str]:
+    """The `web` line of a Procfile, run as honcho or a platform runs it (a shell, with PORT)."""
+    line = next(
+        line for line in (ROOT / procfile).read_text().splitlines() if line.startswith("web:")
+    )
+    command = line.removeprefix("web:").strip().replace("127.0.0.1:8000", f"127.0.0.1:{port}")
+    return ["bash", "-c", command]
+
+
+@pytest.mark.parametrize(
+    ("procfile", "debug"),
+    [("Procfile.dev", "true"), ("Procfile", "false")],
+    ids=["make-run-runserver", "procfile-gunicorn"],
+)
+def test_no_candidate_token_reaches_any_log_as_the_procfiles_run_the_web(
+    sent: tuple[Offer, str], procfile: str, debug: str
+) -> None:
     _, token = sent
     encoded = token[:5] + "%" + format(ord(token[5]), "02X") + token[6:]
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     server = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        web_command(procfile, port),
         cwd=ROOT,
         env={
             **os.environ,
+            "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+            "PORT": str(port),
+            "WEB_CONCURRENCY": "1",
             "DJANGO_SETTINGS_MODULE": "tests.settings",
             "DATABASE_URL": database_url_for_workers(),
-            "DEBUG": "true",
+            "DEBUG": debug,
+            "ALLOWED_HOSTS": "127.0.0.1",
         },
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        start_new_session=True,
     )
     try:
         import httpx
@@ -304,8 +327,8 @@ def test_no_candidate_token_reaches_any_log_even_with_debug_on(sent: tuple[Offer
         ]:
             httpx.get(f"http://127.0.0.1:{port}{path}", timeout=10)
     finally:
-        server.terminate()
-        output, _ = server.communicate(timeout=10)
+        os.killpg(server.pid, signal.SIGTERM)
+        output, _ = server.communicate(timeout=20)
     assert "/o/[token]" in output  # the requests were logged, redacted
     for secret in [token, token[6:], token[:5]]:
         assert secret not in output, output
