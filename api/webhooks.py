@@ -133,24 +133,77 @@ class EndpointRefused(ValueError):
     pass
 
 
-def check_url(url: str) -> None:
-    """HTTPS (or HTTP) to a public address, unless private ones are allowed (tests, DEBUG)."""
+# IPv6 ranges that carry an IPv4 address in their last 32 bits (NAT64, RFC 6052 and 8215;
+# IPv4-compatible, RFC 4291): the IPv4 address inside is what a packet reaches.
+NAT64 = [ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("64:ff9b:1::/48")]
+IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+
+
+def embedded_ipv4(
+    ip: ipaddress.IPv4Address | ipaddress.IPv6Address,
+) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one wraps (mapped, 6to4, Teredo, NAT64, IPv4-compatible)."""
+    if not isinstance(ip, ipaddress.IPv6Address):
+        return None
+    if ip.ipv4_mapped or ip.sixtofour:
+        return ip.ipv4_mapped or ip.sixtofour
+    if ip.teredo:
+        return ip.teredo[1]
+    if ip in IPV4_COMPATIBLE or any(ip in network for network in NAT64):
+        return ipaddress.IPv4Address(ip.packed[-4:])
+    return None
+
+
+def public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    inner = embedded_ipv4(ip)
+    return ip.is_global and (inner is None or inner.is_global)
+
+
+def resolve(url: str) -> tuple[str, list[ipaddress.IPv4Address | ipaddress.IPv6Address]]:
+    """The URL's host name and every address it resolves to now, each one checked: all public,
+    unless private ones are allowed (tests, DEBUG)."""
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise EndpointRefused("The URL must start with https:// (or http://) and name a host.")
-    if settings.WEBHOOK_ALLOW_PRIVATE_URLS:
-        return
+    default_port = 443 if parts.scheme == "https" else 80
     try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port or 443)}
+        found = socket.getaddrinfo(
+            parts.hostname, parts.port or default_port, type=socket.SOCK_STREAM
+        )
     except OSError as error:
         raise EndpointRefused(f"{parts.hostname} does not resolve: {error}") from None
-    for address in addresses:
-        ip = ipaddress.ip_address(str(address).split("%")[0])
-        if not ip.is_global:
-            raise EndpointRefused(
-                f"{parts.hostname} is a private, loopback or reserved address ({ip}): refused "
-                "(WEBHOOK_ALLOW_PRIVATE_URLS allows it)."
-            )
+    addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in found]
+    if not settings.WEBHOOK_ALLOW_PRIVATE_URLS:
+        for ip in addresses:
+            if not public(ip):
+                raise EndpointRefused(
+                    f"{parts.hostname} is a private, loopback or reserved address ({ip}): "
+                    "refused (WEBHOOK_ALLOW_PRIVATE_URLS allows it)."
+                )
+    return parts.hostname, addresses
+
+
+def check_url(url: str) -> None:
+    """HTTPS (or HTTP) to a public address, unless private ones are allowed."""
+    resolve(url)
+
+
+def pinned(url: str) -> tuple[str, dict[str, str], dict[str, str]]:
+    """What to post to deliver to `url`: resolved once, checked, and connected to that very
+    address (a name that resolves elsewhere between the check and the connection, DNS
+    rebinding, is never contacted): the URL with the address, its Host header, and the name
+    TLS checks the certificate against."""
+    host, addresses = resolve(url)
+    ip = sorted(addresses, key=lambda address: address.version)[0]  # IPv4 first, as curl does
+    parts = urlsplit(url)
+    literal = f"[{ip}]" if ip.version == 6 else str(ip)
+    netloc = literal + (f":{parts.port}" if parts.port else "")
+    host_header = parts.netloc.rpartition("@")[2]
+    return (
+        parts._replace(netloc=netloc).geturl(),
+        {"host": host_header},
+        {"sni_hostname": host},
+    )
 
 
 def new_secret() -> str:
@@ -251,10 +304,15 @@ def _attempt(delivery: WebhookDelivery) -> bool:
         started = time.perf_counter()
         status, retry_after, error = None, None, ""
         try:
-            response = httpx.post(
-                endpoint.url, content=body, headers=headers, timeout=TIMEOUT, follow_redirects=False
-            )
+            url, host, tls = pinned(endpoint.url)
+            with httpx.Client(timeout=TIMEOUT, follow_redirects=False) as client:
+                request = client.build_request(
+                    "POST", url, content=body, headers={**headers, **host}, extensions=tls
+                )
+                response = client.send(request)
             status, retry_after = response.status_code, response.headers.get("retry-after")
+        except EndpointRefused as refused:
+            error = f"Not contacted: {refused}"[:300]
         except httpx.HTTPError as failure:
             error = f"{type(failure).__name__}: {failure}"[:300]
         entry = {

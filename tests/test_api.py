@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import io
 import json
+import socket
 import threading
 from collections.abc import Iterator
 from decimal import Decimal
@@ -334,7 +335,12 @@ class Receiver:
                     receiver.bad_signatures += 1
                 status = receiver.answers.pop(0) if receiver.answers else 200
                 receiver.received.append(
-                    {"id": headers["webhook-id"], "status": status, **json.loads(body)}
+                    {
+                        "id": headers["webhook-id"],
+                        "status": status,
+                        "host": headers["host"],
+                        **json.loads(body),
+                    }
                 )
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
@@ -478,6 +484,77 @@ def test_private_addresses_are_refused_unless_allowed(settings: Any) -> None:
         with pytest.raises(CommandError):
             call_command("webhook_endpoint", "add", url, stdout=io.StringIO(), stderr=io.StringIO())
     assert not WebhookEndpoint.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "[64:ff9b::a9fe:a9fe]",  # NAT64 of 169.254.169.254, the cloud metadata service
+        "[64:ff9b::7f00:1]",  # NAT64 of 127.0.0.1
+        "[2002:7f00:1::]",  # 6to4 of 127.0.0.1
+        "[::127.0.0.1]",  # IPv4-compatible
+        "[::ffff:10.0.0.8]",  # IPv4-mapped
+    ],
+)
+def test_ipv6_forms_of_a_private_ipv4_address_are_refused(settings: Any, address: str) -> None:
+    from django.core.management.base import CommandError
+
+    settings.WEBHOOK_ALLOW_PRIVATE_URLS = False
+    with pytest.raises(CommandError, match="private, loopback or reserved"):
+        call_command(
+            "webhook_endpoint",
+            "add",
+            f"https://{address}/x",
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
+        )
+    assert not WebhookEndpoint.objects.exists()
+
+
+def resolving(monkeypatch: Any, answers: dict[str, str]) -> None:
+    """Resolve these names to these addresses; every other name as the machine does."""
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host: str, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if host in answers:
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (answers[host], port))]
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+
+def test_a_name_that_resolves_elsewhere_at_delivery_is_not_contacted(
+    client: Client, key: str, receiver: Receiver, settings: Any, monkeypatch: Any
+) -> None:
+    """DNS rebinding: public when registered, loopback when delivered."""
+    settings.WEBHOOK_ALLOW_PRIVATE_URLS = False
+    url = f"http://hooks.example.com:{receiver.port}/hooks"
+    resolving(monkeypatch, {"hooks.example.com": "93.184.216.34"})
+    endpoint = webhooks.endpoint_add(url=url, events=[])
+    resolving(monkeypatch, {"hooks.example.com": "127.0.0.1"})
+    call(client, "post", "/offers", key, draft())
+    deliver_all(endpoint)
+    assert receiver.received == []
+    delivery = WebhookDelivery.objects.get(endpoint=endpoint)
+    assert delivery.state == "pending" and delivery.attempts == 1
+    assert "Not contacted" in delivery.log[0]["error"] and "127.0.0.1" in delivery.log[0]["error"]
+
+
+def test_a_delivery_goes_to_the_address_the_name_resolved_to_and_was_checked(
+    client: Client, key: str, receiver: Receiver, monkeypatch: Any
+) -> None:
+    """The name resolves once, to the receiver's address here (private addresses allowed, as in
+    tests): the request reaches it with the name in its Host header."""
+    url = f"http://hooks.example.com:{receiver.port}/hooks"
+    resolving(monkeypatch, {"hooks.example.com": "127.0.0.1"})
+    endpoint = webhooks.endpoint_add(url=url, events=[])
+    receiver.secret = endpoint.secret
+    call(client, "post", "/offers", key, draft())
+    deliver_all(endpoint)
+    assert [(r["type"], r["host"]) for r in receiver.received] == [
+        ("offer.created", f"hooks.example.com:{receiver.port}")
+    ]
+    assert receiver.bad_signatures == 0
 
 
 def test_an_event_is_written_with_the_change_or_not_at_all(
