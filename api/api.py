@@ -14,18 +14,20 @@ import datetime
 import hashlib
 import json
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.utils import timezone
-from django_ratelimit.core import is_ratelimited
+from django_ratelimit.core import get_usage
 from ninja import Field, NinjaAPI, Query, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
+from pydantic import AfterValidator
 
 from api.keys import key_find
 from api.models import ApiKey, ExternalReference, IdempotentRequest, WebhookEvent
@@ -57,10 +59,16 @@ MERGE_STATUS: dict[str, str] = {
 
 class Problem(Exception):
     def __init__(
-        self, status: int, title: str, detail: str = "", errors: list[dict[str, str]] | None = None
+        self,
+        status: int,
+        title: str,
+        detail: str = "",
+        errors: list[dict[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(detail or title)
         self.status, self.title, self.detail, self.errors = status, title, detail, errors or []
+        self.headers = headers or {}
 
 
 def problem_response(problem: Problem) -> HttpResponse:
@@ -72,7 +80,33 @@ def problem_response(problem: Problem) -> HttpResponse:
     }
     if problem.errors:
         body["errors"] = problem.errors
-    return HttpResponse(json.dumps(body), status=problem.status, content_type=PROBLEM)
+    response = HttpResponse(json.dumps(body), status=problem.status, content_type=PROBLEM)
+    for header, value in problem.headers.items():
+        response[header] = value
+    return response
+
+
+# Text the database can store (PostgreSQL refuses NUL in text and in jsonb), and instants it can
+# compare: pydantic takes offsets up to ±23:59, PostgreSQL up to ±15:59, so filters go in UTC.
+
+
+def _storable(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain a NUL character")
+    return value
+
+
+def _in_utc(value: datetime.datetime) -> datetime.datetime:
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    try:
+        return value.astimezone(datetime.UTC)
+    except OverflowError:
+        raise ValueError("is out of range") from None
+
+
+Text = Annotated[str, AfterValidator(_storable)]
+Instant = Annotated[datetime.datetime, AfterValidator(_in_utc)]
 
 
 class KeyAuth(HttpBearer):
@@ -80,16 +114,19 @@ class KeyAuth(HttpBearer):
         key = key_find(token)
         if key is None:
             return None
-        limited = is_ratelimited(
+        usage = get_usage(
             request,
             group="api",
             key=lambda group, request: f"key-{key.pk}",
             rate=settings.API_RATE_LIMIT,
             increment=True,
         )
-        if limited:
+        if usage is not None and usage["should_limit"]:
             raise Problem(
-                429, "Too many requests", f"This key is limited to {settings.API_RATE_LIMIT}."
+                429,
+                "Too many requests",
+                f"This key is limited to {settings.API_RATE_LIMIT}.",
+                headers={"Retry-After": str(max(1, int(usage["time_left"])))},
             )
         return key
 
@@ -147,6 +184,14 @@ def _invalid(request: HttpRequest, error: NinjaValidationError) -> HttpResponse:
     ]
     return problem_response(
         Problem(422, "Invalid request", "The request does not validate.", errors)
+    )
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_large(request: HttpRequest, error: Exception) -> HttpResponse:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return problem_response(
+        Problem(413, "Request too large", f"The body is too large: at most {limit} bytes.")
     )
 
 
@@ -326,9 +371,9 @@ def offer_detail(offer: Offer) -> dict[str, Any]:
 
 
 class ModelShare(Schema):
-    model_id: str
+    model_id: Text
     share_percent: Decimal
-    tier: str = "standard"
+    tier: Text = "standard"
     long_context_percent: Decimal | None = None
     regional: bool = False
 
@@ -337,35 +382,35 @@ class OfferFields(Schema):
     """The builder's fields (README, "Offers"). POST needs what the builder needs; PATCH sends
     only what changes. `department` and `hiring_manager` by name and username."""
 
-    candidate_name: str | None = None
-    candidate_email: str | None = None
-    role_title: str | None = None
-    level: str | None = None
-    department: str | None = None
-    location: str | None = None
-    hiring_manager: str | None = None
-    currency: str | None = None
+    candidate_name: Text | None = None
+    candidate_email: Text | None = None
+    role_title: Text | None = None
+    level: Text | None = None
+    department: Text | None = None
+    location: Text | None = None
+    hiring_manager: Text | None = None
+    currency: Text | None = None
     usd_exchange_rate: Decimal | None = None
     base_salary: Decimal | None = None
     target_bonus_percent: Decimal | None = None
     sign_on_bonus: Decimal | None = None
-    equity_type: str | None = None
+    equity_type: Text | None = None
     equity_units: int | None = None
     equity_price_per_unit: Decimal | None = None
     equity_strike_price: Decimal | None = None
     vesting_years: int | None = None
     cliff_months: int | None = None
-    vesting_frequency: str | None = None
-    token_budget_unit: str | None = None
+    vesting_frequency: Text | None = None
+    token_budget_unit: Text | None = None
     token_usd_per_day: Decimal | None = None
     token_tokens_per_day: int | None = None
-    token_profile: str | None = None
+    token_profile: Text | None = None
     working_days: int | None = None
     start_date: datetime.date | None = None
     expires_on: datetime.date | None = None
-    internal_notes: str | None = None
+    internal_notes: Text | None = None
     models: list[ModelShare] | None = None
-    external: dict[str, str] | None = Field(
+    external: dict[Text, Text] | None = Field(
         None, description="the ATS's ids: candidate_id, application_id, job_id…"
     )
 
@@ -511,9 +556,9 @@ def json_response(body: Any, *, status: int = 200, offer: Offer | None = None) -
 
 
 class OfferFilters(Schema):
-    status: str | None = None
-    updated_after: datetime.datetime | None = None
-    created_after: datetime.datetime | None = None
+    status: Text | None = None
+    updated_after: Instant | None = None
+    created_after: Instant | None = None
     limit: int = Field(50, ge=1, le=MAX_LIMIT)
     cursor: str | None = None
 
@@ -786,9 +831,9 @@ def offer_versions(request: HttpRequest, offer_id: int) -> HttpResponse:
 
 
 class EndpointIn(Schema):
-    url: str
-    events: list[str] = Field(default_factory=list, description="event types; empty: all")
-    description: str = ""
+    url: Text
+    events: list[Text] = Field(default_factory=list, description="event types; empty: all")
+    description: Text = ""
 
 
 class EndpointOut(Schema):

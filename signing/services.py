@@ -354,6 +354,9 @@ def sign(
                 "The name you typed does not match the name on the offer: type your full name as "
                 "it appears at the top of this page."
             )
+        typed_name = " ".join(typed_name.split())  # as it matched: spaces folded
+        if len(typed_name) > Signature._meta.get_field("typed_name").max_length:  # type: ignore[operator]
+            raise OfferError("Type your full name as it appears at the top of this page.")
         offer_accept(
             link=link,
             full_name=typed_name,
@@ -367,7 +370,7 @@ def sign(
             },
         )
         signature.state = State.SIGNED
-        signature.typed_name = typed_name.strip()
+        signature.typed_name = typed_name
         signature.signed_at = timezone.now()
         signature.ip_address = ip
         signature.user_agent = user_agent[:500]

@@ -76,6 +76,16 @@ def offer(recruiter: User, manager: User) -> Offer:
     return factories.offer(by=recruiter, hiring_manager=manager)
 
 
+@pytest.fixture
+def key(recruiter: User, manager: User) -> str:
+    """An API key of the recruiter, who is assigned to the Engineering department."""
+    from offers.models import Department
+    from tests import factories
+
+    Department.objects.get_or_create(name="Engineering")[0].recruiters.add(recruiter)
+    return factories.api_key(recruiter.username)
+
+
 # Signing with a test authority, and an offer sent to its candidate with its letter rendered.
 
 

@@ -232,3 +232,25 @@ def assert_refused(client: Any, message: str, **fields: Any) -> None:
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not Offer.objects.exists()
+
+
+def api_key(username: str, scopes: str = "offers:read,offers:write") -> str:
+    """A new API key for the user, as the operator's command makes and prints it."""
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command(
+        "api_key",
+        "create",
+        "--name",
+        f"{username}'s ATS",
+        "--user",
+        username,
+        "--scopes",
+        scopes,
+        stdout=out,
+        stderr=io.StringIO(),
+    )
+    return out.getvalue().strip()

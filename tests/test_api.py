@@ -25,27 +25,11 @@ from api.models import ApiKey, IdempotentRequest, WebhookDelivery, WebhookEndpoi
 from offers.models import Department, Offer
 from offers.services import offer_approve
 from tests import factories
+from tests.factories import api_key as make_key
 from tests.servers import free_port
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1"
-
-
-def make_key(username: str, scopes: str = "offers:read,offers:write") -> str:
-    out = io.StringIO()
-    call_command(
-        "api_key",
-        "create",
-        "--name",
-        f"{username}'s ATS",
-        "--user",
-        username,
-        "--scopes",
-        scopes,
-        stdout=out,
-        stderr=io.StringIO(),
-    )
-    return out.getvalue().strip()
 
 
 def call(
@@ -89,12 +73,6 @@ def draft(**overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
-
-
-@pytest.fixture
-def key(recruiter: User, manager: User) -> str:
-    Department.objects.get_or_create(name="Engineering")[0].recruiters.add(recruiter)
-    return make_key(recruiter.username)
 
 
 # Keys and scopes ---------------------------------------------------------------------------------

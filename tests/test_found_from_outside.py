@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from offers.models import CandidateLink, Offer
 from offers.services import OfferError, offer_accept
+from tests.test_api import call, draft
 
 pytestmark = pytest.mark.django_db
 
@@ -59,3 +60,105 @@ def test_declining_stays_possible_while_letters_are_signed(
     assert response.status_code == 302
     offer.refresh_from_db()
     assert offer.status == Offer.Status.DECLINED
+
+
+# 5. Bad input answers 4xx problem+json, never a server error ---------------------------------
+
+
+def problem(response: Any, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.content.decode()[:500]
+    assert response["Content-Type"] == "application/problem+json"
+    return response.json()  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [
+        ("status=%00", 422),
+        ("cursor=%00", 400),
+        # Offsets pydantic takes and PostgreSQL does not (±15:59): the same instant in UTC.
+        ("updated_after=2026-01-01T00:00:00%2B23:00", 200),
+        ("created_after=2026-01-01T00:00:00-23:59", 200),
+        ("updated_after=0001-01-01T00:00:00%2B23:59", 422),  # before the first UTC instant
+    ],
+)
+def test_filters_a_database_cannot_take_are_answered_without_a_server_error(
+    client: Client, key: str, query: str, status: int
+) -> None:
+    response = call(client, "get", f"/offers?{query}", key)
+    if status == 200:
+        assert response.status_code == 200 and response.json()["data"] == []
+    else:
+        problem(response, status)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"department": "Engi\x00neering"},
+        {"hiring_manager": "h\x00m"},
+        {"external": {"candidate_id": "c-\x00"}},
+        {"external": {"cand\x00idate_id": "c-1"}},
+        {"role_title": "Platform\x00Engineer"},
+    ],
+    ids=["department", "hiring_manager", "external-value", "external-key", "role_title"],
+)
+def test_a_nul_byte_in_an_offer_field_is_refused_naming_the_field(
+    client: Client, key: str, fields: dict[str, Any]
+) -> None:
+    body = problem(call(client, "post", "/offers", key, draft(**fields)), 422)
+    named = {error["field"].split(".")[0] for error in body["errors"]}
+    assert named == set(fields), body
+    assert not Offer.objects.exists()
+
+
+def test_a_body_too_large_is_answered_413_problem_json(client: Client, key: str) -> None:
+    huge = draft(internal_notes="x" * (5 * 1024 * 1024))
+    body = problem(call(client, "post", "/offers", key, huge), 413)
+    assert "too large" in body["detail"]
+    assert not Offer.objects.exists()
+
+
+def test_too_many_requests_says_when_to_try_again(client: Client, key: str, settings: Any) -> None:
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.API_RATE_LIMIT = "2/m"
+    for _ in range(2):
+        assert call(client, "get", "/offers", key).status_code == 200
+    response = call(client, "get", "/offers", key)
+    problem(response, 429)
+    assert 1 <= int(response["Retry-After"]) <= 60
+
+
+def test_a_typed_name_that_matches_only_once_folded_is_signed_folded(
+    client: Client, sent_to_sign: Sent, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Over 200 characters of the candidate's name with the spaces doubled many times: it
+    matches, and is adopted with its spaces folded (no server error from a long column)."""
+    from signing.models import Signature
+    from tests.test_signing import consent_and_code, post
+
+    offer, _, token = sent_to_sign
+    code = consent_and_code(client, token, django_capture_on_commit_callbacks)
+    assert post(client, "code_check", token, code=code).status_code == 302
+    stretched = (" " * 250).join(offer.candidate_name.split())
+    assert len(stretched) > 200
+    with django_capture_on_commit_callbacks(execute=False):
+        response = post(client, "sign", token, typed_name=stretched)
+    assert response.status_code == 302
+    assert Signature.objects.get(offer=offer).typed_name == offer.candidate_name
+
+
+def test_a_typed_name_over_200_characters_that_does_not_match_is_refused(
+    client: Client, sent_to_sign: Sent, django_capture_on_commit_callbacks: Any
+) -> None:
+    from tests.test_signing import consent_and_code, post
+
+    offer, _, token = sent_to_sign
+    code = consent_and_code(client, token, django_capture_on_commit_callbacks)
+    assert post(client, "code_check", token, code=code).status_code == 302
+    response = post(client, "sign", token, typed_name="x" * 5000)
+    assert response.status_code == 400
+    offer.refresh_from_db()
+    assert offer.status == Offer.Status.SENT
