@@ -858,12 +858,19 @@ def _endpoint_body(endpoint: Any, *, secret: str | None = None) -> dict[str, Any
     }
 
 
-@api.get("/webhooks", url_name="webhooks", response={200: EndpointPage, **PROBLEMS})
-def list_endpoints(request: HttpRequest) -> HttpResponse:
+def _endpoints(request: HttpRequest) -> Any:
+    """The endpoints this key may manage: its user's (a superuser's key: every one)."""
     from api.models import WebhookEndpoint
 
-    _need(request, "webhooks:manage")
-    endpoints = WebhookEndpoint.objects.order_by("pk")
+    key = _need(request, "webhooks:manage")
+    if key.user.is_superuser:
+        return WebhookEndpoint.objects.all()
+    return WebhookEndpoint.objects.filter(created_by=key.user)
+
+
+@api.get("/webhooks", url_name="webhooks", response={200: EndpointPage, **PROBLEMS})
+def list_endpoints(request: HttpRequest) -> HttpResponse:
+    endpoints = _endpoints(request).order_by("pk")
     return json_response({"data": [_endpoint_body(e) for e in endpoints]})
 
 
@@ -875,7 +882,9 @@ def create_endpoint(request: HttpRequest, body: EndpointIn) -> HttpResponse:
 
     def make() -> HttpResponse:
         try:
-            endpoint = endpoint_add(url=body.url, events=body.events, description=body.description)
+            endpoint = endpoint_add(
+                url=body.url, events=body.events, description=body.description, by=key.user
+            )
         except EndpointRefused as error:
             raise Problem(
                 422, "Endpoint refused", str(error), [{"field": "url", "message": str(error)}]
@@ -891,23 +900,18 @@ def create_endpoint(request: HttpRequest, body: EndpointIn) -> HttpResponse:
     response={200: EndpointOut, **PROBLEMS},
 )
 def rotate_endpoint(request: HttpRequest, endpoint_id: int) -> HttpResponse:
-    from api.models import WebhookEndpoint
     from api.webhooks import endpoint_rotate
 
-    _need(request, "webhooks:manage")
-    endpoint = WebhookEndpoint.objects.filter(pk=endpoint_id).first()
+    endpoint = _endpoints(request).filter(pk=endpoint_id).first()
     if endpoint is None:
-        raise Problem(404, "Not found", f"No webhook endpoint {endpoint_id}.")
+        raise Problem(404, "Not found", f"No webhook endpoint {endpoint_id} this key may manage.")
     secret = endpoint_rotate(endpoint)
     return json_response(_endpoint_body(endpoint, secret=secret))
 
 
 @api.delete("/webhooks/{endpoint_id}", url_name="webhooks_delete", response={204: None, **PROBLEMS})
 def delete_endpoint(request: HttpRequest, endpoint_id: int) -> HttpResponse:
-    from api.models import WebhookEndpoint
-
-    _need(request, "webhooks:manage")
-    deleted, _ = WebhookEndpoint.objects.filter(pk=endpoint_id).delete()
+    deleted, _ = _endpoints(request).filter(pk=endpoint_id).delete()
     if not deleted:
-        raise Problem(404, "Not found", f"No webhook endpoint {endpoint_id}.")
+        raise Problem(404, "Not found", f"No webhook endpoint {endpoint_id} this key may manage.")
     return HttpResponse(status=204)

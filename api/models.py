@@ -93,6 +93,15 @@ class WebhookEndpoint(models.Model):
     active = models.BooleanField(default=True)
     disabled_reason = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Whose key made it through the API: that user's keys (and a superuser's) see, rotate and
+    # delete it. Blank: the operator's (`manage.py webhook_endpoint`), for superusers' keys only.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     def __str__(self) -> str:
         return self.url

@@ -210,13 +210,19 @@ def new_secret() -> str:
     return "whsec_" + secrets.token_urlsafe(24).replace("-", "A").replace("_", "B")
 
 
-def endpoint_add(*, url: str, events: list[str], description: str = "") -> WebhookEndpoint:
+def endpoint_add(
+    *, url: str, events: list[str], description: str = "", by: Any = None
+) -> WebhookEndpoint:
     unknown = sorted(set(events) - set(EVENT_TYPES))
     if unknown:
         raise EndpointRefused(f"Unknown event type {', '.join(unknown)}.")
     check_url(url)
     return WebhookEndpoint.objects.create(
-        url=url, events=sorted(set(events)), description=description, secret=new_secret()
+        url=url,
+        events=sorted(set(events)),
+        description=description,
+        secret=new_secret(),
+        created_by=by,
     )
 
 

@@ -104,6 +104,19 @@ def _template_versions() -> QuerySet[LetterTemplateVersion]:
     )
 
 
+def departments_for(builder: Any, offer: Offer) -> QuerySet[Department]:
+    """Where a recruiter may put an offer: the departments they are assigned to (and the one the
+    offer is in); a recruiter assigned to none recruits for every department, as a small team
+    does. A superuser, or no builder (the API reading an offer's values), any."""
+    everything = Department.objects.all()
+    if builder is None or builder.is_superuser:
+        return everything
+    assigned = Department.recruiters.through.objects.filter(user_id=builder.pk)
+    return everything.filter(
+        Q(recruiters=builder) | Q(pk=offer.department_id) | ~Exists(assigned)
+    ).distinct()
+
+
 class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
     """Validates an offer and its token models; persisting is the services' job."""
 
@@ -126,7 +139,7 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
         self.fields["hiring_manager"].queryset = (  # type: ignore[attr-defined]
             get_user_model().objects.filter(groups__name=HIRING_MANAGERS, is_active=True)
         )
-        self.fields["department"].queryset = Department.objects.all()  # type: ignore[attr-defined]
+        self.fields["department"].queryset = departments_for(builder, self.instance)  # type: ignore[attr-defined]
         self._letter_template_field()
         # Managers by name, as every other page shows them.
         self.fields["hiring_manager"].label_from_instance = person_name  # type: ignore[attr-defined]

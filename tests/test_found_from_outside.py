@@ -162,3 +162,66 @@ def test_a_typed_name_over_200_characters_that_does_not_match_is_refused(
     assert response.status_code == 400
     offer.refresh_from_db()
     assert offer.status == Offer.Status.SENT
+
+
+# 6. Who may do what through the API --------------------------------------------------------
+
+
+def test_a_webhook_endpoint_belongs_to_the_user_whose_key_made_it(
+    client: Client, recruiter: Any
+) -> None:
+    from api.models import WebhookEndpoint
+    from api.webhooks import endpoint_add
+    from tests import factories
+
+    mine = factories.api_key(recruiter.username, "webhooks:manage")
+    other = factories.user("quinn")
+    theirs = factories.api_key(other.username, "webhooks:manage")
+    made = call(client, "post", "/webhooks", theirs, {"url": "http://127.0.0.1:9/theirs"}).json()
+    operators = endpoint_add(url="http://127.0.0.1:9/operator", events=[])
+
+    assert call(client, "get", "/webhooks", mine).json()["data"] == []
+    for endpoint_id in (made["id"], operators.pk):
+        rotated = call(client, "post", f"/webhooks/{endpoint_id}/rotate", mine)
+        assert rotated.status_code == 404 and "secret" not in rotated.json()
+        assert call(client, "delete", f"/webhooks/{endpoint_id}", mine).status_code == 404
+    assert WebhookEndpoint.objects.count() == 2
+    stored = WebhookEndpoint.objects.get(pk=made["id"])
+    assert stored.secret == made["secret"]  # not rotated
+    assert [e["id"] for e in call(client, "get", "/webhooks", theirs).json()["data"]] == [
+        made["id"]
+    ]
+
+    admin = factories.user("root", role=None, is_superuser=True, is_staff=True)
+    every = factories.api_key(admin.username, "webhooks:manage")
+    listed = {e["id"] for e in call(client, "get", "/webhooks", every).json()["data"]}
+    assert listed == {made["id"], operators.pk}
+
+
+def test_a_recruiter_creates_offers_only_in_their_departments(
+    client: Client, key: str, recruiter: Any
+) -> None:
+    from offers.models import Department
+
+    Department.objects.create(name="Sales")
+    response = call(client, "post", "/offers", key, draft(department="Sales"))
+    body = problem(response, 422)
+    assert [error["field"] for error in body["errors"]] == ["department"]
+    assert not Offer.objects.exists()
+    assert call(client, "post", "/offers", key, draft()).status_code == 201  # Engineering
+
+    client.force_login(recruiter)
+    page = client.get(reverse("offers:new")).content.decode()
+    assert ">Engineering<" in page and ">Sales<" not in page
+
+
+def test_a_recruiter_assigned_to_no_department_recruits_for_all(
+    client: Client, recruiter: Any
+) -> None:
+    from offers.models import Department
+
+    Department.objects.create(name="Sales")
+    Department.objects.create(name="Engineering")
+    client.force_login(recruiter)
+    page = client.get(reverse("offers:new")).content.decode()
+    assert ">Engineering<" in page and ">Sales<" in page
