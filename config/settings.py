@@ -395,6 +395,9 @@ EMPLOYEE_RETENTION_DAYS = env_optional_int("EMPLOYEE_RETENTION_DAYS")
 
 # Candidate links: wrong tokens a client may try before it is refused for a while.
 CANDIDATE_LINK_GUESS_RATE = env_str("CANDIDATE_LINK_GUESS_RATE", "10/10m")
+# Days an answered offer's link still shows it (and the candidate's signed letter), from the
+# answer or from a fresh link the recruiter sends; then 410.
+CANDIDATE_LINK_DAYS_AFTER_ANSWER = env_int("CANDIDATE_LINK_DAYS_AFTER_ANSWER", 30)
 # The guess counter lives in the cache: give every web process the same one in production.
 # A Redis that is down or hangs costs a request one short timeout; each process then counts in
 # its own memory for CACHE_SKIP_SECONDS before it tries Redis again (ops.cache).

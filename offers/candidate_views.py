@@ -74,7 +74,12 @@ def _link_or_response(request: HttpRequest, token: str) -> CandidateLink | HttpR
         offer.status, link_revoked=link.is_revoked, link_expired=link.is_expired()
     )
     if reason:
-        context = {"reason": reason, "offer": offer, "recruiter": offer.created_by}
+        context = {
+            "reason": reason,
+            "offer": offer,
+            "recruiter": offer.created_by,
+            "days_after_answer": settings.CANDIDATE_LINK_DAYS_AFTER_ANSWER,
+        }
         return _private(render(request, "candidate/gone.html", context, status=410))
     return link
 

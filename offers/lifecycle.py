@@ -54,6 +54,8 @@ SHOWS_APPROVAL = frozenset({Status.APPROVED, Status.SENT, Status.PENDING_EXCEPTI
 LINKABLE = frozenset({Status.APPROVED, Status.SENT})
 # The candidate's link answers with the offer: it can be revoked.
 LINK_LIVE = frozenset({Status.SENT})
+# Answered: a fresh link shows the candidate their offer and signed letter for a while.
+RELINKABLE = ANSWERED
 # Its letter can still be made and read.
 LETTERABLE = frozenset(Status) - {Status.WITHDRAWN, Status.EXPIRED}
 # Money the company has promised (accepted) and may yet promise (approved or sent).
@@ -130,6 +132,8 @@ def gone_reason(status: str, *, link_revoked: bool, link_expired: bool) -> str |
         return "revoked"
     if status == Status.EXPIRED or (status in LINK_LIVE and link_expired):
         return "expired"
+    if status in ANSWERED and link_expired:
+        return "closed"  # the window to read an answered offer is over
     if status not in LINK_LIVE | ANSWERED:
         return "revoked"  # its terms are being approved again
     return None

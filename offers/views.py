@@ -5,6 +5,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
@@ -292,6 +293,7 @@ def _detail(request: RecruiterRequest, pk: int) -> HttpResponse:
         "links": offer.links.select_related("revoked_by"),
         "signature": (signature := live_signature(offer)),
         "link_waits_for": link_refusal(offer, signature=signature) if offer.can_send_link else None,
+        "days_after_answer": settings.CANDIDATE_LINK_DAYS_AFTER_ANSWER,
     }
     token = request.get_signed_cookie(
         NEW_LINK_COOKIE, default=None, salt=f"new-link-{offer.pk}", max_age=120
@@ -300,7 +302,7 @@ def _detail(request: RecruiterRequest, pk: int) -> HttpResponse:
         link = offer.links.filter(token_hash=token_hash(token), revoked_at__isnull=True).first()
         if link is not None:
             context.update(new_link_url=candidate_url(token), new_link=link)
-    if offer.can_send_link:
+    if offer.can_send_link or offer.can_send_copy_link:
         nonce = secrets.token_urlsafe(16)
         request.session[f"link-nonce-{offer.pk}"] = nonce
         context["link_nonce"] = nonce
@@ -427,7 +429,7 @@ def offer_link_create(request: RecruiterRequest, pk: int) -> HttpResponse:
     """
     offer = get_object_or_404(Offer.objects.visible_to(request.user), pk=pk)
     fresh = request.POST.get("nonce") == request.session.pop(f"link-nonce-{offer.pk}", None)
-    if offer.can_send_link and not fresh:
+    if (offer.can_send_link or offer.can_send_copy_link) and not fresh:
         messages.info(
             request,
             "Nothing was done: the button was pressed twice, or the page was out of date. "

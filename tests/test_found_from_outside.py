@@ -225,3 +225,59 @@ def test_a_recruiter_assigned_to_no_department_recruits_for_all(
     client.force_login(recruiter)
     page = client.get(reverse("offers:new")).content.decode()
     assert ">Engineering<" in page and ">Sales<" in page
+
+
+# 7. An answered offer's link closes after a window ------------------------------------------
+
+
+def test_an_answered_link_shows_the_offer_for_a_window_then_410_and_a_fresh_link_reopens_it(
+    client: Client, settings: Any, recruiter: Any, manager: Any, offer: Offer
+) -> None:
+    import datetime
+
+    from django.utils import timezone
+
+    from offers.services import candidate_link_create, offer_decline
+    from tests import factories
+
+    settings.CANDIDATE_LINK_DAYS_AFTER_ANSWER = 30
+    approved = factories.approved(offer, recruiter=recruiter, manager=manager)
+    link, token = candidate_link_create(offer=approved, by=recruiter)
+    offer_decline(link=link, reason="", ip="", user_agent="")
+    link.refresh_from_db()
+    now = timezone.now()
+    assert now + datetime.timedelta(days=29) < link.expires_at <= now + datetime.timedelta(days=30)
+    assert client.get(reverse("candidate:offer", args=[token])).status_code == 200
+
+    CandidateLink.objects.filter(pk=link.pk).update(expires_at=now)  # the window is over
+    for name in ("candidate:offer", "candidate:letter"):
+        gone = client.get(reverse(name, args=[token]))
+        assert gone.status_code == 410
+        assert 'data-gone="closed"' in gone.content.decode()
+        assert offer.role_title not in gone.content.decode()
+
+    _, fresh = candidate_link_create(offer=Offer.objects.get(pk=offer.pk), by=recruiter)
+    assert client.get(reverse("candidate:offer", args=[fresh])).status_code == 200
+    assert client.get(reverse("candidate:offer", args=[token])).status_code == 410
+    offer.refresh_from_db()
+    assert offer.status == Offer.Status.DECLINED  # no move, an audited reissue
+    assert offer.events.filter(action="link reissued").exists()
+
+
+def test_the_recruiter_sends_a_fresh_link_to_an_answered_offer_from_its_page(
+    client: Client, recruiter: Any, manager: Any, offer: Offer
+) -> None:
+    from offers.services import candidate_link_create, offer_decline
+    from tests import factories
+
+    approved = factories.approved(offer, recruiter=recruiter, manager=manager)
+    link, _ = candidate_link_create(offer=approved, by=recruiter)
+    offer_decline(link=link, reason="", ip="", user_agent="")
+    client.force_login(recruiter)
+    page = client.get(offer.get_absolute_url()).content.decode()
+    assert "Send a new link to read the answered offer (works 30 days)" in page
+    nonce = page.split('name="nonce" value="')[1].split('"')[0]
+    response = client.post(reverse("offers:link_create", args=[offer.pk]), {"nonce": nonce})
+    assert response.status_code == 302
+    assert "Copy the link now" in client.get(offer.get_absolute_url()).content.decode()
+    assert offer.links.filter(revoked_at__isnull=True).count() == 1

@@ -411,6 +411,10 @@ class Offer(models.Model):
         return self.status in lifecycle.LINK_LIVE
 
     @property
+    def can_send_copy_link(self) -> bool:
+        return self.status in lifecycle.RELINKABLE
+
+    @property
     def reopens_on_change(self) -> bool:
         """Changing an approved term now takes the offer back to the hiring manager."""
         return lifecycle.allows("reopen", self.status)

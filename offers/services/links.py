@@ -37,7 +37,10 @@ def token_hash(token: str) -> str:
 
 
 def link_expiry(offer: Offer) -> datetime.datetime:
-    """The end of the offer's last day, in the site's time zone."""
+    """The end of the offer's last day, in the site's time zone; for an answered offer, the end
+    of the window to read it and download the signed letter, counted from now."""
+    if offer.status in lifecycle.ANSWERED:
+        return timezone.now() + datetime.timedelta(days=settings.CANDIDATE_LINK_DAYS_AFTER_ANSWER)
     last_day = datetime.datetime.combine(
         offer.expires_on + datetime.timedelta(days=1), datetime.time()
     )
@@ -47,23 +50,18 @@ def link_expiry(offer: Offer) -> datetime.datetime:
 def candidate_link_create(
     *, offer: Offer, by: User, email: bool = False
 ) -> tuple[CandidateLink, str]:
-    """A new private link (older ones revoked); the token is returned once and never stored."""
+    """A new private link (older ones revoked); the token is returned once and never stored.
+    An answered offer gets a link to read it and its signed letter for a while."""
     token = secrets.token_urlsafe(TOKEN_BYTES)
     with transaction.atomic():
         offer = locked(offer)
-        if not offer.can_send_link:
+        if not (offer.can_send_link or offer.can_send_copy_link):
             raise OfferError("Only an approved offer can be sent to the candidate.")
-        if offer.expires_on < timezone.localdate():
-            raise OfferError("The offer has expired: change its expiry date (and approve it).")
-        from signing.services import link_refusal
-
-        refusal = link_refusal(offer)
-        if refusal:
-            raise OfferError(refusal)
-        if offer.expires_on > timezone.localdate() + datetime.timedelta(days=366):
+        if not offer.can_send_copy_link:
+            _refuse_to_send(offer)
+        elif offer.anonymized_at:
             raise OfferError(
-                "The offer's expiry date is more than a year ahead: correct it (and approve it) "
-                "before sending."
+                "The candidate's personal data was erased: there is nobody to send to."
             )
         now = timezone.now()
         offer.links.filter(revoked_at__isnull=True).update(revoked_at=now, revoked_by=by)
@@ -93,6 +91,21 @@ def candidate_link_create(
         if email:
             notifications.candidate_link(offer, url=candidate_url(token))
     return link, token
+
+
+def _refuse_to_send(offer: Offer) -> None:
+    if offer.expires_on < timezone.localdate():
+        raise OfferError("The offer has expired: change its expiry date (and approve it).")
+    from signing.services import link_refusal
+
+    refusal = link_refusal(offer)
+    if refusal:
+        raise OfferError(refusal)
+    if offer.expires_on > timezone.localdate() + datetime.timedelta(days=366):
+        raise OfferError(
+            "The offer's expiry date is more than a year ahead: correct it (and approve it) "
+            "before sending."
+        )
 
 
 def candidate_url(token: str) -> str:
@@ -175,6 +188,8 @@ def _answer(
                 **extra,
             },
         )
+        # From now the link shows the answered offer only for a while (link_expiry).
+        CandidateLink.objects.filter(pk=link.pk).update(expires_at=link_expiry(offer))
         notifications.candidate_answered(offer, note=note)
     return offer
 
