@@ -12,3 +12,8 @@ letter_ready = Signal()  # sender=Letter, letter=, offer= (loaded)
 # receiver answers a sentence for the candidate to refuse it, or None. Signing answers it: while
 # letters are signed, the only way to accept is to sign (`signature_id` names the signature).
 acceptance_check = Signal()
+
+# Asked when a letter is rendered (sender=Offer, offer=): a receiver answers how the letter will
+# be signed electronically, {"company_signer": the name of who signs for the company, or ""},
+# or None. Signing answers it; no answer: a letter signed by hand, with blanks for the date.
+letter_signing = Signal()

@@ -8,8 +8,20 @@ from django.dispatch import receiver
 
 from offers import signals
 from offers.models import Offer
+from offers.roles import person_name
 from signing.certificates import signing_enabled
 from signing.models import Signature
+
+
+@receiver(signals.letter_signing, sender=Offer)
+def signed_electronically(sender: Any, offer: Offer, **kwargs: Any) -> dict[str, str] | None:
+    """While letters are signed, the letter rendered now is signed electronically: no blank for
+    a date, and the company's line names the one person the template lets countersign."""
+    if not signing_enabled():
+        return None
+    version = offer.letter_template_version
+    named = version.template.countersigner if version else None
+    return {"company_signer": person_name(named) if named else ""}
 
 
 @receiver(signals.acceptance_check, sender=Offer)

@@ -65,10 +65,10 @@ def consent_text(offer: Offer) -> str:
 
 
 def _is_current(signature: Signature, offer: Offer, letter: Letter | None) -> bool:
-    """It names the letter the candidate is asked to sign now (`offer.approved_letter()`)."""
+    """It names the letter the candidate is asked to sign now (`offer.approved_letter()`): the
+    same bytes of the same version (a letter made again, byte for byte the same, is the same)."""
     return (
         letter is not None
-        and letter.pk == signature.letter_id
         and offer.version == signature.offer_version
         and letter.sha256 == signature.letter_sha256
     )

@@ -281,3 +281,78 @@ def test_the_recruiter_sends_a_fresh_link_to_an_answered_offer_from_its_page(
     assert response.status_code == 302
     assert "Copy the link now" in client.get(offer.get_absolute_url()).content.decode()
     assert offer.links.filter(revoked_at__isnull=True).count() == 1
+
+
+# 8. The signed letter's loose ends -----------------------------------------------------------
+
+
+def letter_text(offer: Offer, tmp_path: Any) -> str:
+    from offers.models import Letter
+    from tests.test_signing import pdftotext
+
+    letter = Letter.objects.filter(offer=offer, draft=False).latest("pk")
+    with letter.file.open("rb") as handle:
+        return pdftotext(handle.read(), tmp_path)
+
+
+def test_a_letter_to_be_signed_electronically_has_no_blank_for_a_date(
+    sent_to_sign: Sent, tmp_path: Any, settings: Any
+) -> None:
+    offer, _, _ = sent_to_sign
+    text = letter_text(offer, tmp_path)
+    assert "(date)" not in text and "accepted on" not in text
+    # No one is named to countersign: the line names the company; the stamp names who signs.
+    assert f"For {settings.COMPANY_NAME}" in text
+
+
+def test_a_letter_signed_on_paper_keeps_its_blanks(
+    recruiter: Any, manager: Any, offer: Offer, tmp_path: Any
+) -> None:
+    from offers.models import Letter
+    from offers.services import candidate_link_create, letter_render
+    from tests import factories
+
+    approved = factories.approved(offer, recruiter=recruiter, manager=manager)
+    candidate_link_create(offer=approved, by=recruiter)
+    letter_render(letter_id=Letter.objects.get(offer=offer, draft=False).pk)
+    assert f"{offer.candidate_name}, accepted on (date)" in letter_text(offer, tmp_path)
+
+
+def test_the_letter_names_the_person_its_template_lets_countersign(
+    signing_on: Any, recruiter: Any, manager: Any, offer: Offer, tmp_path: Any
+) -> None:
+    from offers.models import Letter, LetterTemplateVersion
+    from offers.roles import PEOPLE_TEAM
+    from offers.services import candidate_link_create, letter_render
+    from tests import factories
+
+    version = offer.letter_template_version
+    assert version is not None
+    LetterTemplateVersion.objects.filter(pk=version.pk).update(signatory_name="Jordan Lee")
+    version.refresh_from_db()
+    signer = factories.user("pat", role=PEOPLE_TEAM, first_name="Pat", last_name="People")
+    version.template.countersigner = signer
+    version.template.save()
+    approved = factories.approved(offer, recruiter=recruiter, manager=manager)
+    candidate_link_create(offer=approved, by=recruiter)
+    letter_render(letter_id=Letter.objects.get(offer=offer, draft=False).pk)
+    text = letter_text(offer, tmp_path)
+    assert "Pat People, for" in text and version.signatory_name not in text
+
+
+def test_a_letter_made_again_byte_for_byte_keeps_the_signature_in_progress(
+    client: Client, sent_to_sign: Sent, recruiter: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from offers.models import Letter
+    from offers.services import letter_render, letter_request
+    from signing.models import Signature
+    from tests.test_signing import consent_and_code
+
+    offer, _, token = sent_to_sign
+    consent_and_code(client, token, django_capture_on_commit_callbacks)
+    again = letter_request(offer=offer, by=recruiter)
+    letter_render(letter_id=again.pk)
+    again.refresh_from_db()
+    assert again.sha256 == Letter.objects.get(offer=offer, draft=False, pk__lt=again.pk).sha256
+    client.get(reverse("candidate:offer", args=[token]))  # pages read the live signature
+    assert Signature.objects.get(offer=offer).state == Signature.State.CODE_SENT

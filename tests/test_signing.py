@@ -442,15 +442,21 @@ def test_a_double_submit_and_two_tabs_give_one_signature(
 
 
 def test_a_superseded_letter_cannot_be_signed(
-    sent: Any, recruiter: User, django_capture_on_commit_callbacks: Any
+    sent: Any, recruiter: User, django_capture_on_commit_callbacks: Any, monkeypatch: Any
 ) -> None:
     offer, _, token = sent
     client = Client()
     code = consent_and_code(client, token, django_capture_on_commit_callbacks)
     assert post(client, "code_check", token, code=code).status_code == 302
-    # The recruiter generates the letter again: the candidate must sign the new one.
+    # The recruiter generates the letter again the next day (it carries its date, so its bytes
+    # differ): the candidate must sign the new one.
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: tomorrow)
     newer = letter_request(offer=offer, by=recruiter)
     letter_render(letter_id=newer.pk)
+    monkeypatch.undo()
+    newer.refresh_from_db()
+    assert newer.sha256 != Signature.objects.get().letter_sha256
     response = post(client, "sign", token, typed_name=offer.candidate_name)
     assert response.status_code == 400
     assert Signature.objects.get().state == State.VOID
@@ -739,6 +745,12 @@ def test_demo_data_leaves_one_offer_signed_and_countersigned(
         ("Candidate", True, True, True),
         ("Company", True, True, True),
     ]
+    # No blank to fill in by hand, and one person signs for the company: the one the letter
+    # names is the one on the company's stamp.
+    text = pdftotext(out.read_bytes(), tmp_path)
+    assert "(date)" not in text and "accepted on" not in text
+    assert "Pat People, Head of People, for" in text and "Countersigned: Pat People" in text
+    assert "Jordan Lee" not in text
     call_command("demo_data", "--force")  # a second run changes nothing
     assert Signature.objects.count() == 1
 

@@ -31,6 +31,7 @@ from weasyprint.document import Document
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from offers import signals
 from offers.letters import sandbox
 from offers.letters.format import LetterFormat
 from offers.letters.wording import block_values, chart_context, letter_values
@@ -126,6 +127,7 @@ def letter_context(
     values and the app's blocks, formatted for the version's language."""
     fmt = LetterFormat(version.language, offer.currency)
     values = letter_values(offer, version, fmt, draft=draft, figures=figures)
+    answers = [a for _, a in signals.letter_signing.send(sender=Offer, offer=offer) if a]
     blocks_context = {
         **chart_context(figures),
         **block_values(offer, fmt, figures),
@@ -134,6 +136,10 @@ def letter_context(
         "signatory_name": version.signatory_name,
         "signatory_title": version.signatory_title,
         "token_terms": version.token_terms,
+        # Signed electronically: each stamp gives its date, and the company's line names who
+        # signs (the letter's signatory only when that is who signs).
+        "signed_electronically": bool(answers),
+        "company_signer": answers[0]["company_signer"] if answers else "",
     }
 
     def block(name: str) -> Callable[[], str]:

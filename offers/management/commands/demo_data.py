@@ -14,7 +14,14 @@ from django.utils import timezone
 
 from offers.lifecycle import Status
 from offers.models import ApprovalPolicy, Department, LetterTemplate, Offer, SalaryBand
-from offers.roles import EXCEPTION_APPROVERS, FINANCE, HIRING_MANAGERS, PEOPLE_TEAM, RECRUITERS
+from offers.roles import (
+    EXCEPTION_APPROVERS,
+    FINANCE,
+    HIRING_MANAGERS,
+    PEOPLE_TEAM,
+    RECRUITERS,
+    person_name,
+)
 from offers.services import (
     Allocation,
     candidate_link_create,
@@ -145,7 +152,8 @@ GERMAN_BUDGET_TERMS = (
 )
 # name, file, language, location rule, signatory name and title, token terms (None: settings')
 DEMO_LETTER_TEMPLATES = [
-    ("US offer letter", "us.md", "en_US", "United States", "Jordan Lee", "VP People", None),
+    # Signed for the company by Pat People, who countersigns the demo's signed letter.
+    ("US offer letter", "us.md", "en_US", "United States", "Pat People", "Head of People", None),
     (
         "Angebotsschreiben Deutschland",
         "de.md",
@@ -335,7 +343,12 @@ class Command(BaseCommand):
         people = User.objects.get(username="people")
         for name, file, language, where, signatory, title, terms in DEMO_LETTER_TEMPLATES:
             template, created = LetterTemplate.objects.get_or_create(
-                name=name, defaults={"location_contains": where}
+                name=name,
+                defaults={
+                    "location_contains": where,
+                    # The letter's signatory, where they are a user, is who countersigns it.
+                    "countersigner": people if signatory == person_name(people) else None,
+                },
             )
             if not created:
                 continue
