@@ -37,7 +37,7 @@ from offers.lifecycle import Status
 from offers.models import APPROVED_TERMS, Offer
 from offers.roles import is_recruiter
 from offers.services import OfferError, offer_create, offer_submit, offer_update
-from signing.models import Signature
+from signing.services import offer_signature
 
 PROBLEM = "application/problem+json"
 MAX_LIMIT = 100
@@ -315,7 +315,7 @@ def offer_detail(offer: Offer) -> dict[str, Any]:
     valuation = figures.valuation
     snapshot = offer.price_snapshot
     letter = offer.approved_letter()
-    signed = offer.signatures.exclude(state=Signature.State.VOID).order_by("-pk").first()  # type: ignore[attr-defined]
+    signed = offer_signature(offer, letter=letter)
     terms = {
         name: (str(value) if value is not None else None)
         for name in [*APPROVED_TERMS, "letter_language"]

@@ -89,10 +89,9 @@ def _void(signature: Signature, *, reason: str) -> None:
         signature.refresh_from_db()
 
 
-def live_signature(offer: Offer, *, letter: Letter | None | EllipsisType = ...) -> Signature | None:
-    """The offer's signature that is not void: in progress only while it names the letter to
-    sign now (else it is voided, and signing starts again from consent). `letter`: the offer's
-    approved letter, when the caller has read it already."""
+def _latest(offer: Offer, letter: Letter | None | EllipsisType) -> tuple[Signature | None, bool]:
+    """The offer's newest signature that is not void or failed, and whether it is stale: in
+    progress on a letter other than the one to sign now."""
     signature = (
         Signature.objects.filter(offer=offer)
         .exclude(state__in=[State.VOID, State.FAILED])
@@ -100,10 +99,26 @@ def live_signature(offer: Offer, *, letter: Letter | None | EllipsisType = ...) 
         .first()
     )
     if signature is None or signature.state not in Signature.VOIDABLE:
-        return signature
+        return signature, False
     if letter is ...:
         letter = offer.approved_letter()
-    if not _is_current(signature, offer, letter):
+    return signature, not _is_current(signature, offer, letter)
+
+
+def offer_signature(
+    offer: Offer, *, letter: Letter | None | EllipsisType = ...
+) -> Signature | None:
+    """The offer's signature as every page shows it, read without writing (the API's reader):
+    none that is void or failed, none in progress on a letter that is no longer the one to
+    sign. `letter`: the offer's approved letter, when the caller has read it already."""
+    signature, stale = _latest(offer, letter)
+    return None if stale else signature
+
+
+def live_signature(offer: Offer, *, letter: Letter | None | EllipsisType = ...) -> Signature | None:
+    """`offer_signature`, and a stale one is voided (signing starts again from consent)."""
+    signature, stale = _latest(offer, letter)
+    if signature is not None and stale:
         with transaction.atomic():
             _void(signature, reason="The offer changed after signing began: its letter is new.")
         return None

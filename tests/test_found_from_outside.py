@@ -356,3 +356,55 @@ def test_a_letter_made_again_byte_for_byte_keeps_the_signature_in_progress(
     assert again.sha256 == Letter.objects.get(offer=offer, draft=False, pk__lt=again.pk).sha256
     client.get(reverse("candidate:offer", args=[token]))  # pages read the live signature
     assert Signature.objects.get(offer=offer).state == Signature.State.CODE_SENT
+
+
+# 10. The API reads the offer's signature as every page does ----------------------------------
+
+
+def test_the_api_reports_no_failed_or_superseded_signature(
+    client: Client,
+    sent_to_sign: Sent,
+    recruiter: Any,
+    django_capture_on_commit_callbacks: Any,
+    monkeypatch: Any,
+) -> None:
+    import datetime
+
+    from django.utils import timezone
+
+    from offers.models import Department
+    from offers.services import letter_render, letter_request
+    from signing import services
+    from signing.models import Signature
+    from tests import factories
+    from tests.test_signing import consent_and_code, post
+
+    offer, _, token = sent_to_sign
+    Department.objects.get(pk=offer.department_id).recruiters.add(recruiter)
+    key = factories.api_key(recruiter.username)
+
+    def reported() -> Any:
+        return call(client, "get", f"/offers/{offer.pk}", key).json()["signed_letter"]
+
+    consent_and_code(Client(), token, django_capture_on_commit_callbacks)
+    assert reported() == {"state": "code_sent", "sha256": None}
+
+    # The letter made again the next day (other bytes): the signature in progress is on a
+    # letter no longer to be signed, and no page shows it.
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: tomorrow)
+    letter_render(letter_id=letter_request(offer=offer, by=recruiter).pk)
+    monkeypatch.undo()
+    assert reported() is None
+    assert Signature.objects.get(offer=offer).state == "code_sent"  # a read writes nothing
+
+    # Signed, and its seal failed for good: the pages show no signature; nor does the API.
+    candidate = Client()
+    code = consent_and_code(candidate, token, django_capture_on_commit_callbacks)
+    assert post(candidate, "code_check", token, code=code).status_code == 302
+    with django_capture_on_commit_callbacks(execute=False):
+        assert post(candidate, "sign", token, typed_name=offer.candidate_name).status_code == 302
+    signature = Signature.objects.get(offer=offer, state=Signature.State.SIGNED)
+    assert reported() == {"state": "signed", "sha256": None}
+    services.seal_failed(signature_id=signature.pk, reason="storage gone", final=True)
+    assert reported() is None
