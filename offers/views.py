@@ -308,9 +308,11 @@ def _detail(request: RecruiterRequest, pk: int) -> HttpResponse:
         context["link_nonce"] = nonce
     response = render(request, "offers/detail.html", context)
     if token:
+        # The token is in the page, never in its URL, so the site's same-origin referrer policy
+        # keeps it to itself; no-referrer here made Chromium post the page's forms with
+        # `Origin: null`, which Django's CSRF check refuses.
         response.delete_cookie(NEW_LINK_COOKIE, path=offer.get_absolute_url())
         response["Cache-Control"] = "private, no-store"
-        response["Referrer-Policy"] = "no-referrer"
     return response
 
 
