@@ -117,8 +117,34 @@ def departments_for(builder: Any, offer: Offer) -> QuerySet[Department]:
     ).distinct()
 
 
+@functools.cache
+def time_zone_choices() -> list[tuple[str, str]]:
+    return [("", "From the location (UTC if it names no city we know)")] + [
+        (zone, zone) for zone in time_zone_names()
+    ]
+
+
+@functools.cache
+def time_zone_names() -> list[str]:
+    """IANA zones, the legacy aliases left out."""
+    return sorted(
+        zone
+        for zone in zoneinfo.available_timezones()
+        if "/" in zone and not zone.startswith("Etc")
+    )
+
+
 class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
     """Validates an offer and its token models; persisting is the services' job."""
+
+    # Some 600 zones: given as a function, so that each form (one a keystroke) copies the field
+    # without them and reads them only to validate or draw the menu.
+    time_zone = forms.ChoiceField(
+        required=False,
+        label=TERM_LABELS["time_zone"],
+        choices=time_zone_choices,
+        help_text="models priced by time of day are valued over these working hours",
+    )
 
     class Meta:
         model = Offer
@@ -149,13 +175,6 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
             mix_field.widget.attrs["data-mix"] = name
         self.fields["token_profile"].widget.attrs["data-presets"] = json.dumps(
             {key: {k: str(v) for k, v in p.mix.percent().items()} for key, p in PROFILES.items()}
-        )
-        self.fields["time_zone"] = forms.ChoiceField(
-            required=False,
-            label=TERM_LABELS["time_zone"],
-            choices=[("", "From the location (UTC if it names no city we know)")]
-            + [(zone, zone) for zone in time_zone_names()],
-            help_text="models priced by time of day are valued over these working hours",
         )
         for name, default in WORKING_DAY.items():
             self.fields[name].required = False
@@ -498,16 +517,6 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
         # The prices validation fetched: no second query.
         figures = value_offer(offer, prices=self.known_prices, allocations=allocations)
         return Preview(offer=offer, figures=figures)
-
-
-@functools.cache
-def time_zone_names() -> list[str]:
-    """IANA zones, the legacy aliases left out."""
-    return sorted(
-        zone
-        for zone in zoneinfo.available_timezones()
-        if "/" in zone and not zone.startswith("Etc")
-    )
 
 
 class OfferFilterForm(forms.Form):

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from pricing.hours import WorkingHours, spread_over_hours
@@ -19,12 +20,22 @@ def price_field(*, optional: bool = False, **kwargs: Any) -> models.DecimalField
     )
 
 
+# Newest first by the prices' own date (an old file imported today is not newer).
+NEWEST_FIRST = (models.F("taken_on").desc(nulls_last=True), models.F("fetched_at").desc(), "-pk")
+
+
 class PriceSnapshotQuerySet(models.QuerySet["PriceSnapshot"]):
     def newest(self) -> PriceSnapshot | None:
         """The newest prices by their own date (an old file imported today is not newer)."""
-        return self.order_by(
-            models.F("taken_on").desc(nulls_last=True), "-fetched_at", "-pk"
-        ).first()
+        return self.order_by(*NEWEST_FIRST).first()
+
+    def newest_of_each_source(self) -> list[PriceSnapshot]:
+        """`newest()` of every source, in one query (the builder's cross-check note asks it on
+        every keystroke)."""
+        rank = models.Window(
+            RowNumber(), partition_by="source", order_by=[*NEWEST_FIRST[:2], models.F("pk").desc()]
+        )
+        return list(self.annotate(rank=rank).filter(rank=1))
 
     def current(self) -> PriceSnapshot | None:
         """The snapshot in force: the primary source's, or a fallback's (see `prices_in_force`)."""

@@ -26,8 +26,9 @@ from types import ModuleType
 import httpx
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from pricing import catalogue
@@ -403,7 +404,8 @@ def cross_check_snapshots() -> tuple[datetime.date | None, list[PriceSnapshot]]:
     are known on that day: its own date, or an earlier one of a source that dates its changes
     (resolved to the day). The newest day with at least two such sources; a source whose
     prices are of another day is left out rather than compared across time."""
-    snapshots = [s for s in (newest_import(source) for source in SOURCES) if s is not None]
+    newest = PriceSnapshot.objects.filter(source__in=SOURCES, settled_from__isnull=True)
+    snapshots = sorted(newest.newest_of_each_source(), key=lambda s: list(SOURCES).index(s.source))
     days = sorted({s.prices_as_of.date() for s in snapshots}, reverse=True)
     for day in days:
         known = [
@@ -417,9 +419,29 @@ def cross_check_snapshots() -> tuple[datetime.date | None, list[PriceSnapshot]]:
     return (days[0] if days else None), []
 
 
+def cross_check_snapshot_ids() -> list[int]:
+    """The ids of `cross_check_snapshots()`, kept in the cache under a key that names every
+    snapshot there is (the newest id, when it was read, and the count: snapshots are only ever
+    added), so it is never out of date. Why a cache: the builder's panel says which models no
+    second source prices on every keystroke, and finding the day took three queries (issue 39:
+    the live totals)."""
+    known = PriceSnapshot.objects.aggregate(
+        newest=Max("pk"), read=Max("fetched_at"), count=Count("pk")
+    )
+    read = known["read"].isoformat() if known["read"] else ""
+    key = f"pricing:cross-check:{known['newest']}:{known['count']}:{read}"
+    ids = cache.get(key)
+    if ids is None:
+        ids = [snapshot.pk for snapshot in cross_check_snapshots()[1]]
+        cache.set(key, ids, timeout=24 * 3600)
+    return list(ids)
+
+
 def single_source_models(canonical_ids: set[str]) -> set[str]:
     """Of these models, those no second source prices on the cross-check's day."""
-    _, snapshots = cross_check_snapshots()
+    snapshots = cross_check_snapshot_ids()
+    if len(snapshots) < 2:
+        return set(canonical_ids)
     priced = (
         ModelPrice.objects.filter(
             snapshot__in=snapshots, canonical_id__in=canonical_ids, first_party=True

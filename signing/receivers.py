@@ -32,10 +32,13 @@ def only_by_signing(
     old answer form, posted by hand) is refused: no consent, no code, no sealed letter."""
     if not signing_enabled():
         return None
-    verified = Signature.objects.filter(
-        pk=signature_id, offer=offer, state=Signature.State.VERIFIED
-    ).exists()
-    if signature_id is not None and verified:
+    verified = (
+        signature_id is not None
+        and (
+            Signature.objects.filter(pk=signature_id, offer=offer, state=Signature.State.VERIFIED)
+        ).exists()
+    )
+    if verified:
         return None
     return (
         "This offer is accepted by signing its letter: give your consent, enter the code we "

@@ -127,7 +127,9 @@ def letter_context(
     values and the app's blocks, formatted for the version's language."""
     fmt = LetterFormat(version.language, offer.currency)
     values = letter_values(offer, version, fmt, draft=draft, figures=figures)
-    answers = [a for _, a in signals.letter_signing.send(sender=Offer, offer=offer) if a]
+    answers: list[Any] = [
+        answer for _, answer in signals.letter_signing.send(sender=Offer, offer=offer) if answer
+    ]
     blocks_context = {
         **chart_context(figures),
         **block_values(offer, fmt, figures),

@@ -12,6 +12,10 @@ admin's queries the same for 100 and for 10,000 offers.
 
 Then, in-process, the median milliseconds of one request of each page and of its parts
 (tests/benchmarks/parts.py): database, templates, the offer form, valuing it, and the rest.
+
+`--beside COMMIT` then runs the live totals of COMMIT's code beside today's, alternating, and
+prints both and the ratios (tests/benchmarks/bench_totals_beside.py; issue 39's targets against
+2132bba, the code of 2026-12-03: valuing <= 1.5, the whole request <= 1.2).
 """
 
 from __future__ import annotations
@@ -241,3 +245,7 @@ def print_parts(session: str, manager_session: str, body: bytes) -> None:
 
 if __name__ == "__main__":
     main()
+    if "--beside" in sys.argv:
+        from tests.benchmarks import bench_totals_beside
+
+        bench_totals_beside.main(sys.argv[sys.argv.index("--beside") + 1])
