@@ -5,6 +5,9 @@ TOOLS := var/tools
 UV := $(TOOLS)/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
+# The MLflow AI Gateway the budget tests run for real, in an environment of its own.
+MLFLOW_VERSION := 3.17.2
+MLFLOW := $(TOOLS)/mlflow/bin/mlflow
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
@@ -19,6 +22,11 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 	touch $@
 
 venv: $(VENV)/.synced
+
+$(MLFLOW): $(UV)
+	$(UV) venv -q --allow-existing $(TOOLS)/mlflow --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')"
+	$(UV) pip install -q --python $(TOOLS)/mlflow/bin/python "mlflow[auth]==$(MLFLOW_VERSION)"
+	touch $@
 
 run: venv
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --noinput
@@ -36,7 +44,7 @@ lint: venv
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
 
-test: lint
+test: lint $(MLFLOW)
 	$(BIN)/pytest
 
 clean:

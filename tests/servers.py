@@ -25,8 +25,10 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def wait_until_answering(url: str, process: subprocess.Popen[str], what: str) -> None:
-    deadline = time.monotonic() + 60
+def wait_until_answering(
+    url: str, process: subprocess.Popen[str], what: str, *, seconds: float = 60
+) -> None:
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"{what} exited:\n{process.stdout.read() if process.stdout else ''}")
