@@ -51,6 +51,8 @@ class Gateway(Protocol):
     name: str
     base_url: str
 
+    def served_models(self) -> set[str]: ...
+
     def provision(self, *, identity: str, usd_per_day: Decimal, models: list[str]) -> Grant: ...
 
     def change_cap(self, *, identity: str, usd_per_day: Decimal) -> None: ...
@@ -116,6 +118,9 @@ class MlflowGateway:
         """The gateway's endpoints by name (the names employees call models by)."""
         found = self._call("GET", "/api/3.0/mlflow/gateway/endpoints/list")
         return {endpoint["name"]: endpoint for endpoint in found.get("endpoints", [])}
+
+    def served_models(self) -> set[str]:
+        return set(self.endpoints())
 
     def _policies(self, identity: str) -> list[dict[str, Any]]:
         found = self._call("GET", "/api/3.0/mlflow/gateway/budgets/list")
@@ -286,3 +291,23 @@ class MlflowGateway:
 
     def is_cap_refusal(self, status: int, body: str) -> bool:
         return status == 429 and "Budget limit exceeded" in body
+
+
+def configured() -> Gateway | None:
+    """The gateway the settings name, or None where budgets are not provisioned."""
+    from django.conf import settings
+
+    if settings.TOKEN_GATEWAY == "mlflow":  # noqa: S105  (a gateway's name, not a password)
+        return MlflowGateway(
+            url=settings.TOKEN_GATEWAY_URL,
+            admin_user=settings.TOKEN_GATEWAY_ADMIN_USER,
+            admin_key=settings.TOKEN_GATEWAY_ADMIN_KEY,
+        )
+    return None
+
+
+def gateway_model(model_id: str) -> str:
+    """The gateway's name for one of the app's models (`TOKEN_GATEWAY_MODELS`; else its id)."""
+    from django.conf import settings
+
+    return str(settings.TOKEN_GATEWAY_MODELS.get(model_id, model_id))

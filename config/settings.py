@@ -6,6 +6,7 @@ transport, local files, console email); production sets the variables documented
 
 from __future__ import annotations
 
+import json
 import os
 from decimal import Decimal
 from pathlib import Path
@@ -95,6 +96,7 @@ INSTALLED_APPS = [
     "offers",
     "signing",
     "api",
+    "budgets",
 ]
 
 MIDDLEWARE = [
@@ -370,6 +372,37 @@ TOKEN_REFERENCE_LABEL = env_str(
 # A flat-rate seat plan to compare with, where one is configured (e.g. 2400 for a $200/month plan).
 TOKEN_SEAT_PLAN_USD_PER_YEAR = env_decimal("TOKEN_SEAT_PLAN_USD_PER_YEAR")
 TOKEN_SEAT_PLAN_LABEL = env_str("TOKEN_SEAT_PLAN_LABEL", "a flat-rate seat plan")
+
+
+# The company's LLM gateway, where the token budget is delivered after hire (README, "The token
+# budget after hire"). Empty: budgets are not provisioned, and the pages say so.
+TOKEN_GATEWAY = env_str("TOKEN_GATEWAY")
+if TOKEN_GATEWAY not in {"", "mlflow"}:
+    raise ImproperlyConfigured(f"TOKEN_GATEWAY must be empty or mlflow, not {TOKEN_GATEWAY!r}.")
+TOKEN_GATEWAY_URL = env_str("TOKEN_GATEWAY_URL")
+TOKEN_GATEWAY_ADMIN_USER = env_str("TOKEN_GATEWAY_ADMIN_USER")
+TOKEN_GATEWAY_ADMIN_KEY = env_str("TOKEN_GATEWAY_ADMIN_KEY")
+if not TOKEN_GATEWAY_ADMIN_KEY and env_str("TOKEN_GATEWAY_ADMIN_KEY_FILE"):
+    try:
+        TOKEN_GATEWAY_ADMIN_KEY = Path(env_str("TOKEN_GATEWAY_ADMIN_KEY_FILE")).read_text().strip()
+    except OSError as error:
+        raise ImproperlyConfigured(
+            f"TOKEN_GATEWAY_ADMIN_KEY_FILE cannot be read: {error}"
+        ) from None
+if TOKEN_GATEWAY and not (TOKEN_GATEWAY_URL and TOKEN_GATEWAY_ADMIN_KEY):
+    raise ImproperlyConfigured(
+        "TOKEN_GATEWAY is set: set TOKEN_GATEWAY_URL and TOKEN_GATEWAY_ADMIN_KEY (or _FILE) too."
+    )
+# The app's model ids → the gateway's model (endpoint) names, as JSON; a model not named here is
+# called by its own id.
+try:
+    TOKEN_GATEWAY_MODELS: dict[str, str] = json.loads(env_str("TOKEN_GATEWAY_MODELS") or "{}")
+except ValueError:
+    raise ImproperlyConfigured("TOKEN_GATEWAY_MODELS must be a JSON object.") from None
+if not isinstance(TOKEN_GATEWAY_MODELS, dict) or not all(
+    isinstance(k, str) and isinstance(v, str) for k, v in TOKEN_GATEWAY_MODELS.items()
+):
+    raise ImproperlyConfigured('TOKEN_GATEWAY_MODELS must map names to names: {"gpt-5": "gpt5"}.')
 
 
 def env_optional_int(name: str, default: str = "") -> int | None:

@@ -5,10 +5,13 @@ back per day, and rotating or revoking stops the old credential. The first piece
 from __future__ import annotations
 
 import datetime
+import json
 import time
 from decimal import Decimal
+from typing import Any
 
 import pytest
+from django.core.management import CommandError, call_command
 
 from budgets.gateways import GatewayError, MlflowGateway
 from tests.gateways import ADMIN, ADMIN_KEY, MODEL, UNPRICED, RunningGateway
@@ -102,3 +105,53 @@ def test_a_gateway_that_is_down_is_a_gateway_error() -> None:
     gateway = MlflowGateway(url=f"http://127.0.0.1:{free_port()}", admin_user="a", admin_key="b")
     with pytest.raises(GatewayError, match="unreachable"):
         gateway.provision(identity="offer-105", usd_per_day=Decimal("1"), models=[MODEL])
+
+
+# The operator's command -----------------------------------------------------------------------
+
+
+def test_status_names_each_model_of_accepted_offers_and_whether_the_gateway_serves_it(
+    mlflow_gateway: RunningGateway,
+    settings: Any,
+    recruiter: Any,
+    manager: Any,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from offers.services import candidate_link_create, offer_accept
+    from tests import factories
+
+    offer = factories.offer(
+        by=recruiter,
+        hiring_manager=manager,
+        models=[("claude-sonnet-4-5", "60"), ("gpt-5", "40")],
+    )
+    approved = factories.approved(offer, recruiter=recruiter, manager=manager)
+    link, _ = candidate_link_create(offer=approved, by=recruiter)
+    offer_accept(link=link, full_name=offer.candidate_name, confirmed=True, ip="", user_agent="")
+    settings.TOKEN_GATEWAY, settings.TOKEN_GATEWAY_URL = "mlflow", mlflow_gateway.url
+    settings.TOKEN_GATEWAY_ADMIN_USER, settings.TOKEN_GATEWAY_ADMIN_KEY = ADMIN, ADMIN_KEY
+    settings.TOKEN_GATEWAY_MODELS = {"claude-sonnet-4-5": MODEL}
+
+    call_command("token_budget", "status", "--json")
+    report = json.loads(capsys.readouterr().out)
+    assert report["reachable"] is True and report["gateway"] == "mlflow"
+    assert report["models"] == [
+        {"model": "claude-sonnet-4-5", "gateway_name": MODEL, "served": True},
+        {"model": "gpt-5", "gateway_name": "gpt-5", "served": False},
+    ]
+    call_command("token_budget", "status")
+    assert "gpt-5 → gpt-5: NOT served: set it up" in capsys.readouterr().out
+
+
+def test_status_says_when_no_gateway_is_set_or_it_does_not_answer(
+    db: None, settings: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.servers import free_port
+
+    settings.TOKEN_GATEWAY = ""
+    call_command("token_budget", "status")
+    assert "TOKEN_GATEWAY is not set: budgets are not provisioned" in capsys.readouterr().out
+    settings.TOKEN_GATEWAY, settings.TOKEN_GATEWAY_URL = "mlflow", f"http://127.0.0.1:{free_port()}"
+    settings.TOKEN_GATEWAY_ADMIN_USER, settings.TOKEN_GATEWAY_ADMIN_KEY = ADMIN, ADMIN_KEY
+    with pytest.raises(CommandError, match="does not answer"):
+        call_command("token_budget", "status")
