@@ -50,6 +50,7 @@ class Grant:
 class Gateway(Protocol):
     name: str
     base_url: str
+    call_url: str  # where employees send OpenAI-shaped calls with their credential
 
     def served_models(self) -> set[str]: ...
 
@@ -85,6 +86,7 @@ class MlflowGateway:
 
     def __init__(self, *, url: str, admin_user: str, admin_key: str) -> None:
         self.base_url = url.rstrip("/")
+        self.call_url = f"{self.base_url}/gateway/mlflow/v1"
         self.client = httpx.Client(
             base_url=self.base_url, auth=(admin_user, admin_key), timeout=TIMEOUT
         )

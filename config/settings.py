@@ -489,6 +489,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "pricing.tasks.refresh_prices",
         "schedule": PRICES_REFRESH_HOURS * 3600.0,
     },
+    # Token budgets in the company's LLM gateway (nothing to do while TOKEN_GATEWAY is empty).
+    "provision-budgets": {"task": "budgets.tasks.provision_due", "schedule": 3600.0},
+    "sync-budget-spend": {
+        "task": "budgets.tasks.sync_spend",
+        "schedule": float(env_int("TOKEN_GATEWAY_SYNC_SECONDS", 900)),
+    },
 }
 
 # Signed letters (README, "Signed letters"). Candidates sign with a one-time emailed code, and

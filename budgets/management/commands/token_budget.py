@@ -1,16 +1,27 @@
-"""The operator's view of the company's LLM gateway: `token_budget status [--json]`."""
+"""The operator's commands for the company's LLM gateway: status, provision, revoke, sync,
+spend."""
 
 from __future__ import annotations
 
+import datetime
 import json
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from budgets.gateways import GatewayError, configured, gateway_model
+from budgets.models import BudgetGrant
+from budgets.services import (
+    budget_provision,
+    budget_revoke,
+    budget_sync,
+    credential_handed,
+)
 from offers import lifecycle
-from offers.models import TokenAllocation
+from offers.models import Offer, TokenAllocation
+from offers.services import OfferError
 
 
 class Command(BaseCommand):
@@ -23,8 +34,104 @@ class Command(BaseCommand):
         actions = parser.add_subparsers(dest="action", required=True)
         status = actions.add_parser("status", help=self.help)
         status.add_argument("--json", action="store_true", help="one JSON object")
+        provision = actions.add_parser(
+            "provision", help="provision an accepted offer's budget now, whatever its start date"
+        )
+        provision.add_argument("offer", type=int)
+        provision.add_argument(
+            "--print-credential",
+            action="store_true",
+            help="print the new credential, for an operator who hands it over",
+        )
+        provision.add_argument("--json", action="store_true")
+        revoke = actions.add_parser("revoke", help="take the employee's access away")
+        revoke.add_argument("offer", type=int)
+        revoke.add_argument("--reason", required=True)
+        actions.add_parser("sync", help="read today's and yesterday's spend now")
+        spend = actions.add_parser("spend", help="promised and spent per day")
+        spend.add_argument("--offer", type=int)
+        spend.add_argument("--days", type=int, default=30)
+        spend.add_argument("--json", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            {
+                "status": self.status,
+                "provision": self.provision,
+                "revoke": self.revoke,
+                "sync": self.sync,
+                "spend": self.spend,
+            }[options["action"]](options)
+        except (OfferError, GatewayError) as error:
+            raise CommandError(str(error)) from None
+
+    def provision(self, options: dict[str, Any]) -> None:
+        offer = _offer(options["offer"])
+        grant, credential = budget_provision(offer=offer, by=None)
+        shown = credential if options["print_credential"] else None
+        if shown:
+            credential_handed(grant)
+        gateway = configured()
+        body = {
+            "offer": offer.pk,
+            "gateway": grant.gateway,
+            "identity": grant.identity,
+            "usd_per_day": str(grant.usd_per_day),
+            "window": "per UTC day",
+            "base_url": gateway.call_url if gateway else None,
+            "models": grant.model_names,
+            "not_served": grant.missing_models,
+            "auth": "HTTP Basic: identity and credential",
+            "credential": shown,
+        }
+        if options["json"]:
+            self.stdout.write(json.dumps(body, indent=2))
+            return
+        self.stdout.write(
+            f"Offer {offer.pk}: {grant.identity} in {grant.gateway}, ${grant.usd_per_day} a UTC "
+            f"day on {', '.join(grant.model_names) or 'no model'}."
+        )
+        if grant.missing_models:
+            self.stdout.write(f"Not served by the gateway: {', '.join(grant.missing_models)}.")
+        if shown:
+            self.stdout.write(f"Credential (shown this once): {shown}")
+
+    def revoke(self, options: dict[str, Any]) -> None:
+        grant = budget_revoke(offer=_offer(options["offer"]), reason=options["reason"], by=None)
+        self.stdout.write(f"{grant.identity} revoked: {grant.revoke_reason}")
+
+    def sync(self, options: dict[str, Any]) -> None:
+        self.stdout.write(f"{budget_sync()} day(s) of spend read.")
+
+    def spend(self, options: dict[str, Any]) -> None:
+        grants = BudgetGrant.objects.select_related("offer")
+        if options["offer"]:
+            grants = grants.filter(offer_id=options["offer"])
+        since = timezone.localdate() - datetime.timedelta(days=options["days"] - 1)
+        rows = []
+        for grant in grants:
+            for day in grant.spend.filter(day__gte=since):
+                rows.append(
+                    {
+                        "offer": grant.offer_id,
+                        "identity": grant.identity,
+                        "day": day.day.isoformat(),
+                        "promised_usd": str(grant.usd_per_day),
+                        "spent_usd": str(day.usd),
+                        "spent_at": f"{grant.gateway}'s prices (its model catalog)",
+                        "read_at": day.read_at.isoformat(),
+                    }
+                )
+        if options["json"]:
+            self.stdout.write(json.dumps(rows, indent=2))
+            return
+        for row in rows:
+            self.stdout.write(
+                f"{row['day']}  offer {row['offer']}  promised ${row['promised_usd']}  "
+                f"spent ${row['spent_usd']} (at {row['spent_at']})"
+            )
+
+    def status(self, options: dict[str, Any]) -> None:
         report = status()
         if options["json"]:
             self.stdout.write(json.dumps(report, indent=2))
@@ -32,6 +139,13 @@ class Command(BaseCommand):
             self.stdout.write(text(report))
         if report["gateway"] and not report["reachable"]:
             raise CommandError(f"The gateway does not answer: {report['problem']}")
+
+
+def _offer(offer_id: int) -> Offer:
+    offer = Offer.objects.filter(pk=offer_id).first()
+    if offer is None:
+        raise OfferError(f"No offer {offer_id}.")
+    return offer
 
 
 def status() -> dict[str, Any]:

@@ -1,0 +1,170 @@
+"""Provisioning, revoking and reading back spend, each safe to run again: one identity per
+offer (`offer-<id>`), whatever the number of runs or a crash between the gateway's answer and
+the row, because the gateway's side is looked up by that name before anything is made."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+
+from budgets.gateways import Gateway, GatewayError, configured, gateway_model
+from budgets.models import BudgetGrant, DailySpend
+from offers import lifecycle
+from offers.models import Offer
+from offers.services import OfferError, audit, locked
+from pricing.money import CENT, round_money
+
+State = BudgetGrant.State
+
+
+def identity_of(offer: Offer) -> str:
+    return f"offer-{offer.pk}"
+
+
+def promised_usd_per_day(offer: Offer) -> Decimal:
+    """The cap: the offer's dollars a day (an offer made in tokens a day, converted at the
+    prices it was valued with)."""
+    valuation = offer.figures.valuation
+    return round_money(valuation.usd_per_day if valuation else Decimal(0), places=CENT)
+
+
+def _gateway() -> Gateway:
+    gateway = configured()
+    if gateway is None:
+        raise OfferError(
+            "No LLM gateway is configured (TOKEN_GATEWAY): budgets are not provisioned."
+        )
+    return gateway
+
+
+def budget_provision(*, offer: Offer, by: User | None) -> tuple[BudgetGrant, str]:
+    """Give the accepted offer's employee their identity, credential and daily cap now,
+    whatever the start date. Returns the grant and the credential (a new one each run: the
+    earlier stops working)."""
+    gateway = _gateway()
+    if offer.status not in lifecycle.COMMITTED:
+        raise OfferError("Only an accepted offer's budget is provisioned.")
+    usd_per_day = promised_usd_per_day(offer)
+    models = sorted({gateway_model(a.model_id) for a in offer.allocations.all()})
+    grant, _ = BudgetGrant.objects.get_or_create(
+        offer=offer,
+        defaults={
+            "gateway": gateway.name,
+            "identity": identity_of(offer),
+            "usd_per_day": usd_per_day,
+        },
+    )
+    if grant.state == State.REVOKED:
+        raise OfferError("This budget was revoked: it is not provisioned again.")
+    try:
+        made = gateway.provision(identity=grant.identity, usd_per_day=usd_per_day, models=models)
+    except GatewayError as error:
+        BudgetGrant.objects.filter(pk=grant.pk).update(
+            state=State.FAILED, attempts=grant.attempts + 1, last_error=str(error)[:2000]
+        )
+        raise
+    with transaction.atomic():
+        offer = locked(offer)
+        was = grant.state
+        grant.state = State.ACTIVE
+        grant.usd_per_day = usd_per_day
+        grant.model_names = list(made.models)
+        grant.missing_models = list(made.missing_models)
+        grant.cap_id = made.cap_id
+        grant.credential_prefix = made.credential[:6]
+        grant.active_since = grant.active_since or timezone.now()
+        grant.attempts += 1
+        grant.last_error = ""
+        grant.save()
+        audit(
+            offer,
+            by=by,
+            action="budget provisioned",
+            from_status=offer.status,
+            changes={
+                "gateway": gateway.name,
+                "identity": grant.identity,
+                "usd a day (per UTC day)": str(usd_per_day),
+                "models": ", ".join(made.models),
+                **({"not served": ", ".join(made.missing_models)} if made.missing_models else {}),
+                **({"was": was} if was != State.WAITING else {}),
+            },
+        )
+    return grant, made.credential
+
+
+def credential_handed(grant: BudgetGrant) -> None:
+    BudgetGrant.objects.filter(pk=grant.pk).update(credential_handed_at=timezone.now())
+
+
+def budget_revoke(*, offer: Offer, reason: str, by: User | None) -> BudgetGrant:
+    grant = BudgetGrant.objects.filter(offer=offer).first()
+    if grant is None:
+        raise OfferError("This offer's budget was never provisioned.")
+    _gateway().revoke(identity=grant.identity)
+    with transaction.atomic():
+        offer = locked(offer)
+        updated = (
+            BudgetGrant.objects.filter(pk=grant.pk)
+            .exclude(state=State.REVOKED)
+            .update(state=State.REVOKED, revoked_at=timezone.now(), revoke_reason=reason[:300])
+        )
+        if updated:
+            audit(
+                offer,
+                by=by,
+                action="budget revoked",
+                from_status=offer.status,
+                note=reason[:2000],
+                changes={"identity": grant.identity},
+            )
+    grant.refresh_from_db()
+    return grant
+
+
+def budget_sync(*, days: int = 2) -> int:
+    """Read every active identity's spend for its last `days` UTC days and keep one row per
+    person per day (a later read corrects an earlier one). The rows written; none while no
+    gateway is set. A gateway that does not answer raises `GatewayError` and changes nothing:
+    the rows read before stay, dated by when they were read."""
+    gateway = configured()
+    if gateway is None:
+        return 0
+    now = timezone.now()
+    since = now.astimezone(datetime.UTC).date() - datetime.timedelta(days=days - 1)
+    today = gateway.spend_today()
+    written = 0
+    for grant in BudgetGrant.objects.filter(state=State.ACTIVE):
+        by_day = dict(gateway.spend_by_day(identity=grant.identity))
+        if grant.identity in today:
+            by_day[now.astimezone(datetime.UTC).date()] = today[grant.identity]
+        for day, usd in by_day.items():
+            if day < since:
+                continue
+            DailySpend.objects.update_or_create(
+                grant=grant, day=day, defaults={"usd": usd, "read_at": now}
+            )
+            written += 1
+    return written
+
+
+def budgets_provision_due() -> int:
+    """Every waiting or failed grant whose employee starts today or earlier; one failure does
+    not stop the rest (it stays failed, with its reason, for the next run). The provisioned."""
+    if configured() is None:
+        return 0
+    today = timezone.localdate()
+    done = 0
+    for grant in BudgetGrant.objects.filter(
+        state__in=[State.WAITING, State.FAILED], offer__start_date__lte=today
+    ).select_related("offer"):
+        try:
+            budget_provision(offer=grant.offer, by=None)
+        except (GatewayError, OfferError):
+            continue
+        done += 1
+    return done

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(acks_late=True)
+def provision_due() -> int:
+    """Provision the budgets whose start date has come (and retry those that failed)."""
+    from budgets.services import budgets_provision_due
+
+    return budgets_provision_due()
+
+
+@shared_task(acks_late=True)
+def sync_spend() -> int:
+    import logging
+
+    from budgets.gateways import GatewayError
+    from budgets.services import budget_sync
+
+    try:
+        return budget_sync()
+    except GatewayError as error:  # the next run reads both days again: nothing is lost
+        logging.getLogger(__name__).warning("Token budget spend not read: %s", error)
+        return 0

@@ -1,0 +1,129 @@
+"""An accepted offer's token budget delivered through the real MLflow gateway (tests/gateways.py):
+provisioned once per offer however often the job runs, the printed credential calls models until
+the cap, spend read back per day beside the promise, revoked. Issue 35, in progress."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import time
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from budgets.models import BudgetGrant, DailySpend
+from offers.models import Offer
+from offers.services import candidate_link_create, offer_accept
+from tests import factories
+from tests.gateways import ADMIN, ADMIN_KEY, MODEL, RunningGateway
+
+pytestmark = [pytest.mark.gateway, pytest.mark.django_db]
+
+
+@pytest.fixture
+def gateway_on(settings: Any, mlflow_gateway: RunningGateway) -> RunningGateway:
+    settings.TOKEN_GATEWAY, settings.TOKEN_GATEWAY_URL = "mlflow", mlflow_gateway.url
+    settings.TOKEN_GATEWAY_ADMIN_USER, settings.TOKEN_GATEWAY_ADMIN_KEY = ADMIN, ADMIN_KEY
+    settings.TOKEN_GATEWAY_MODELS = {"claude-sonnet-4-5": MODEL}
+    return mlflow_gateway
+
+
+def accepted(recruiter: Any, manager: Any, **terms: Any) -> Offer:
+    offer = factories.offer(by=recruiter, hiring_manager=manager, **terms)
+    approved = factories.approved(offer, recruiter=recruiter, manager=manager)
+    link, _ = candidate_link_create(offer=approved, by=recruiter)
+    offer_accept(link=link, full_name=offer.candidate_name, confirmed=True, ip="", user_agent="")
+    return Offer.objects.get(pk=offer.pk)
+
+
+def provision(offer: Offer, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
+    call_command("token_budget", "provision", str(offer.pk), "--print-credential", "--json")
+    return json.loads(capsys.readouterr().out)  # type: ignore[no-any-return]
+
+
+def test_an_accepted_offer_waits_for_its_start_date_then_is_provisioned_once(
+    gateway_on: RunningGateway, recruiter: Any, manager: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from budgets.services import budgets_provision_due
+
+    offer = accepted(recruiter, manager, token_usd_per_day=Decimal("4"))
+    grant = BudgetGrant.objects.get(offer=offer)
+    assert grant.state == "waiting" and grant.identity == f"offer-{offer.pk}"
+    assert budgets_provision_due() == 0  # starts in 30 days
+    Offer.objects.filter(pk=offer.pk).update(start_date=timezone.localdate())
+    assert budgets_provision_due() == 1
+    assert budgets_provision_due() == 0  # done
+    grant.refresh_from_db()
+    assert grant.state == "active" and grant.usd_per_day == Decimal("4.00")
+    assert grant.model_names == [MODEL]
+    assert offer.events.filter(action="budget provisioned").count() == 1
+
+    # The operator provisions it again (a crash, a lost credential): still one identity.
+    body = provision(offer, capsys)
+    assert body["identity"] == grant.identity and body["usd_per_day"] == "4.00"
+    assert body["credential"] and body["window"] == "per UTC day"
+    assert BudgetGrant.objects.filter(offer=offer).count() == 1
+    grant.refresh_from_db()
+    assert grant.credential_prefix == body["credential"][:6]
+    assert body["credential"] not in json.dumps(list(offer.events.values("changes", "note")))
+
+
+def test_the_printed_credential_calls_until_the_cap_and_spend_is_read_beside_the_promise(
+    gateway_on: RunningGateway, recruiter: Any, manager: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    offer = accepted(recruiter, manager, token_usd_per_day=Decimal("3"))
+    body = provision(offer, capsys)
+    time.sleep(1.5)  # the gateway's refresh interval in the tests
+    statuses = []
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and 429 not in statuses:
+        statuses.append(gateway_on.call(body["identity"], body["credential"]).status_code)
+    assert statuses[0] == 200 and statuses[-1] == 429, statuses
+    call_command("token_budget", "sync")
+    capsys.readouterr()
+    today = datetime.datetime.now(datetime.UTC).date()
+    spent = DailySpend.objects.get(grant__offer=offer, day=today)
+    assert spent.usd >= Decimal("3")  # the call that crossed the cap was let through
+    call_command("token_budget", "spend", "--offer", str(offer.pk), "--json")
+    (row,) = json.loads(capsys.readouterr().out)
+    assert row["promised_usd"] == "3.00" and Decimal(row["spent_usd"]) == spent.usd
+    assert row["day"] == today.isoformat() and "mlflow's prices" in row["spent_at"]
+
+    call_command("token_budget", "revoke", str(offer.pk), "--reason", "Left the company.")
+    assert gateway_on.call(body["identity"], body["credential"]).status_code == 401
+    grant = BudgetGrant.objects.get(offer=offer)
+    assert grant.state == "revoked" and grant.revoke_reason == "Left the company."
+    assert offer.events.filter(action="budget revoked").exists()
+
+
+def test_a_gateway_that_is_down_fails_the_grant_with_its_reason_and_loses_nothing(
+    gateway_on: RunningGateway, settings: Any, recruiter: Any, manager: Any
+) -> None:
+    from budgets.services import budgets_provision_due
+    from tests.servers import free_port
+
+    offer = accepted(recruiter, manager)
+    Offer.objects.filter(pk=offer.pk).update(start_date=timezone.localdate())
+    settings.TOKEN_GATEWAY_URL = f"http://127.0.0.1:{free_port()}"
+    assert budgets_provision_due() == 0
+    grant = BudgetGrant.objects.get(offer=offer)
+    assert grant.state == "failed" and "unreachable" in grant.last_error and grant.attempts == 1
+    settings.TOKEN_GATEWAY_URL = gateway_on.url  # back
+    assert budgets_provision_due() == 1
+    grant.refresh_from_db()
+    assert grant.state == "active" and grant.last_error == ""
+
+
+def test_no_gateway_set_no_grant_and_a_clear_refusal(
+    settings: Any, recruiter: Any, manager: Any
+) -> None:
+    from django.core.management import CommandError
+
+    settings.TOKEN_GATEWAY = ""
+    offer = accepted(recruiter, manager)
+    assert not BudgetGrant.objects.exists()
+    with pytest.raises(CommandError, match="No LLM gateway is configured"):
+        call_command("token_budget", "provision", str(offer.pk))
