@@ -38,6 +38,14 @@ class BudgetGrant(models.Model):
     def __str__(self) -> str:
         return f"{self.identity} ({self.get_state_display()})"
 
+    @property
+    def is_active(self) -> bool:
+        return self.state == self.State.ACTIVE
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.state == self.State.REVOKED
+
 
 class DailySpend(models.Model):
     """What the gateway counted for one employee on one UTC day, at the gateway's prices;

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -168,3 +169,47 @@ def budgets_provision_due() -> int:
             continue
         done += 1
     return done
+
+
+def budget_context(offer: Offer) -> dict[str, Any]:
+    """The new hire's part of their page: the budget's state, today's spend against the cap
+    (per UTC day, at the gateway's prices) and the last 30 days."""
+    grant = BudgetGrant.objects.filter(offer=offer).first()
+    if grant is None:
+        return {"on": False}
+    gateway = configured()
+    today = timezone.now().astimezone(datetime.UTC).date()
+    days = list(grant.spend.filter(day__gt=today - datetime.timedelta(days=30)).order_by("-day"))
+    spent_today = next((row.usd for row in days if row.day == today), Decimal(0))
+    return {
+        "on": True,
+        "grant": grant,
+        "today": today,
+        "spent_today": spent_today,
+        "days": days,
+        "read_at": max((row.read_at for row in days), default=None),
+        "call_url": gateway.call_url if gateway else "",
+    }
+
+
+def budget_credential_reveal(*, offer: Offer) -> tuple[BudgetGrant, str]:
+    """The new hire's credential, made now and shown this once (a new password in the gateway:
+    nothing is kept in clear). Once shown, the People team makes a new one."""
+    with transaction.atomic():
+        grant = BudgetGrant.objects.select_for_update().filter(offer=offer).first()
+        if grant is None or grant.state != State.ACTIVE:
+            raise OfferError(
+                "Your AI budget is not active yet: it starts on your start date. Try again then."
+            )
+        if grant.credential_handed_at is not None:
+            raise OfferError(
+                f"Your credential was shown on {grant.credential_handed_at:%-d %B %Y}: if you no "
+                "longer have it, ask the People team for a new one."
+            )
+        credential = _gateway().rotate(identity=grant.identity)
+        grant.credential_prefix = credential[:6]
+        grant.credential_handed_at = timezone.now()
+        grant.save(update_fields=["credential_prefix", "credential_handed_at"])
+        offer = locked(offer)
+        audit(offer, by=None, action="budget credential shown", from_status=offer.status)
+    return grant, credential

@@ -18,6 +18,7 @@ urlpatterns = [
     path("offers/", include("offers.urls")),
     path("o/", include("offers.candidate_urls")),
     path("", include("signing.urls")),
+    path("", include("budgets.urls")),
     path("api/v1/", api_v1.urls),
     path("admin/", admin.site.urls),
 ]

@@ -85,6 +85,7 @@ def _link_or_response(request: HttpRequest, token: str) -> CandidateLink | HttpR
 
 
 def _page_context(link: CandidateLink, token: str, **extra: Any) -> dict[str, Any]:
+    from budgets.services import budget_context
     from signing.services import candidate_context as candidate_signing
 
     offer = link.offer
@@ -117,6 +118,7 @@ def _page_context(link: CandidateLink, token: str, **extra: Any) -> dict[str, An
         ).last(),
         "link_token": token,  # the candidate's own URL, for the page's forms and links
         "signing": candidate_signing(offer, letter=letter),
+        "budget": budget_context(offer) if offer.is_accepted else {"on": False},
         **extra,
     }
 

@@ -127,3 +127,43 @@ def test_no_gateway_set_no_grant_and_a_clear_refusal(
     assert not BudgetGrant.objects.exists()
     with pytest.raises(CommandError, match="No LLM gateway is configured"):
         call_command("token_budget", "provision", str(offer.pk))
+
+
+# The new hire's page ---------------------------------------------------------------------------
+
+
+def test_the_new_hire_gets_their_credential_once_on_their_link_and_sees_today_against_the_cap(
+    gateway_on: RunningGateway, recruiter: Any, manager: Any, client: Any
+) -> None:
+    from django.urls import reverse
+
+    from budgets.services import budget_provision
+
+    offer = factories.offer(by=recruiter, hiring_manager=manager, token_usd_per_day=Decimal("9"))
+    approved = factories.approved(offer, recruiter=recruiter, manager=manager)
+    link, token = candidate_link_create(offer=approved, by=recruiter)
+    offer_accept(link=link, full_name=offer.candidate_name, confirmed=True, ip="", user_agent="")
+    page = client.get(reverse("candidate:offer", args=[token])).content.decode()
+    assert "starts on your start date" in page and "Show my credential" not in page
+
+    budget_provision(offer=Offer.objects.get(pk=offer.pk), by=None)
+    page = client.get(reverse("candidate:offer", args=[token])).content.decode()
+    assert "Today you have used <strong>$0.00</strong> of <strong>$9.00</strong>" in page
+    shown = client.post(reverse("budgets:credential", args=[token]))
+    assert shown.status_code == 200 and shown["Cache-Control"].startswith("private, no-store")
+    html = shown.content.decode()
+    credential = html.split('id="budget-credential" type="text" readonly value="')[1].split('"')[0]
+    assert f"{gateway_on.url}/gateway/mlflow/v1" in html and MODEL in html
+    time.sleep(1.5)
+    assert gateway_on.call(f"offer-{offer.pk}", credential).status_code == 200
+    grant = BudgetGrant.objects.get(offer=offer)
+    assert grant.credential_handed_at is not None and credential[:6] == grant.credential_prefix
+    assert credential not in json.dumps(list(offer.events.values("changes", "note")))
+
+    again = client.post(reverse("budgets:credential", args=[token]))
+    assert again.status_code == 400 and "Your credential was shown on" in again.content.decode()
+    assert gateway_on.call(f"offer-{offer.pk}", credential).status_code == 200  # unchanged
+    call_command("token_budget", "sync")
+    page = client.get(reverse("candidate:offer", args=[token])).content.decode()
+    # Two calls of $2 at the gateway's test prices.
+    assert "Today you have used <strong>$4.00</strong> of <strong>$9.00</strong>" in page
