@@ -267,6 +267,7 @@ def offer_detail(request: RecruiterRequest, pk: int) -> HttpResponse:
 
 
 def _detail(request: RecruiterRequest, pk: int) -> HttpResponse:
+    from budgets.models import BudgetGrant
     from signing.services import link_refusal, live_signature
 
     offer = get_object_or_404(
@@ -294,6 +295,8 @@ def _detail(request: RecruiterRequest, pk: int) -> HttpResponse:
         "signature": (signature := live_signature(offer)),
         "link_waits_for": link_refusal(offer, signature=signature) if offer.can_send_link else None,
         "days_after_answer": settings.CANDIDATE_LINK_DAYS_AFTER_ANSWER,
+        "budget_grant": BudgetGrant.objects.filter(offer=offer).first(),
+        "budgets_on": bool(settings.TOKEN_GATEWAY),
     }
     token = request.get_signed_cookie(
         NEW_LINK_COOKIE, default=None, salt=f"new-link-{offer.pk}", max_age=120

@@ -213,6 +213,8 @@ def ensure_roles() -> None:
     people = import_module("offers.migrations.0016_standard_letter_template")
     grants[people.PEOPLE_TEAM] = [("offers", codename) for codename in people.PERMISSIONS]
     grants[people.PEOPLE_TEAM].append(("signing", "countersign_offer"))
+    budgets = import_module("budgets.migrations.0002_people_team_manages_budgets")
+    grants[people.PEOPLE_TEAM] += [("budgets", codename) for codename in budgets.PERMISSIONS]
     commitments = import_module("offers.migrations.0014_token_commitments")
     for name in commitments.GROUPS:
         grants.setdefault(name, []).append(("offers", "view_token_commitments"))

@@ -167,3 +167,49 @@ def test_the_new_hire_gets_their_credential_once_on_their_link_and_sees_today_ag
     page = client.get(reverse("candidate:offer", args=[token])).content.decode()
     # Two calls of $2 at the gateway's test prices.
     assert "Today you have used <strong>$4.00</strong> of <strong>$9.00</strong>" in page
+
+
+# The recruiter's offer page and the People team's admin --------------------------------------
+
+
+def test_the_offer_page_says_where_the_budget_stands_and_the_people_team_provisions_it_now(
+    gateway_on: RunningGateway, recruiter: Any, manager: Any, client: Any
+) -> None:
+    from django.urls import reverse
+
+    from offers.roles import PEOPLE_TEAM
+
+    offer = accepted(recruiter, manager, token_usd_per_day=Decimal("7"))
+    client.force_login(recruiter)
+    page = client.get(offer.get_absolute_url()).content.decode()
+    assert "waiting for the start date" in page and f"offer-{offer.pk}" in page
+
+    people = factories.user("pat", role=PEOPLE_TEAM, is_staff=True)
+    client.force_login(people)
+    grant = BudgetGrant.objects.get(offer=offer)
+    changelist = reverse("admin:budgets_budgetgrant_changelist")
+    assert client.get(changelist).status_code == 200
+    response = client.post(
+        changelist, {"action": "provision_now", "_selected_action": [grant.pk]}, follow=True
+    )
+    assert "provisioned; the new hire gets their credential on their link" in (
+        response.content.decode()
+    )
+    grant.refresh_from_db()
+    assert grant.is_active
+    assert offer.events.get(action="budget provisioned").actor == people
+
+    client.force_login(recruiter)
+    page = client.get(offer.get_absolute_url()).content.decode()
+    assert "<strong>active</strong> since" in page
+    assert client.get(changelist).status_code in {302, 403}  # not the recruiter's to change
+
+
+def test_the_offer_page_says_budgets_are_off_without_a_gateway(
+    settings: Any, recruiter: Any, manager: Any, client: Any
+) -> None:
+    settings.TOKEN_GATEWAY = ""
+    offer = accepted(recruiter, manager)
+    client.force_login(recruiter)
+    page = client.get(offer.get_absolute_url()).content.decode()
+    assert "Budgets are not provisioned: no LLM gateway is configured" in page
