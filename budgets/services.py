@@ -213,3 +213,29 @@ def budget_credential_reveal(*, offer: Offer) -> tuple[BudgetGrant, str]:
         offer = locked(offer)
         audit(offer, by=None, action="budget credential shown", from_status=offer.status)
     return grant, credential
+
+
+ERASED = "The candidate's personal data was erased."
+
+
+def budgets_revoke_erased() -> int:
+    """Revoke every budget whose offer's personal data was erased (the receiver tries at once;
+    this catches what the gateway refused then). One failure does not stop the rest: it keeps
+    its reason. The revoked."""
+    if configured() is None:
+        return 0
+    done = 0
+    for grant in (
+        BudgetGrant.objects.exclude(state=State.REVOKED)
+        .filter(offer__anonymized_at__isnull=False)
+        .select_related("offer")
+    ):
+        try:
+            budget_revoke(offer=grant.offer, reason=ERASED, by=None)
+        except GatewayError as error:
+            BudgetGrant.objects.filter(pk=grant.pk).update(
+                last_error=f"Revoking after erasure failed: {error}"[:2000]
+            )
+            continue
+        done += 1
+    return done

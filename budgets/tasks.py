@@ -5,10 +5,11 @@ from celery import shared_task
 
 @shared_task(acks_late=True)
 def provision_due() -> int:
-    """Provision the budgets whose start date has come (and retry those that failed)."""
-    from budgets.services import budgets_provision_due
+    """Provision the budgets whose start date has come (and retry those that failed); revoke
+    those whose candidate's personal data was erased."""
+    from budgets.services import budgets_provision_due, budgets_revoke_erased
 
-    return budgets_provision_due()
+    return budgets_provision_due() + budgets_revoke_erased()
 
 
 @shared_task(acks_late=True)

@@ -213,3 +213,21 @@ def test_the_offer_page_says_budgets_are_off_without_a_gateway(
     client.force_login(recruiter)
     page = client.get(offer.get_absolute_url()).content.decode()
     assert "Budgets are not provisioned: no LLM gateway is configured" in page
+
+
+def test_erasing_the_candidates_personal_data_revokes_their_budget(
+    gateway_on: RunningGateway,
+    recruiter: Any,
+    manager: Any,
+    capsys: pytest.CaptureFixture[str],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from offers.services.personal_data import candidate_erase
+
+    offer = accepted(recruiter, manager)
+    body = provision(offer, capsys)
+    with django_capture_on_commit_callbacks(execute=True):
+        candidate_erase(email=offer.candidate_email, reason="Asked by the candidate.", by=None)
+    grant = BudgetGrant.objects.get(offer=offer)
+    assert grant.is_revoked and "personal data was erased" in grant.revoke_reason
+    assert gateway_on.call(body["identity"], body["credential"]).status_code == 401
