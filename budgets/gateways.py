@@ -21,6 +21,7 @@ import secrets
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 from typing import Any, Protocol
 
 import httpx
@@ -99,14 +100,18 @@ class MlflowGateway:
         path: str,
         body: dict[str, Any] | None = None,
         *,
+        params: dict[str, str] | None = None,
         done_if_exists: bool = False,
+        absent_ok: bool = False,
     ) -> Any:
         try:
-            response = self.client.request(method, path, json=body)
+            response = self.client.request(method, path, json=body, params=params)
         except httpx.HTTPError as error:
             raise GatewayError(f"MLflow gateway unreachable: {type(error).__name__}") from None
         if done_if_exists and "RESOURCE_ALREADY_EXISTS" in response.text:
             return {}  # a step an earlier run (or a crash after it) already made
+        if absent_ok and response.status_code == 404:
+            return None
         if response.status_code >= 400:
             raise GatewayError(
                 f"MLflow gateway answered {response.status_code} to {path}: {response.text[:300]}"
@@ -121,6 +126,18 @@ class MlflowGateway:
         found = self._call("GET", "/api/3.0/mlflow/gateway/endpoints/list")
         return {endpoint["name"]: endpoint for endpoint in found.get("endpoints", [])}
 
+    @cached_property
+    def _experiments(self) -> list[str]:
+        """Where the endpoints keep their traces: read once per gateway object, that is once
+        per sync run, not once per employee."""
+        return sorted(
+            {
+                str(endpoint["experiment_id"])
+                for endpoint in self.endpoints().values()
+                if endpoint.get("experiment_id")
+            }
+        )
+
     def served_models(self) -> set[str]:
         return set(self.endpoints())
 
@@ -133,15 +150,10 @@ class MlflowGateway:
         ]
 
     def _user_exists(self, identity: str) -> bool:
-        try:
-            response = self.client.get("/api/2.0/mlflow/users/get", params={"username": identity})
-        except httpx.HTTPError as error:
-            raise GatewayError(f"MLflow gateway unreachable: {type(error).__name__}") from None
-        if response.status_code == 404:
-            return False
-        if response.status_code >= 400:
-            raise GatewayError(f"MLflow gateway answered {response.status_code} to users/get")
-        return True
+        found = self._call(
+            "GET", "/api/2.0/mlflow/users/get", params={"username": identity}, absent_ok=True
+        )
+        return found is not None
 
     # The interface ---------------------------------------------------------------------------
 
@@ -151,14 +163,10 @@ class MlflowGateway:
         daily cap. Run twice, it leaves one user and one cap."""
         if not IDENTITY.match(identity):
             raise ValueError(f"not an identity the app gives: {identity!r}")
-        credential = new_credential()
         if self._user_exists(identity):
-            self._call(
-                "PATCH",
-                "/api/2.0/mlflow/users/update-password",
-                {"username": identity, "password": credential},
-            )
+            credential = self.rotate(identity=identity)
         else:
+            credential = new_credential()
             self._call(
                 "POST",
                 "/api/2.0/mlflow/users/create",
@@ -259,12 +267,7 @@ class MlflowGateway:
         if not IDENTITY.match(identity):
             raise ValueError(f"not an identity the app gives: {identity!r}")
         days: dict[datetime.date, Decimal] = defaultdict(Decimal)
-        experiments = {
-            str(endpoint["experiment_id"])
-            for endpoint in self.endpoints().values()
-            if endpoint.get("experiment_id")
-        }
-        for experiment in sorted(experiments):
+        for experiment in self._experiments:
             token = None
             while True:
                 body: dict[str, Any] = {

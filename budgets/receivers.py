@@ -30,15 +30,6 @@ def accepted(sender: Any, instance: OfferEvent, created: bool, **kwargs: Any) ->
         return
     if not settings.TOKEN_GATEWAY:
         return
-    from budgets.models import BudgetGrant
-    from budgets.services import identity_of, promised_usd_per_day
+    from budgets.services import grant_of
 
-    offer = instance.offer
-    BudgetGrant.objects.get_or_create(
-        offer=offer,
-        defaults={
-            "gateway": settings.TOKEN_GATEWAY,
-            "identity": identity_of(offer),
-            "usd_per_day": promised_usd_per_day(offer),
-        },
-    )
+    grant_of(instance.offer, gateway=settings.TOKEN_GATEWAY)

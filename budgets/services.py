@@ -33,6 +33,19 @@ def promised_usd_per_day(offer: Offer) -> Decimal:
     return round_money(valuation.usd_per_day if valuation else Decimal(0), places=CENT)
 
 
+def grant_of(offer: Offer, *, gateway: str) -> BudgetGrant:
+    """The offer's grant, made waiting where there is none yet."""
+    grant, _ = BudgetGrant.objects.get_or_create(
+        offer=offer,
+        defaults={
+            "gateway": gateway,
+            "identity": identity_of(offer),
+            "usd_per_day": promised_usd_per_day(offer),
+        },
+    )
+    return grant
+
+
 def _gateway() -> Gateway:
     gateway = configured()
     if gateway is None:
@@ -51,14 +64,7 @@ def budget_provision(*, offer: Offer, by: User | None) -> tuple[BudgetGrant, str
         raise OfferError("Only an accepted offer's budget is provisioned.")
     usd_per_day = promised_usd_per_day(offer)
     models = sorted({gateway_model(a.model_id) for a in offer.allocations.all()})
-    grant, _ = BudgetGrant.objects.get_or_create(
-        offer=offer,
-        defaults={
-            "gateway": gateway.name,
-            "identity": identity_of(offer),
-            "usd_per_day": usd_per_day,
-        },
-    )
+    grant = grant_of(offer, gateway=gateway.name)
     if grant.state == State.REVOKED:
         raise OfferError("This budget was revoked: it is not provisioned again.")
     try:

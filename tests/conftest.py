@@ -11,7 +11,7 @@ from django.contrib.auth.models import User
 from offers.models import CandidateLink, Offer
 from offers.roles import HIRING_MANAGERS
 from tests.browser import browser_page  # noqa: E402,F401  (a fixture)
-from tests.gateways import mlflow_gateway  # noqa: F401  (a fixture)
+from tests.gateways import gateway_on, mlflow_gateway  # noqa: F401  (fixtures)
 from tests.servers import bucket  # noqa: F401  (a fixture)
 from tests.workers import RUNNING, WorkerProcess
 

@@ -189,3 +189,12 @@ def mlflow_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running
         os.killpg(process.pid, 15)
         process.wait(timeout=30)
         provider.shutdown()
+
+
+@pytest.fixture
+def gateway_on(settings: Any, mlflow_gateway: RunningGateway) -> RunningGateway:
+    """The app pointed at the test gateway, the offers' usual model named as its priced one."""
+    settings.TOKEN_GATEWAY, settings.TOKEN_GATEWAY_URL = "mlflow", mlflow_gateway.url
+    settings.TOKEN_GATEWAY_ADMIN_USER, settings.TOKEN_GATEWAY_ADMIN_KEY = ADMIN, ADMIN_KEY
+    settings.TOKEN_GATEWAY_MODELS = {"claude-sonnet-4-5": MODEL}
+    return mlflow_gateway

@@ -111,8 +111,7 @@ def test_a_gateway_that_is_down_is_a_gateway_error() -> None:
 
 
 def test_status_names_each_model_of_accepted_offers_and_whether_the_gateway_serves_it(
-    mlflow_gateway: RunningGateway,
-    settings: Any,
+    gateway_on: RunningGateway,
     recruiter: Any,
     manager: Any,
     capsys: pytest.CaptureFixture[str],
@@ -128,9 +127,6 @@ def test_status_names_each_model_of_accepted_offers_and_whether_the_gateway_serv
     approved = factories.approved(offer, recruiter=recruiter, manager=manager)
     link, _ = candidate_link_create(offer=approved, by=recruiter)
     offer_accept(link=link, full_name=offer.candidate_name, confirmed=True, ip="", user_agent="")
-    settings.TOKEN_GATEWAY, settings.TOKEN_GATEWAY_URL = "mlflow", mlflow_gateway.url
-    settings.TOKEN_GATEWAY_ADMIN_USER, settings.TOKEN_GATEWAY_ADMIN_KEY = ADMIN, ADMIN_KEY
-    settings.TOKEN_GATEWAY_MODELS = {"claude-sonnet-4-5": MODEL}
 
     call_command("token_budget", "status", "--json")
     report = json.loads(capsys.readouterr().out)

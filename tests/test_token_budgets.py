@@ -18,17 +18,9 @@ from budgets.models import BudgetGrant, DailySpend
 from offers.models import Offer
 from offers.services import candidate_link_create, offer_accept
 from tests import factories
-from tests.gateways import ADMIN, ADMIN_KEY, MODEL, RunningGateway
+from tests.gateways import MODEL, RunningGateway
 
 pytestmark = [pytest.mark.gateway, pytest.mark.django_db]
-
-
-@pytest.fixture
-def gateway_on(settings: Any, mlflow_gateway: RunningGateway) -> RunningGateway:
-    settings.TOKEN_GATEWAY, settings.TOKEN_GATEWAY_URL = "mlflow", mlflow_gateway.url
-    settings.TOKEN_GATEWAY_ADMIN_USER, settings.TOKEN_GATEWAY_ADMIN_KEY = ADMIN, ADMIN_KEY
-    settings.TOKEN_GATEWAY_MODELS = {"claude-sonnet-4-5": MODEL}
-    return mlflow_gateway
 
 
 def accepted(recruiter: Any, manager: Any, **terms: Any) -> Offer:
