@@ -80,6 +80,9 @@ EVENT_TYPES = (
     "offer.withdrawn",
     "offer.expired",
     "letter.ready",
+    "budget.provisioned",
+    "budget.revoked",
+    "budget.cap_reached",
 )
 
 

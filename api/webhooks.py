@@ -58,6 +58,10 @@ ACTION_EVENTS = {
     "countersigned": "offer.countersigned",
     "withdrawn": "offer.withdrawn",
     "expired": "offer.expired",
+    # The token budget after hire (budgets/): the event's `data.budget` says what changed.
+    "budget provisioned": "budget.provisioned",
+    "budget revoked": "budget.revoked",
+    "budget cap reached": "budget.cap_reached",
 }
 # Delays before each retry, about a day in all (with up to 20% jitter either way).
 RETRY_DELAYS = [30, 60, 120, 300, 900, 1800, 3600, 7200, 14400, 21600, 28800, 21600]
@@ -112,7 +116,8 @@ def _queue(endpoint_id: int) -> None:
 def audited(sender: Any, instance: OfferEvent, created: bool, **kwargs: Any) -> None:
     event_type = ACTION_EVENTS.get(instance.action)
     if created and event_type:
-        emit(event_type, instance.offer)
+        extra = {"budget": instance.changes} if event_type.startswith("budget.") else {}
+        emit(event_type, instance.offer, **extra)
 
 
 @receiver(signals.offer_viewed, dispatch_uid="api.webhooks.viewed")

@@ -27,7 +27,7 @@ from typing import Any, Protocol
 import httpx
 
 TIMEOUT = httpx.Timeout(10.0, connect=3.0)
-# The names the app gives employees in a gateway ("offer-42"): safe in a gateway's filters.
+# The names the app gives employees in a gateway ("offer-42-9f3a1c"): safe in a gateway's filters.
 IDENTITY = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 
@@ -65,7 +65,9 @@ class Gateway(Protocol):
 
     def spend_today(self) -> dict[str, Decimal]: ...
 
-    def spend_by_day(self, *, identity: str) -> dict[datetime.date, Decimal]: ...
+    def spend_by_day(self, *, identity: str) -> dict[datetime.date, dict[str, Decimal]]:
+        """Spend per UTC day and model (the gateway's model names)."""
+        ...
 
     def is_cap_refusal(self, status: int, body: str) -> bool: ...
 
@@ -133,10 +135,19 @@ class MlflowGateway:
         return sorted(
             {
                 str(endpoint["experiment_id"])
-                for endpoint in self.endpoints().values()
+                for endpoint in self._endpoints_once.values()
                 if endpoint.get("experiment_id")
             }
         )
+
+    @cached_property
+    def _endpoints_once(self) -> dict[str, dict[str, Any]]:
+        return self.endpoints()
+
+    @cached_property
+    def _endpoint_names(self) -> dict[str, str]:
+        """Endpoint ids (as each trace records them) to the names employees call."""
+        return {str(e["endpoint_id"]): name for name, e in self._endpoints_once.items()}
 
     def served_models(self) -> set[str]:
         return set(self.endpoints())
@@ -261,12 +272,13 @@ class MlflowGateway:
             if policy.get("target_scope") == "USER"
         }
 
-    def spend_by_day(self, *, identity: str) -> dict[datetime.date, Decimal]:
-        """Spend per UTC day, from the cost each call's trace records (written just after the
-        call: a few seconds behind `spend_today`, which the periodic sync reads beside it)."""
+    def spend_by_day(self, *, identity: str) -> dict[datetime.date, dict[str, Decimal]]:
+        """Spend per UTC day and endpoint, from the cost each call's trace records (written
+        just after the call: a few seconds behind `spend_today`, which the periodic sync reads
+        beside it)."""
         if not IDENTITY.match(identity):
             raise ValueError(f"not an identity the app gives: {identity!r}")
-        days: dict[datetime.date, Decimal] = defaultdict(Decimal)
+        days: dict[datetime.date, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
         for experiment in self._experiments:
             token = None
             while True:
@@ -284,15 +296,16 @@ class MlflowGateway:
                     body["page_token"] = token
                 found = self._call("POST", "/api/3.0/mlflow/traces/search", body)
                 for trace in found.get("traces", []):
-                    cost = json.loads(
-                        trace.get("trace_metadata", {}).get("mlflow.trace.cost") or "{}"
-                    )
+                    metadata = trace.get("trace_metadata", {})
+                    cost = json.loads(metadata.get("mlflow.trace.cost") or "{}")
                     day = datetime.date.fromisoformat(trace["request_time"][:10])
-                    days[day] += _usd(cost.get("total_cost"))
+                    endpoint = str(metadata.get("mlflow.gateway.endpointId", ""))
+                    model = self._endpoint_names.get(endpoint, endpoint or "unknown")
+                    days[day][model] += _usd(cost.get("total_cost"))
                 token = found.get("next_page_token")
                 if not token:
                     break
-        return dict(days)
+        return {day: dict(models) for day, models in days.items()}
 
     def is_cap_refusal(self, status: int, body: str) -> bool:
         return status == 429 and "Budget limit exceeded" in body

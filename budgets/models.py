@@ -31,6 +31,16 @@ class BudgetGrant(models.Model):
     active_since = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoke_reason = models.CharField(max_length=300, blank=True)
+    ends_on = models.DateField(
+        null=True,
+        blank=True,
+        verbose_name="last day of employment",
+        help_text="the budget is revoked after this day (set by the People team or the API)",
+    )
+    spend_read_at = models.DateTimeField(null=True, blank=True)
+    spend_stale_since = models.DateTimeField(
+        null=True, blank=True, help_text="the gateway did not answer a spend read since then"
+    )
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -48,12 +58,17 @@ class BudgetGrant(models.Model):
 
 
 class DailySpend(models.Model):
-    """What the gateway counted for one employee on one UTC day, at the gateway's prices;
-    written again when a later read corrects it."""
+    """What the gateway counted for one employee on one UTC day, at the gateway's prices, beside
+    the cap in force that day; written again when a later read corrects it. A day the budget was
+    active with no calls has a row of zero, so that "promised" counts it."""
 
     grant = models.ForeignKey(BudgetGrant, on_delete=models.CASCADE, related_name="spend")
     day = models.DateField()
     usd = models.DecimalField(max_digits=12, decimal_places=4)
+    cap_usd = models.DecimalField(max_digits=12, decimal_places=2)
+    capped = models.BooleanField(
+        default=False, help_text="spend reached the cap: the gateway refused calls that day"
+    )
     read_at = models.DateTimeField()
 
     class Meta:
@@ -64,3 +79,23 @@ class DailySpend(models.Model):
 
     def __str__(self) -> str:
         return f"{self.grant.identity} {self.day}: ${self.usd}"
+
+
+class ModelSpend(models.Model):
+    """The same day's spend split by the gateway's model, where the gateway says (the cap is one
+    for all of a person's models)."""
+
+    grant = models.ForeignKey(BudgetGrant, on_delete=models.CASCADE, related_name="model_spend")
+    day = models.DateField()
+    model = models.CharField(max_length=200)
+    usd = models.DecimalField(max_digits=12, decimal_places=4)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grant", "day", "model"], name="one_spend_per_grant_day_model"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grant.identity} {self.day} {self.model}: ${self.usd}"

@@ -1,10 +1,12 @@
 """Provisioning, revoking and reading back spend, each safe to run again: one identity per
-offer (`offer-<id>`), whatever the number of runs or a crash between the gateway's answer and
-the row, because the gateway's side is looked up by that name before anything is made."""
+offer (`offer-<id>-<6 hex>`, kept on the grant row, which is made before the gateway is asked),
+whatever the number of runs or a crash between the gateway's answer and the row, because the
+gateway's side is looked up by that name before anything is made."""
 
 from __future__ import annotations
 
 import datetime
+import secrets
 from decimal import Decimal
 from typing import Any
 
@@ -13,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from budgets.gateways import Gateway, GatewayError, configured, gateway_model
-from budgets.models import BudgetGrant, DailySpend
+from budgets.models import BudgetGrant, DailySpend, ModelSpend
 from offers import lifecycle
 from offers.models import Offer
 from offers.services import OfferError, audit, locked
@@ -23,7 +25,10 @@ State = BudgetGrant.State
 
 
 def identity_of(offer: Offer) -> str:
-    return f"offer-{offer.pk}"
+    """The employee's name in the gateway, made once with the grant and kept on it: the offer's
+    id and six random hex digits, so that an offer id used again (a database restored beside a
+    gateway that kept its users and traces) never inherits another person's spend."""
+    return f"offer-{offer.pk}-{secrets.token_hex(3)}"
 
 
 def promised_usd_per_day(offer: Offer) -> Decimal:
@@ -133,29 +138,104 @@ def budget_revoke(*, offer: Offer, reason: str, by: User | None) -> BudgetGrant:
     return grant
 
 
+SYNC_DAYS_BACK = 31  # the longest gap a sync fills after an outage (the traces keep more)
+
+
 def budget_sync(*, days: int = 2) -> int:
-    """Read every active identity's spend for its last `days` UTC days and keep one row per
-    person per day (a later read corrects an earlier one). The rows written; none while no
-    gateway is set. A gateway that does not answer raises `GatewayError` and changes nothing:
-    the rows read before stay, dated by when they were read."""
+    """Read every active identity's spend and keep one row per person per UTC day, beside the
+    cap in force (a day with no calls is a row of zero; a later read corrects an earlier one),
+    split by model where the gateway says. Each person's read goes back `days` days, or to the
+    day of their last good read when that is older (at most `SYNC_DAYS_BACK`), so an outage
+    loses nothing. A day first seen at its cap is audited ("budget cap reached"). The rows
+    written; none while no gateway is set. A gateway that does not answer marks the people not
+    read as stale (the pages say so) and raises `GatewayError`; the rows read before stay."""
     gateway = configured()
     if gateway is None:
         return 0
     now = timezone.now()
-    since = now.astimezone(datetime.UTC).date() - datetime.timedelta(days=days - 1)
-    today = gateway.spend_today()
+    today = now.astimezone(datetime.UTC).date()
+    grants = list(BudgetGrant.objects.filter(state=State.ACTIVE).select_related("offer"))
+    try:
+        windows = gateway.spend_today()
+    except GatewayError:
+        _stale([grant.pk for grant in grants], now)
+        raise
     written = 0
-    for grant in BudgetGrant.objects.filter(state=State.ACTIVE):
-        by_day = dict(gateway.spend_by_day(identity=grant.identity))
-        if grant.identity in today:
-            by_day[now.astimezone(datetime.UTC).date()] = today[grant.identity]
-        for day, usd in by_day.items():
-            if day < since:
-                continue
-            DailySpend.objects.update_or_create(
-                grant=grant, day=day, defaults={"usd": usd, "read_at": now}
+    for index, grant in enumerate(grants):
+        try:
+            by_day = gateway.spend_by_day(identity=grant.identity)
+        except GatewayError:
+            _stale([g.pk for g in grants[index:]], now)
+            raise
+        written += _keep(grant, by_day, windows.get(grant.identity), today, days, now)
+    return written
+
+
+def _stale(grant_ids: list[int], now: datetime.datetime) -> None:
+    BudgetGrant.objects.filter(pk__in=grant_ids, spend_stale_since__isnull=True).update(
+        spend_stale_since=now
+    )
+
+
+def _keep(
+    grant: BudgetGrant,
+    by_day: dict[datetime.date, dict[str, Decimal]],
+    today_total: Decimal | None,
+    today: datetime.date,
+    days: int,
+    now: datetime.datetime,
+) -> int:
+    """One person's days, written in one transaction with their grant's read time."""
+    since = today - datetime.timedelta(days=days - 1)
+    if grant.spend_read_at:
+        since = min(since, grant.spend_read_at.astimezone(datetime.UTC).date())
+    since = max(since, today - datetime.timedelta(days=SYNC_DAYS_BACK - 1))
+    if grant.active_since:
+        since = max(since, grant.active_since.astimezone(datetime.UTC).date())
+    with transaction.atomic():
+        earlier = dict(grant.spend.filter(day__gte=since).values_list("day", "capped"))
+        written = 0
+        day = since
+        while day <= today:
+            models = by_day.get(day, {})
+            # Today's total is the gateway's own window (what its cap counts); other days add
+            # up the calls' recorded costs.
+            usd = (
+                today_total
+                if day == today and today_total is not None
+                else sum(models.values(), Decimal(0))
             )
+            capped = grant.usd_per_day > 0 and usd >= grant.usd_per_day
+            DailySpend.objects.update_or_create(
+                grant=grant,
+                day=day,
+                defaults={
+                    "usd": usd,
+                    "cap_usd": grant.usd_per_day,
+                    "capped": capped,
+                    "read_at": now,
+                },
+            )
+            for model, model_usd in models.items():
+                ModelSpend.objects.update_or_create(
+                    grant=grant, day=day, model=model[:200], defaults={"usd": model_usd}
+                )
+            if capped and not earlier.get(day):
+                audit(
+                    grant.offer,
+                    by=None,
+                    action="budget cap reached",
+                    from_status=grant.offer.status,
+                    changes={
+                        "identity": grant.identity,
+                        "day (UTC)": day.isoformat(),
+                        "spent usd": str(usd),
+                        "cap usd": str(grant.usd_per_day),
+                    },
+                )
             written += 1
+            day += datetime.timedelta(days=1)
+        BudgetGrant.objects.filter(pk=grant.pk).update(spend_read_at=now, spend_stale_since=None)
     return written
 
 
@@ -166,9 +246,13 @@ def budgets_provision_due() -> int:
         return 0
     today = timezone.localdate()
     done = 0
-    for grant in BudgetGrant.objects.filter(
-        state__in=[State.WAITING, State.FAILED], offer__start_date__lte=today
-    ).select_related("offer"):
+    for grant in (
+        BudgetGrant.objects.filter(
+            state__in=[State.WAITING, State.FAILED], offer__start_date__lte=today
+        )
+        .exclude(ends_on__lt=today)
+        .select_related("offer")
+    ):
         try:
             budget_provision(offer=grant.offer, by=None)
         except (GatewayError, OfferError):
@@ -245,3 +329,89 @@ def budgets_revoke_erased() -> int:
             continue
         done += 1
     return done
+
+
+def budget_end_set(*, offer: Offer, ends_on: datetime.date | None, by: User | None) -> BudgetGrant:
+    """The employee's last day (None: not leaving); the budget is revoked after it (at once when
+    that day has passed, else by the hourly job)."""
+    with transaction.atomic():
+        grant = BudgetGrant.objects.select_for_update().filter(offer=offer).first()
+        if grant is None:
+            raise OfferError(
+                "This offer has no token budget: it was not accepted while a gateway was set."
+            )
+        if grant.state == State.REVOKED:
+            raise OfferError("This budget is already revoked.")
+        if ends_on is not None and ends_on < offer.start_date:
+            raise OfferError(
+                f"The last day of employment cannot be before the start date, "
+                f"{offer.start_date:%-d %B %Y}."
+            )
+        if grant.ends_on == ends_on:
+            return grant
+        was, grant.ends_on = grant.ends_on, ends_on
+        grant.save(update_fields=["ends_on"])
+        offer = locked(offer)
+        audit(
+            offer,
+            by=by,
+            action="budget end set",
+            from_status=offer.status,
+            changes={
+                "last day of employment": ends_on.isoformat() if ends_on else "none",
+                **({"was": was.isoformat()} if was else {}),
+            },
+        )
+    if ends_on is not None and ends_on < timezone.localdate():
+        budgets_revoke_ended()
+    grant.refresh_from_db()
+    return grant
+
+
+def ended_reason(grant: BudgetGrant) -> str:
+    return f"Employment ended on {grant.ends_on:%-d %B %Y}."
+
+
+def budgets_revoke_ended() -> int:
+    """Revoke every budget whose employee's last day has passed (the site's calendar). One
+    failure does not stop the rest: it keeps its reason for the next run. The revoked."""
+    if configured() is None:
+        return 0
+    done = 0
+    for grant in (
+        BudgetGrant.objects.exclude(state=State.REVOKED)
+        .filter(ends_on__lt=timezone.localdate())
+        .select_related("offer")
+    ):
+        try:
+            budget_revoke(offer=grant.offer, reason=ended_reason(grant), by=None)
+        except GatewayError as error:
+            BudgetGrant.objects.filter(pk=grant.pk).update(
+                last_error=f"Revoking after the last day failed: {error}"[:2000]
+            )
+            continue
+        done += 1
+    return done
+
+
+def budget_rotate(*, offer: Offer, by: User | None) -> BudgetGrant:
+    """The People team makes the credential stop working now (lost, leaked); the new hire gets a
+    new one on their link, shown once."""
+    with transaction.atomic():
+        grant = BudgetGrant.objects.select_for_update().filter(offer=offer).first()
+        if grant is None or grant.state != State.ACTIVE:
+            raise OfferError("Only an active budget's credential can be replaced.")
+        _gateway().rotate(identity=grant.identity)  # nobody sees this one
+        grant.credential_prefix = ""
+        grant.credential_handed_at = None
+        grant.save(update_fields=["credential_prefix", "credential_handed_at"])
+        offer = locked(offer)
+        audit(
+            offer,
+            by=by,
+            action="budget credential rotated",
+            from_status=offer.status,
+            note="The earlier credential no longer works; the new hire gets a new one on "
+            "their link.",
+        )
+    return grant

@@ -6,10 +6,10 @@ from celery import shared_task
 @shared_task(acks_late=True)
 def provision_due() -> int:
     """Provision the budgets whose start date has come (and retry those that failed); revoke
-    those whose candidate's personal data was erased."""
-    from budgets.services import budgets_provision_due, budgets_revoke_erased
+    those whose employee's last day has passed or whose personal data was erased."""
+    from budgets.services import budgets_provision_due, budgets_revoke_ended, budgets_revoke_erased
 
-    return budgets_provision_due() + budgets_revoke_erased()
+    return budgets_provision_due() + budgets_revoke_ended() + budgets_revoke_erased()
 
 
 @shared_task(acks_late=True)

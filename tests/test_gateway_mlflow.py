@@ -52,12 +52,12 @@ def test_a_provisioned_credential_calls_models_until_the_daily_cap_refuses(
     spent = gateway.spend_today()["offer-101"]
     assert spent == Decimal("6.0")  # over the cap by the call that crossed it: shown, not hidden
     today = datetime.datetime.now(datetime.UTC).date()
-    by_day: dict[datetime.date, Decimal] = {}
+    by_day: dict[datetime.date, dict[str, Decimal]] = {}
     deadline = time.monotonic() + 20  # each call's trace is written just after it
-    while time.monotonic() < deadline and by_day.get(today) != spent:
+    while time.monotonic() < deadline and by_day.get(today, {}).get(MODEL) != spent:
         by_day = gateway.spend_by_day(identity="offer-101")
         time.sleep(0.5)
-    assert by_day == {today: Decimal("6.0")}
+    assert by_day == {today: {MODEL: Decimal("6.0")}}  # by the endpoint's name
 
 
 def test_a_model_the_employee_was_not_given_is_refused(mlflow_gateway: RunningGateway) -> None:

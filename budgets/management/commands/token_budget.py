@@ -12,13 +12,14 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from budgets.gateways import GatewayError, configured, gateway_model
-from budgets.models import BudgetGrant
+from budgets.models import BudgetGrant, ModelSpend
 from budgets.services import (
     budget_provision,
     budget_revoke,
     budget_sync,
     credential_handed,
 )
+from budgets.spend import GATEWAYS
 from offers import lifecycle
 from offers.models import Offer, TokenAllocation
 from offers.services import OfferError
@@ -104,21 +105,30 @@ class Command(BaseCommand):
         self.stdout.write(f"{budget_sync()} day(s) of spend read.")
 
     def spend(self, options: dict[str, Any]) -> None:
-        grants = BudgetGrant.objects.select_related("offer")
+        grants = BudgetGrant.objects.select_related("offer__price_snapshot")
         if options["offer"]:
             grants = grants.filter(offer_id=options["offer"])
-        since = timezone.localdate() - datetime.timedelta(days=options["days"] - 1)
+        today = timezone.now().astimezone(datetime.UTC).date()
+        since = today - datetime.timedelta(days=options["days"] - 1)
+        by_model: dict[tuple[int, datetime.date], dict[str, str]] = {}
+        for spent in ModelSpend.objects.filter(grant__in=grants, day__gte=since):
+            by_model.setdefault((spent.grant_id, spent.day), {})[spent.model] = str(spent.usd)
         rows = []
         for grant in grants:
+            gateway = GATEWAYS.get(grant.gateway, grant.gateway)
             for day in grant.spend.filter(day__gte=since):
                 rows.append(
                     {
                         "offer": grant.offer_id,
                         "identity": grant.identity,
                         "day": day.day.isoformat(),
-                        "promised_usd": str(grant.usd_per_day),
+                        "window": "UTC day",
+                        "promised_usd": str(day.cap_usd),
+                        "promised_at": str(grant.offer.price_snapshot or ""),
                         "spent_usd": str(day.usd),
-                        "spent_at": f"{grant.gateway}'s prices (its model catalog)",
+                        "spent_at": f"{gateway}'s own prices (its model catalog)",
+                        "models": by_model.get((grant.pk, day.day), {}),
+                        "capped": day.capped,
                         "read_at": day.read_at.isoformat(),
                     }
                 )
@@ -129,6 +139,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{row['day']}  offer {row['offer']}  promised ${row['promised_usd']}  "
                 f"spent ${row['spent_usd']} (at {row['spent_at']})"
+                f"{'  CAPPED' if row['capped'] else ''}"
             )
 
     def status(self, options: dict[str, Any]) -> None:
