@@ -730,6 +730,74 @@ def submit_offer(request: HttpRequest, offer_id: int) -> HttpResponse:
     return idempotent(request, key, make)
 
 
+class BudgetOut(Schema):
+    """The token budget after hire: where it stands and promised against spent per UTC day."""
+
+    model_config = {"extra": "allow"}
+    offer: int
+    state: str
+    usd_per_day: str
+    days: list[dict[str, Any]]
+
+
+class BudgetQuery(Schema):
+    days: int = Field(30, ge=1, le=366, description="how many UTC days back, today included")
+
+
+class BudgetEndIn(Schema):
+    ends_on: datetime.date | None = Field(
+        description="the employee's last day; the budget is revoked after it (null: not leaving)"
+    )
+
+
+def _budget(offer: Offer, days: int = 30) -> HttpResponse:
+    from budgets.spend import offer_budget
+
+    body = offer_budget(offer, days=days)
+    if body is None:
+        raise Problem(
+            404,
+            "No budget",
+            "This offer has no token budget: it is given when an offer is accepted while an "
+            "LLM gateway is configured.",
+        )
+    return json_response(body)
+
+
+@api.get(
+    "/offers/{offer_id}/budget",
+    url_name="offers_budget",
+    summary="The token budget after hire: state, and promised against spent per day",
+    response={200: BudgetOut, **PROBLEMS},
+)
+def offer_budget_get(
+    request: HttpRequest, offer_id: int, query: Query[BudgetQuery]
+) -> HttpResponse:
+    key = _need(request, "offers:read")
+    return _budget(_offer(key, offer_id), query.days)
+
+
+@api.put(
+    "/offers/{offer_id}/budget/end",
+    url_name="offers_budget_end",
+    summary="Set the employee's last day (the budget is revoked after it)",
+    response={200: BudgetOut, **PROBLEMS},
+)
+def offer_budget_end(request: HttpRequest, offer_id: int, body: BudgetEndIn) -> HttpResponse:
+    from budgets.gateways import GatewayError
+    from budgets.services import budget_end_set
+
+    key = _writer(request)
+    offer = _offer(key, offer_id)
+    try:
+        budget_end_set(offer=offer, ends_on=body.ends_on, by=key.user)
+    except OfferError as error:
+        raise Problem(409, "Not allowed now", str(error)) from None
+    except GatewayError:
+        pass  # the last day is kept; the hourly job revokes once the gateway answers
+    return _budget(offer)
+
+
 @api.get(
     "/offers/{offer_id}/letter.pdf",
     url_name="offers_letter",

@@ -191,3 +191,51 @@ def person_months(offers: QuerySet[Offer], since: datetime.date) -> Iterable[Map
         .order_by("month", "grant__offer_id")
         .iterator(chunk_size=2000)
     )
+
+
+def offer_budget(offer: Offer, *, days: int = 30) -> dict[str, Any] | None:
+    """One offer's budget as the API and `token_budget spend` give it: where it stands, and its
+    last `days` UTC days of promised against spent, each side with the prices it is at. None
+    where the offer has no budget grant."""
+    grant = BudgetGrant.objects.filter(offer=offer).select_related("offer__price_snapshot").first()
+    if grant is None:
+        return None
+    today = datetime.datetime.now(datetime.UTC).date()
+    since = today - datetime.timedelta(days=days - 1)
+    by_model: dict[datetime.date, dict[str, str]] = {}
+    for row in grant.model_spend.filter(day__gte=since).order_by("day", "model"):
+        by_model.setdefault(row.day, {})[row.model] = str(row.usd)
+    gateway = GATEWAYS.get(grant.gateway, grant.gateway)
+    return {
+        "offer": offer.pk,
+        "state": grant.state,
+        "gateway": grant.gateway,
+        "identity": grant.identity,
+        "usd_per_day": str(grant.usd_per_day),
+        "window": "UTC day",
+        "models": grant.model_names,
+        "not_served": grant.missing_models,
+        "active_since": _instant(grant.active_since),
+        "ends_on": grant.ends_on.isoformat() if grant.ends_on else None,
+        "revoked_at": _instant(grant.revoked_at),
+        "revoke_reason": grant.revoke_reason or None,
+        "spend_read_at": _instant(grant.spend_read_at),
+        "spend_stale_since": _instant(grant.spend_stale_since),
+        "promised_at": str(grant.offer.price_snapshot or "") or None,
+        "spent_at": f"{gateway}'s own prices (its model catalog)",
+        "days": [
+            {
+                "day": row.day.isoformat(),
+                "promised_usd": str(row.cap_usd),
+                "spent_usd": str(row.usd),
+                "capped": row.capped,
+                "models": by_model.get(row.day, {}),
+                "read_at": _instant(row.read_at),
+            }
+            for row in grant.spend.filter(day__gte=since).order_by("day")
+        ],
+    }
+
+
+def _instant(value: datetime.datetime | None) -> str | None:
+    return value.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z") if value else None

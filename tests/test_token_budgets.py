@@ -370,3 +370,23 @@ def test_the_people_team_replaces_a_credential_and_the_new_hire_gets_a_new_one_o
     shown = client.post(reverse("budgets:credential", args=[token])).content.decode()
     credential = shown.split('id="budget-credential" type="text" readonly value="')[1].split('"')[0]
     assert gateway_on.call(body["identity"], credential).status_code == 200
+
+
+@pytest.mark.usefixtures("db")
+def test_an_accepted_offers_link_lasts_until_after_the_start_date_for_the_budget(
+    settings: Any, recruiter: Any, manager: Any
+) -> None:
+    settings.TOKEN_GATEWAY = ""
+    settings.CANDIDATE_LINK_DAYS_AFTER_ANSWER = 30
+    offer = factories.offer(
+        by=recruiter,
+        hiring_manager=manager,
+        start_date=timezone.localdate() + datetime.timedelta(days=90),
+    )
+    approved = factories.approved(offer, recruiter=recruiter, manager=manager)
+    link, _ = candidate_link_create(offer=approved, by=recruiter)
+    offer_accept(link=link, full_name=offer.candidate_name, confirmed=True, ip="", user_agent="")
+    link.refresh_from_db()
+    assert link.expires_at.astimezone(timezone.get_current_timezone()).date() == (
+        offer.start_date + datetime.timedelta(days=30)
+    )

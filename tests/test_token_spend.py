@@ -172,3 +172,38 @@ def test_the_page_makes_the_same_queries_for_two_people_or_twenty(
             models={"m": "1", "n": "2"},
         )
     assert queries() == few
+
+
+def test_the_api_gives_an_offers_budget_and_takes_the_last_day(
+    recruiter: Any, manager: Any, client: Any, key: str
+) -> None:
+    grant = employee(
+        recruiter, manager, usd="10", days=[(1, "10"), (0, "4")], models={"gpt-5": "4"}
+    )
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    url = f"/api/v1/offers/{grant.offer_id}/budget"
+    body = client.get(url, **auth).json()
+    assert body["state"] == "active" and body["usd_per_day"] == "10.00"
+    assert body["promised_at"] == str(grant.offer.price_snapshot)
+    assert body["spent_at"] == "MLflow AI Gateway's own prices (its model catalog)"
+    assert [(d["promised_usd"], d["spent_usd"], d["capped"]) for d in body["days"]] == [
+        ("10.00", "10.0000", True),
+        ("10.00", "4.0000", False),
+    ]
+    assert body["days"][1]["models"] == {"gpt-5": "4.0000"}
+    assert client.get(url, {"days": 1}, **auth).json()["days"][0]["day"] == TODAY.isoformat()
+    assert client.get(url, {"days": 0}, **auth).status_code == 422
+
+    last_day = grant.offer.start_date + datetime.timedelta(days=365)
+    response = client.put(
+        url + "/end", {"ends_on": last_day.isoformat()}, content_type="application/json", **auth
+    )
+    assert response.status_code == 200 and response.json()["ends_on"] == last_day.isoformat()
+    assert grant.offer.events.get(action="budget end set").actor == recruiter
+    too_early = grant.offer.start_date - datetime.timedelta(days=1)
+    refused = client.put(
+        url + "/end", {"ends_on": too_early.isoformat()}, content_type="application/json", **auth
+    )
+    assert refused.status_code == 409 and "before the start date" in refused.json()["detail"]
+    BudgetGrant.objects.filter(pk=grant.pk).delete()
+    assert client.get(url, **auth).status_code == 404

@@ -38,9 +38,18 @@ def token_hash(token: str) -> str:
 
 def link_expiry(offer: Offer) -> datetime.datetime:
     """The end of the offer's last day, in the site's time zone; for an answered offer, the end
-    of the window to read it and download the signed letter, counted from now."""
+    of the window to read it and download the signed letter, counted from now, or for an
+    accepted offer from the start date where that is later (the new hire's first days are on
+    the link too: the token budget's credential)."""
     if offer.status in lifecycle.ANSWERED:
-        return timezone.now() + datetime.timedelta(days=settings.CANDIDATE_LINK_DAYS_AFTER_ANSWER)
+        window = datetime.timedelta(days=settings.CANDIDATE_LINK_DAYS_AFTER_ANSWER)
+        start = timezone.now()
+        if offer.status == Status.ACCEPTED:
+            first_day = timezone.make_aware(
+                datetime.datetime.combine(offer.start_date, datetime.time())
+            )
+            start = max(start, first_day)
+        return start + window
     last_day = datetime.datetime.combine(
         offer.expires_on + datetime.timedelta(days=1), datetime.time()
     )

@@ -3,23 +3,21 @@ spend."""
 
 from __future__ import annotations
 
-import datetime
 import json
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
 
 from budgets.gateways import GatewayError, configured, gateway_model
-from budgets.models import BudgetGrant, ModelSpend
+from budgets.models import BudgetGrant
 from budgets.services import (
     budget_provision,
     budget_revoke,
     budget_sync,
     credential_handed,
 )
-from budgets.spend import GATEWAYS
+from budgets.spend import offer_budget
 from offers import lifecycle
 from offers.models import Offer, TokenAllocation
 from offers.services import OfferError
@@ -105,31 +103,23 @@ class Command(BaseCommand):
         self.stdout.write(f"{budget_sync()} day(s) of spend read.")
 
     def spend(self, options: dict[str, Any]) -> None:
-        grants = BudgetGrant.objects.select_related("offer__price_snapshot")
+        grants = BudgetGrant.objects.select_related("offer").order_by("offer_id")
         if options["offer"]:
             grants = grants.filter(offer_id=options["offer"])
-        today = timezone.now().astimezone(datetime.UTC).date()
-        since = today - datetime.timedelta(days=options["days"] - 1)
-        by_model: dict[tuple[int, datetime.date], dict[str, str]] = {}
-        for spent in ModelSpend.objects.filter(grant__in=grants, day__gte=since):
-            by_model.setdefault((spent.grant_id, spent.day), {})[spent.model] = str(spent.usd)
+            if not grants:
+                raise CommandError(f"Offer {options['offer']} has no token budget.")
         rows = []
         for grant in grants:
-            gateway = GATEWAYS.get(grant.gateway, grant.gateway)
-            for day in grant.spend.filter(day__gte=since):
+            budget = offer_budget(grant.offer, days=options["days"]) or {"days": []}
+            for day in budget["days"]:
                 rows.append(
                     {
                         "offer": grant.offer_id,
                         "identity": grant.identity,
-                        "day": day.day.isoformat(),
-                        "window": "UTC day",
-                        "promised_usd": str(day.cap_usd),
-                        "promised_at": str(grant.offer.price_snapshot or ""),
-                        "spent_usd": str(day.usd),
-                        "spent_at": f"{gateway}'s own prices (its model catalog)",
-                        "models": by_model.get((grant.pk, day.day), {}),
-                        "capped": day.capped,
-                        "read_at": day.read_at.isoformat(),
+                        **day,
+                        "window": budget["window"],
+                        "promised_at": budget["promised_at"],
+                        "spent_at": budget["spent_at"],
                     }
                 )
         if options["json"]:
