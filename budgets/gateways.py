@@ -52,6 +52,9 @@ class Gateway(Protocol):
     name: str
     base_url: str
     call_url: str  # where employees send OpenAI-shaped calls with their credential
+    auth: str  # how they send it: "basic" (identity and credential) or "bearer" (credential)
+    keeps_history: bool  # spend of past days can be read (else only today's, while it lasts)
+    limits_models: bool  # a credential can be limited to the offer's models
 
     def served_models(self) -> set[str]: ...
 
@@ -81,20 +84,12 @@ def new_credential() -> str:
     return secrets.token_urlsafe(24)
 
 
-class MlflowGateway:
-    """The MLflow AI Gateway with its basic-auth app: an MLflow user per employee, granted USE
-    on the endpoints of the offer's models, and a USER budget policy of USD per day, REJECT."""
+class HttpGateway:
+    """One place for a gateway's HTTP errors: down, refusing or answering nonsense is a
+    `GatewayError` naming the gateway and the path, never the credentials."""
 
-    name = "mlflow"
-
-    def __init__(self, *, url: str, admin_user: str, admin_key: str) -> None:
-        self.base_url = url.rstrip("/")
-        self.call_url = f"{self.base_url}/gateway/mlflow/v1"
-        self.client = httpx.Client(
-            base_url=self.base_url, auth=(admin_user, admin_key), timeout=TIMEOUT
-        )
-
-    # The gateway's own calls ------------------------------------------------------------------
+    label = "The gateway"
+    client: httpx.Client
 
     def _call(
         self,
@@ -109,19 +104,37 @@ class MlflowGateway:
         try:
             response = self.client.request(method, path, json=body, params=params)
         except httpx.HTTPError as error:
-            raise GatewayError(f"MLflow gateway unreachable: {type(error).__name__}") from None
+            raise GatewayError(f"{self.label} unreachable: {type(error).__name__}") from None
         if done_if_exists and "RESOURCE_ALREADY_EXISTS" in response.text:
             return {}  # a step an earlier run (or a crash after it) already made
         if absent_ok and response.status_code == 404:
             return None
         if response.status_code >= 400:
             raise GatewayError(
-                f"MLflow gateway answered {response.status_code} to {path}: {response.text[:300]}"
+                f"{self.label} answered {response.status_code} to {path}: {response.text[:300]}"
             )
         try:
             return response.json() if response.content else {}
         except ValueError:
-            raise GatewayError(f"MLflow gateway answered {path} with no JSON") from None
+            raise GatewayError(f"{self.label} answered {path} with no JSON") from None
+
+
+class MlflowGateway(HttpGateway):
+    """The MLflow AI Gateway with its basic-auth app: an MLflow user per employee, granted USE
+    on the endpoints of the offer's models, and a USER budget policy of USD per day, REJECT."""
+
+    name = "mlflow"
+    label = "MLflow gateway"
+    auth = "basic"
+    keeps_history = True  # every call's trace keeps its cost and day
+    limits_models = True
+
+    def __init__(self, *, url: str, admin_user: str, admin_key: str) -> None:
+        self.base_url = url.rstrip("/")
+        self.call_url = f"{self.base_url}/gateway/mlflow/v1"
+        self.client = httpx.Client(
+            base_url=self.base_url, auth=(admin_user, admin_key), timeout=TIMEOUT
+        )
 
     def endpoints(self) -> dict[str, dict[str, Any]]:
         """The gateway's endpoints by name (the names employees call models by)."""
@@ -320,6 +333,18 @@ def configured() -> Gateway | None:
             url=settings.TOKEN_GATEWAY_URL,
             admin_user=settings.TOKEN_GATEWAY_ADMIN_USER,
             admin_key=settings.TOKEN_GATEWAY_ADMIN_KEY,
+        )
+    if settings.TOKEN_GATEWAY == "litellm":  # noqa: S105
+        from budgets.litellm import LitellmGateway
+
+        return LitellmGateway(
+            url=settings.TOKEN_GATEWAY_URL, master_key=settings.TOKEN_GATEWAY_ADMIN_KEY
+        )
+    if settings.TOKEN_GATEWAY == "openrouter":  # noqa: S105
+        from budgets.openrouter import OpenRouterGateway
+
+        return OpenRouterGateway(
+            url=settings.TOKEN_GATEWAY_URL, management_key=settings.TOKEN_GATEWAY_ADMIN_KEY
         )
     return None
 

@@ -167,7 +167,9 @@ def budget_sync(*, days: int = 2) -> int:
         except GatewayError:
             _stale([g.pk for g in grants[index:]], now)
             raise
-        written += _keep(grant, by_day, windows.get(grant.identity), today, days, now)
+        # A gateway that knows today's figure only: past days stay as last read.
+        days_back = days if gateway.keeps_history else 1
+        written += _keep(grant, by_day, windows.get(grant.identity), today, days_back, now)
     return written
 
 
@@ -187,7 +189,7 @@ def _keep(
 ) -> int:
     """One person's days, written in one transaction with their grant's read time."""
     since = today - datetime.timedelta(days=days - 1)
-    if grant.spend_read_at:
+    if grant.spend_read_at and days > 1:
         since = min(since, grant.spend_read_at.astimezone(datetime.UTC).date())
     since = max(since, today - datetime.timedelta(days=SYNC_DAYS_BACK - 1))
     if grant.active_since:
@@ -279,6 +281,7 @@ def budget_context(offer: Offer) -> dict[str, Any]:
         "days": days,
         "read_at": max((row.read_at for row in days), default=None),
         "call_url": gateway.call_url if gateway else "",
+        "auth": gateway.auth if gateway else "basic",
     }
 
 

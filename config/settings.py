@@ -377,8 +377,10 @@ TOKEN_SEAT_PLAN_LABEL = env_str("TOKEN_SEAT_PLAN_LABEL", "a flat-rate seat plan"
 # The company's LLM gateway, where the token budget is delivered after hire (README, "The token
 # budget after hire"). Empty: budgets are not provisioned, and the pages say so.
 TOKEN_GATEWAY = env_str("TOKEN_GATEWAY")
-if TOKEN_GATEWAY not in {"", "mlflow"}:
-    raise ImproperlyConfigured(f"TOKEN_GATEWAY must be empty or mlflow, not {TOKEN_GATEWAY!r}.")
+if TOKEN_GATEWAY not in {"", "mlflow", "litellm", "openrouter"}:
+    raise ImproperlyConfigured(
+        f"TOKEN_GATEWAY must be empty, mlflow, litellm or openrouter, not {TOKEN_GATEWAY!r}."
+    )
 TOKEN_GATEWAY_URL = env_str("TOKEN_GATEWAY_URL")
 TOKEN_GATEWAY_ADMIN_USER = env_str("TOKEN_GATEWAY_ADMIN_USER")
 TOKEN_GATEWAY_ADMIN_KEY = env_str("TOKEN_GATEWAY_ADMIN_KEY")

@@ -22,6 +22,11 @@ from offers import lifecycle
 from offers.models import Offer, TokenAllocation
 from offers.services import OfferError
 
+AUTH = {
+    "basic": "HTTP Basic: the identity as user name, the credential as password",
+    "bearer": "Authorization: Bearer <credential>",
+}
+
 
 class Command(BaseCommand):
     help = (
@@ -80,7 +85,7 @@ class Command(BaseCommand):
             "base_url": gateway.call_url if gateway else None,
             "models": grant.model_names,
             "not_served": grant.missing_models,
-            "auth": "HTTP Basic: identity and credential",
+            "auth": AUTH.get(gateway.auth, gateway.auth) if gateway else None,
             "credential": shown,
         }
         if options["json"]:
