@@ -141,14 +141,23 @@ def budget_revoke(*, offer: Offer, reason: str, by: User | None) -> BudgetGrant:
 SYNC_DAYS_BACK = 31  # the longest gap a sync fills after an outage (the traces keep more)
 
 
-def budget_sync(*, days: int = 2) -> int:
+# Each call's record (an MLflow trace) is written just after the call: a past day is final once
+# read this long after it ended, and is not read from the gateway again.
+SETTLED = datetime.timedelta(minutes=10)
+
+
+def budget_sync(*, days: int = 2, everything: bool = False) -> int:
     """Read every active identity's spend and keep one row per person per UTC day, beside the
     cap in force (a day with no calls is a row of zero; a later read corrects an earlier one),
-    split by model where the gateway says. Each person's read goes back `days` days, or to the
-    day of their last good read when that is older (at most `SYNC_DAYS_BACK`), so an outage
-    loses nothing. A day first seen at its cap is audited ("budget cap reached"). The rows
-    written; none while no gateway is set. A gateway that does not answer marks the people not
-    read as stale (the pages say so) and raises `GatewayError`; the rows read before stay."""
+    split by model where the gateway says. Today's figure is the gateway's own window, read for
+    everyone in one listing; a past day is read from the gateway's per-day records until one
+    read comes after it has settled (`SETTLED`), so most runs make no call per person. Each
+    person's read goes back `days` days, or to the day of their last good read when that is
+    older (at most `SYNC_DAYS_BACK`), so an outage loses nothing. A day first seen at its cap
+    is audited ("budget cap reached"). The rows written; none while no gateway is set. A gateway
+    that does not answer marks the people not read as stale (the pages say so) and raises
+    `GatewayError`; the rows read before stay. `everything` (the operator's `token_budget sync`)
+    reads every day's records, today's split by model included, whatever has settled."""
     gateway = configured()
     if gateway is None:
         return 0
@@ -162,15 +171,49 @@ def budget_sync(*, days: int = 2) -> int:
         raise
     written = 0
     for index, grant in enumerate(grants):
+        # A gateway that knows today's figure only: past days stay as last read.
+        since = _since(grant, today, days if gateway.keeps_history else 1)
+        known = {row.day: row for row in grant.spend.filter(day__gte=since)}
+        unsettled = [
+            day
+            for day in _days(since, today - datetime.timedelta(days=1))
+            if everything or day not in known or known[day].read_at < _end_of(day) + SETTLED
+        ]
+        asking = unsettled or (everything and gateway.keeps_history)
         try:
-            by_day = gateway.spend_by_day(identity=grant.identity)
+            by_day = gateway.spend_by_day(identity=grant.identity) if asking else {}
         except GatewayError:
             _stale([g.pk for g in grants[index:]], now)
             raise
-        # A gateway that knows today's figure only: past days stay as last read.
-        days_back = days if gateway.keeps_history else 1
-        written += _keep(grant, by_day, windows.get(grant.identity), today, days_back, now)
+        written += _keep(
+            grant,
+            by_day,
+            days=[*unsettled, today],
+            today_total=windows.get(grant.identity),
+            known=known,
+            now=now,
+        )
     return written
+
+
+def _since(grant: BudgetGrant, today: datetime.date, days: int) -> datetime.date:
+    since = today - datetime.timedelta(days=days - 1)
+    if grant.spend_read_at and days > 1:
+        since = min(since, grant.spend_read_at.astimezone(datetime.UTC).date())
+    since = max(since, today - datetime.timedelta(days=SYNC_DAYS_BACK - 1))
+    if grant.active_since:
+        since = max(since, grant.active_since.astimezone(datetime.UTC).date())
+    return since
+
+
+def _days(first: datetime.date, last: datetime.date) -> list[datetime.date]:
+    return [first + datetime.timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def _end_of(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(
+        day + datetime.timedelta(days=1), datetime.time(), datetime.UTC
+    )
 
 
 def _stale(grant_ids: list[int], now: datetime.datetime) -> None:
@@ -182,23 +225,17 @@ def _stale(grant_ids: list[int], now: datetime.datetime) -> None:
 def _keep(
     grant: BudgetGrant,
     by_day: dict[datetime.date, dict[str, Decimal]],
+    *,
+    days: list[datetime.date],
     today_total: Decimal | None,
-    today: datetime.date,
-    days: int,
+    known: dict[datetime.date, DailySpend],
     now: datetime.datetime,
 ) -> int:
-    """One person's days, written in one transaction with their grant's read time."""
-    since = today - datetime.timedelta(days=days - 1)
-    if grant.spend_read_at and days > 1:
-        since = min(since, grant.spend_read_at.astimezone(datetime.UTC).date())
-    since = max(since, today - datetime.timedelta(days=SYNC_DAYS_BACK - 1))
-    if grant.active_since:
-        since = max(since, grant.active_since.astimezone(datetime.UTC).date())
+    """One person's days (the last is today), written in one transaction with their grant's
+    read time."""
+    today = days[-1]
     with transaction.atomic():
-        earlier = dict(grant.spend.filter(day__gte=since).values_list("day", "capped"))
-        written = 0
-        day = since
-        while day <= today:
+        for day in days:
             models = by_day.get(day, {})
             # Today's total is the gateway's own window (what its cap counts); other days add
             # up the calls' recorded costs.
@@ -222,7 +259,7 @@ def _keep(
                 ModelSpend.objects.update_or_create(
                     grant=grant, day=day, model=model[:200], defaults={"usd": model_usd}
                 )
-            if capped and not earlier.get(day):
+            if capped and not (day in known and known[day].capped):
                 audit(
                     grant.offer,
                     by=None,
@@ -235,10 +272,8 @@ def _keep(
                         "cap usd": str(grant.usd_per_day),
                     },
                 )
-            written += 1
-            day += datetime.timedelta(days=1)
         BudgetGrant.objects.filter(pk=grant.pk).update(spend_read_at=now, spend_stale_since=None)
-    return written
+    return len(days)
 
 
 def budgets_provision_due() -> int:

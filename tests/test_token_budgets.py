@@ -278,14 +278,35 @@ def test_an_outage_marks_spend_stale_and_the_next_read_fills_every_day_since_the
     )
 
     settings.TOKEN_GATEWAY_URL = gateway_on.url
+    from budgets.gateways import configured
+
     deadline = time.monotonic() + 20  # the call's trace is written just after it
-    while time.monotonic() < deadline and not ModelSpend.objects.filter(grant=grant).exists():
-        call_command("token_budget", "sync")
+    while time.monotonic() < deadline and not configured().spend_by_day(  # type: ignore[union-attr]
+        identity=grant.identity
+    ):
         time.sleep(0.5)
+    call_command("token_budget", "sync")
     grant.refresh_from_db()
     assert grant.spend_stale_since is None
     days = dict(grant.spend.values_list("day", "usd"))
     assert sorted(days) == [today - datetime.timedelta(days=n) for n in range(4, -1, -1)]
+    # Those past days have settled: the next read asks the gateway for today's window only.
+    from budgets.gateways import MlflowGateway
+    from budgets.services import budget_sync
+
+    asked: list[str] = []
+    original = MlflowGateway.spend_by_day
+
+    def counted(self: Any, *, identity: str) -> Any:
+        asked.append(identity)
+        return original(self, identity=identity)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(MlflowGateway, "spend_by_day", counted)
+        assert budget_sync() == 1  # the periodic job
+        assert asked == []
+        assert budget_sync(everything=True) == 2  # the operator's command: yesterday, today
+        assert asked == [grant.identity]
     assert days[today] == Decimal("2") and sum(days.values()) == Decimal("2")
     assert ModelSpend.objects.get(grant=grant, day=today).model == MODEL
     html = client.get(reverse("budgets:spend")).content.decode()

@@ -105,7 +105,7 @@ class Command(BaseCommand):
         self.stdout.write(f"{grant.identity} revoked: {grant.revoke_reason}")
 
     def sync(self, options: dict[str, Any]) -> None:
-        self.stdout.write(f"{budget_sync()} day(s) of spend read.")
+        self.stdout.write(f"{budget_sync(everything=True)} day(s) of spend read.")
 
     def spend(self, options: dict[str, Any]) -> None:
         grants = BudgetGrant.objects.select_related("offer").order_by("offer_id")
