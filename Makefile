@@ -28,16 +28,24 @@ $(MLFLOW): $(UV)
 	$(UV) pip install -q --python $(TOOLS)/mlflow/bin/python "mlflow[auth]==$(MLFLOW_VERSION)"
 	touch $@
 
+# make run's LLM gateway: a demo MLflow gateway on loopback (manage.py demo_gateway), unless
+# TOKEN_GATEWAY and its settings are given (TOKEN_GATEWAY= turns budgets off).
+DEMO_GATEWAY = TOKEN_GATEWAY=$${TOKEN_GATEWAY-mlflow} \
+	TOKEN_GATEWAY_URL=$${TOKEN_GATEWAY_URL-http://127.0.0.1:5050} \
+	TOKEN_GATEWAY_ADMIN_USER=$${TOKEN_GATEWAY_ADMIN_USER-demo-gateway-admin} \
+	TOKEN_GATEWAY_ADMIN_KEY=$${TOKEN_GATEWAY_ADMIN_KEY-demo-gateway-admin-2026}
+
 run: venv
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --noinput
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py refresh_prices --source genai-prices
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py signing_test_certificate
-	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py demo_data
+	DEBUG=$${DEBUG:-true} $(DEMO_GATEWAY) $(BIN)/python manage.py demo_data
 	@echo
-	@echo "  Starting the web server, a Celery worker and Celery beat; the address follows once it answers."
+	@echo "  Starting the web server, a Celery worker, Celery beat and the demo LLM gateway (installed"
+	@echo "  on first run, beside the web); the address follows once the web answers."
 	@echo
 	@# honcho ends with 130 after Ctrl-C: that is how make run is meant to stop, not an error.
-	DEBUG=$${DEBUG:-true} PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho -f Procfile.dev start || [ $$? -eq 130 ]
+	DEBUG=$${DEBUG:-true} $(DEMO_GATEWAY) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho -f Procfile.dev start || [ $$? -eq 130 ]
 
 lint: venv
 	$(BIN)/ruff check .
