@@ -291,34 +291,56 @@ class MlflowGateway(HttpGateway):
         beside it)."""
         if not IDENTITY.match(identity):
             raise ValueError(f"not an identity the app gives: {identity!r}")
-        days: dict[datetime.date, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-        for experiment in self._experiments:
-            token = None
-            while True:
-                body: dict[str, Any] = {
-                    "locations": [
-                        {
-                            "type": "MLFLOW_EXPERIMENT",
-                            "mlflow_experiment": {"experiment_id": experiment},
-                        }
-                    ],
-                    "filter": f"metadata.`mlflow.auth.username` = '{identity}'",
-                    "max_results": 500,
-                }
-                if token:
-                    body["page_token"] = token
-                found = self._call("POST", "/api/3.0/mlflow/traces/search", body)
-                for trace in found.get("traces", []):
-                    metadata = trace.get("trace_metadata", {})
-                    cost = json.loads(metadata.get("mlflow.trace.cost") or "{}")
-                    day = datetime.date.fromisoformat(trace["request_time"][:10])
-                    endpoint = str(metadata.get("mlflow.gateway.endpointId", ""))
-                    model = self._endpoint_names.get(endpoint, endpoint or "unknown")
-                    days[day][model] += _usd(cost.get("total_cost"))
-                token = found.get("next_page_token")
-                if not token:
-                    break
-        return {day: dict(models) for day, models in days.items()}
+        found = self._traces(f"metadata.`mlflow.auth.username` = '{identity}'")
+        return found.get(identity, {})
+
+    def spend_since(
+        self, since: datetime.date
+    ) -> dict[str, dict[datetime.date, dict[str, Decimal]]]:
+        """Every app-made identity's spend per UTC day and endpoint from `since` on, in one
+        search (paged) instead of one per person."""
+        since_ms = int(datetime.datetime.combine(since, datetime.time(), datetime.UTC).timestamp())
+        return self._traces(
+            f"trace.timestamp_ms >= {since_ms * 1000} "
+            "AND metadata.`mlflow.auth.username` LIKE 'offer-%'"
+        )
+
+    def _traces(self, where: str) -> dict[str, dict[datetime.date, dict[str, Decimal]]]:
+        """The traces of every endpoint's experiment that match, added up by user, day and
+        endpoint: one search over all the experiments, 500 traces a page."""
+        spend: dict[str, dict[datetime.date, dict[str, Decimal]]] = defaultdict(
+            lambda: defaultdict(lambda: defaultdict(Decimal))
+        )
+        if not self._experiments:
+            return {}
+        token = None
+        while True:
+            body: dict[str, Any] = {
+                "locations": [
+                    {"type": "MLFLOW_EXPERIMENT", "mlflow_experiment": {"experiment_id": e}}
+                    for e in self._experiments
+                ],
+                "filter": where,
+                "max_results": 500,
+            }
+            if token:
+                body["page_token"] = token
+            found = self._call("POST", "/api/3.0/mlflow/traces/search", body)
+            for trace in found.get("traces", []):
+                metadata = trace.get("trace_metadata", {})
+                user = str(metadata.get("mlflow.auth.username", ""))
+                cost = json.loads(metadata.get("mlflow.trace.cost") or "{}")
+                day = datetime.date.fromisoformat(trace["request_time"][:10])
+                endpoint = str(metadata.get("mlflow.gateway.endpointId", ""))
+                model = self._endpoint_names.get(endpoint, endpoint or "unknown")
+                spend[user][day][model] += _usd(cost.get("total_cost"))
+            token = found.get("next_page_token")
+            if not token:
+                break
+        return {
+            user: {day: dict(models) for day, models in days.items()}
+            for user, days in spend.items()
+        }
 
     def is_cap_refusal(self, status: int, body: str) -> bool:
         return status == 429 and "Budget limit exceeded" in body

@@ -150,8 +150,9 @@ def budget_sync(*, days: int = 2, everything: bool = False) -> int:
     """Read every active identity's spend and keep one row per person per UTC day, beside the
     cap in force (a day with no calls is a row of zero; a later read corrects an earlier one),
     split by model where the gateway says. Today's figure is the gateway's own window, read for
-    everyone in one listing; a past day is read from the gateway's per-day records until one
-    read comes after it has settled (`SETTLED`), so most runs make no call per person. Each
+    everyone in one listing; a past day is read from the gateway's per-day records (in one search
+    for everyone where the gateway has `spend_since`) until one read comes after it has settled
+    (`SETTLED`), so most runs make no call per person. Each
     person's read goes back `days` days, or to the day of their last good read when that is
     older (at most `SYNC_DAYS_BACK`), so an outage loses nothing. A day first seen at its cap
     is audited ("budget cap reached"). The rows written; none while no gateway is set. A gateway
@@ -169,8 +170,8 @@ def budget_sync(*, days: int = 2, everything: bool = False) -> int:
     except GatewayError:
         _stale([grant.pk for grant in grants], now)
         raise
-    written = 0
-    for index, grant in enumerate(grants):
+    plans = []
+    for grant in grants:
         # A gateway that knows today's figure only: past days stay as last read.
         since = _since(grant, today, days if gateway.keeps_history else 1)
         known = {row.day: row for row in grant.spend.filter(day__gte=since)}
@@ -179,11 +180,31 @@ def budget_sync(*, days: int = 2, everything: bool = False) -> int:
             for day in _days(since, today - datetime.timedelta(days=1))
             if everything or day not in known or known[day].read_at < _end_of(day) + SETTLED
         ]
-        asking = unsettled or (everything and gateway.keeps_history)
+        plans.append(
+            (grant, known, unsettled, bool(unsettled) or (everything and gateway.keeps_history))
+        )
+    # Where the gateway can, everyone's records in one search from the earliest day wanted.
+    bulk: dict[str, dict[datetime.date, dict[str, Decimal]]] | None = None
+    asking = [plan for plan in plans if plan[3]]
+    spend_since = getattr(gateway, "spend_since", None)
+    if spend_since is not None and len(asking) > 1:
+        earliest = min((day for plan in asking for day in plan[2]), default=today)
         try:
-            by_day = gateway.spend_by_day(identity=grant.identity) if asking else {}
+            bulk = spend_since(earliest)
         except GatewayError:
-            _stale([g.pk for g in grants[index:]], now)
+            _stale([grant.pk for grant in grants], now)
+            raise
+    written = 0
+    for index, (grant, known, unsettled, ask) in enumerate(plans):
+        try:
+            if not ask:
+                by_day = {}
+            elif bulk is not None:
+                by_day = bulk.get(grant.identity, {})
+            else:
+                by_day = gateway.spend_by_day(identity=grant.identity)
+        except GatewayError:
+            _stale([plan[0].pk for plan in plans[index:]], now)
             raise
         written += _keep(
             grant,

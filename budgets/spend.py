@@ -222,7 +222,7 @@ def offer_budget(offer: Offer, *, days: int = 30) -> dict[str, Any] | None:
         "spend_read_at": _instant(grant.spend_read_at),
         "spend_stale_since": _instant(grant.spend_stale_since),
         "promised_at": str(grant.offer.price_snapshot or "") or None,
-        "spent_at": f"{gateway}'s own prices (its model catalog)",
+        "spent_at": f"the {gateway}'s own prices (its model catalog)",
         "days": [
             {
                 "day": row.day.isoformat(),

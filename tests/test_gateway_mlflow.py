@@ -58,6 +58,8 @@ def test_a_provisioned_credential_calls_models_until_the_daily_cap_refuses(
         by_day = gateway.spend_by_day(identity="offer-101")
         time.sleep(0.5)
     assert by_day == {today: {MODEL: Decimal("6.0")}}  # by the endpoint's name
+    # Everyone's days in one search, as the periodic sync reads them.
+    assert gateway.spend_since(today)["offer-101"] == by_day
 
 
 def test_a_model_the_employee_was_not_given_is_refused(mlflow_gateway: RunningGateway) -> None:

@@ -185,7 +185,7 @@ def test_the_api_gives_an_offers_budget_and_takes_the_last_day(
     body = client.get(url, **auth).json()
     assert body["state"] == "active" and body["usd_per_day"] == "10.00"
     assert body["promised_at"] == str(grant.offer.price_snapshot)
-    assert body["spent_at"] == "MLflow AI Gateway's own prices (its model catalog)"
+    assert body["spent_at"] == "the MLflow AI Gateway's own prices (its model catalog)"
     assert [(d["promised_usd"], d["spent_usd"], d["capped"]) for d in body["days"]] == [
         ("10.00", "10.0000", True),
         ("10.00", "4.0000", False),

@@ -133,7 +133,7 @@ class Command(BaseCommand):
         for row in rows:
             self.stdout.write(
                 f"{row['day']}  offer {row['offer']}  promised ${row['promised_usd']}  "
-                f"spent ${row['spent_usd']} (at {row['spent_at']})"
+                f"spent ${row['spent_usd']} at {row['spent_at']}"
                 f"{'  CAPPED' if row['capped'] else ''}"
             )
 
