@@ -6,6 +6,8 @@ from django.db import models
 
 from offers.models import Offer
 
+GATEWAYS = {"mlflow": "MLflow AI Gateway", "litellm": "LiteLLM proxy", "openrouter": "OpenRouter"}
+
 
 class BudgetGrant(models.Model):
     """One per accepted offer: the employee's identity in the gateway, its daily cap and where
@@ -47,6 +49,10 @@ class BudgetGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.identity} ({self.get_state_display()})"
+
+    @property
+    def gateway_label(self) -> str:
+        return GATEWAYS.get(self.gateway, self.gateway)
 
     @property
     def is_active(self) -> bool:

@@ -26,12 +26,11 @@ from typing import Any
 from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
-from budgets.models import BudgetGrant, DailySpend, ModelSpend
+from budgets.models import GATEWAYS, BudgetGrant, DailySpend, ModelSpend
 from offers.models import Offer
 from pricing.models import PriceSnapshot
 
 ZERO = Decimal(0)
-GATEWAYS = {"mlflow": "MLflow AI Gateway", "litellm": "LiteLLM proxy", "openrouter": "OpenRouter"}
 PERIODS = [
     (3, "Last 3 months"),
     (6, "Last 6 months"),
@@ -79,6 +78,9 @@ class Spend:
     stale_since: datetime.datetime | None = None
     budgets: int = 0
     active: int = 0
+    waiting: int = 0
+    failed: int = 0
+    revoked: int = 0
 
 
 SUMS: dict[str, Any] = {
@@ -152,6 +154,14 @@ def spend(offers: QuerySet[Offer], *, since: datetime.date) -> Spend:
         stale_since=Max("spend_stale_since"),
         budgets=Count("pk"),
         active=Count("pk", filter=Q(state=BudgetGrant.State.ACTIVE)),
+        waiting=Count("pk", filter=Q(state=BudgetGrant.State.WAITING)),
+        failed=Count("pk", filter=Q(state=BudgetGrant.State.FAILED)),
+        revoked=Count("pk", filter=Q(state=BudgetGrant.State.REVOKED)),
+    )
+    figures.waiting, figures.failed, figures.revoked = (
+        state["waiting"],
+        state["failed"],
+        state["revoked"],
     )
     figures.gateways = [
         GATEWAYS.get(name, name)

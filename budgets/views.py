@@ -18,8 +18,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from budgets.gateways import GatewayError
+from budgets.models import GATEWAYS
 from budgets.services import budget_credential_reveal
-from budgets.spend import GATEWAYS, PERIODS, person_months, snapshot_names, spend
+from budgets.spend import PERIODS, person_months, snapshot_names, spend
 from offers.candidate_views import _link_or_response, _page_context, _private
 from offers.commitments import initials, scope
 from offers.commitments.views import _csv, _plain, _text
