@@ -38,6 +38,15 @@ def promised_usd_per_day(offer: Offer) -> Decimal:
     return round_money(valuation.usd_per_day if valuation else Decimal(0), places=CENT)
 
 
+def _converted(offer: Offer) -> dict[str, str]:
+    """For an offer made in tokens a day, where its dollars a day come from."""
+    if offer.token_budget_unit != Offer.TokenBudgetUnit.TOKENS:
+        return {}
+    return {
+        "converted from": f"{offer.token_tokens_per_day:,} tokens a day at {offer.price_snapshot}"
+    }
+
+
 def grant_of(offer: Offer, *, gateway: str) -> BudgetGrant:
     """The offer's grant, made waiting where there is none yet."""
     grant, _ = BudgetGrant.objects.get_or_create(
@@ -101,6 +110,7 @@ def budget_provision(*, offer: Offer, by: User | None) -> tuple[BudgetGrant, str
                 "gateway": gateway.name,
                 "identity": grant.identity,
                 "usd a day (per UTC day)": str(usd_per_day),
+                **_converted(offer),
                 "models": ", ".join(made.models),
                 **({"not served": ", ".join(made.missing_models)} if made.missing_models else {}),
                 **({"was": was} if was != State.WAITING else {}),

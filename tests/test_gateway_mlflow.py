@@ -153,3 +153,22 @@ def test_status_says_when_no_gateway_is_set_or_it_does_not_answer(
     settings.TOKEN_GATEWAY_ADMIN_USER, settings.TOKEN_GATEWAY_ADMIN_KEY = ADMIN, ADMIN_KEY
     with pytest.raises(CommandError, match="does not answer"):
         call_command("token_budget", "status")
+
+
+def test_a_refused_employee_calls_again_when_the_window_resets(
+    mlflow_gateway: RunningGateway,
+) -> None:
+    """The same cap over a one-minute window (the gateway's windows align to the epoch, as its
+    days do to UTC midnight): refused once spent, served again in the next window."""
+    gateway = gateway_of(mlflow_gateway)
+    grant = gateway.provision(identity="offer-104", usd_per_day=Decimal("2.00"), models=[MODEL])
+    mlflow_gateway.local.admin_call(
+        "POST",
+        "/api/3.0/mlflow/gateway/budgets/update",
+        {"budget_policy_id": grant.cap_id, "duration": {"unit": "MINUTES", "value": 1}},
+    )
+    time.sleep(1.5)  # the gateway's refresh interval in the tests
+    statuses = calls_until_refused(mlflow_gateway, "offer-104", grant.credential)
+    assert statuses[0] == 200 and statuses[-1] == 429, statuses  # one $2 call spends the $2
+    time.sleep(60 - time.time() % 60 + 1.5)  # the next window, and the 1 s refresh
+    assert mlflow_gateway.call("offer-104", grant.credential).status_code == 200

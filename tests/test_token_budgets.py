@@ -411,3 +411,16 @@ def test_an_accepted_offers_link_lasts_until_after_the_start_date_for_the_budget
     assert link.expires_at.astimezone(timezone.get_current_timezone()).date() == (
         offer.start_date + datetime.timedelta(days=30)
     )
+
+
+def test_an_offer_made_in_tokens_is_capped_at_the_dollars_it_was_valued_at_and_says_so(
+    gateway_on: RunningGateway, recruiter: Any, manager: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    offer = accepted(
+        recruiter, manager, token_budget_unit="tokens", token_tokens_per_day=20_000_000
+    )
+    body = provision(offer, capsys)
+    expected = offer.figures.valuation.usd_per_day.quantize(Decimal("0.01"))  # type: ignore[union-attr]
+    assert Decimal(body["usd_per_day"]) == expected > 0
+    changes = offer.events.get(action="budget provisioned").changes
+    assert changes["converted from"] == f"20,000,000 tokens a day at {offer.price_snapshot}"
