@@ -32,6 +32,28 @@ class BudgetGrantForm(forms.ModelForm):  # type: ignore[type-arg]
         return ends_on
 
 
+FIELDS = [
+    "offer",
+    "gateway",
+    "identity",
+    "state",
+    "usd_per_day",
+    "model_names",
+    "missing_models",
+    "cap_id",
+    "credential_prefix",
+    "credential_handed_at",
+    "active_since",
+    "ends_on",
+    "revoked_at",
+    "revoke_reason",
+    "spend_read_at",
+    "spend_stale_since",
+    "attempts",
+    "last_error",
+]
+
+
 @admin.register(BudgetGrant)
 class BudgetGrantAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     form = BudgetGrantForm
@@ -48,45 +70,8 @@ class BudgetGrantAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_filter = ["state", "gateway"]
     search_fields = ["identity", "offer__candidate_name"]
     actions = ["provision_now", "rotate", "revoke"]
-    fields = [
-        "offer",
-        "gateway",
-        "identity",
-        "state",
-        "usd_per_day",
-        "model_names",
-        "missing_models",
-        "cap_id",
-        "credential_prefix",
-        "credential_handed_at",
-        "active_since",
-        "ends_on",
-        "revoked_at",
-        "revoke_reason",
-        "spend_read_at",
-        "spend_stale_since",
-        "attempts",
-        "last_error",
-    ]
-    readonly_fields = [
-        "offer",
-        "gateway",
-        "identity",
-        "state",
-        "usd_per_day",
-        "model_names",
-        "missing_models",
-        "cap_id",
-        "credential_prefix",
-        "credential_handed_at",
-        "active_since",
-        "revoked_at",
-        "revoke_reason",
-        "spend_read_at",
-        "spend_stale_since",
-        "attempts",
-        "last_error",
-    ]
+    fields = tuple(FIELDS)
+    readonly_fields = [name for name in FIELDS if name != "ends_on"]  # made by the services
 
     def save_model(self, request: HttpRequest, obj: BudgetGrant, form: Any, change: bool) -> None:
         """The one field the People team edits, the last day of employment, goes through the
