@@ -11,7 +11,7 @@ MLFLOW := $(TOOLS)/mlflow/bin/mlflow
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test venv lint check clean
+.PHONY: run test test-fast venv lint check clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -54,6 +54,12 @@ lint: venv
 
 test: lint $(MLFLOW)
 	$(BIN)/pytest
+
+# The inner loop: no browser, no worker, no gateway, no process of the app's own, and no
+# service to start (SQLite, the filesystem broker); `make test` is the whole suite.
+test-fast: venv
+	env -u DATABASE_URL -u CELERY_BROKER_URL -u CACHE_URL $(BIN)/pytest -q -p no:cacheprovider \
+		-m "not browser and not worker and not machines and not gateway and not processes"
 
 clean:
 	rm -rf $(VENV) $(TOOLS)

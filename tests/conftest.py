@@ -136,3 +136,21 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
         from django.db import connections
 
         connections.close_all()
+
+
+# Every test that needs more than this process is marked by what it needs, so that
+# `make test-fast` can leave them out: by its fixtures, or by hand where it starts processes itself.
+NEEDS = {
+    "worker_db": "worker",
+    "celery_worker_process": "worker",
+    "browser_page": "browser",
+    "mlflow_gateway": "gateway",
+    "gateway_on": "gateway",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        for fixture, marker in NEEDS.items():
+            if fixture in getattr(item, "fixturenames", ()):
+                item.add_marker(marker)

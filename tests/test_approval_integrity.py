@@ -277,6 +277,7 @@ def web_command(procfile: str, port: int) -> list[str]:
     return ["bash", "-c", command]
 
 
+@pytest.mark.processes
 @pytest.mark.parametrize(
     ("procfile", "debug"),
     [("Procfile.dev", "true"), ("Procfile", "false")],

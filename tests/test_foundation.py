@@ -223,6 +223,7 @@ def test_the_logged_in_user_comes_with_their_recruiter_role_in_one_query(
         assert backend.get_user("not a number") is None
 
 
+@pytest.mark.processes
 def test_a_pool_process_leaves_what_it_started_with_out_of_garbage_collection() -> None:
     import gc
 

@@ -243,16 +243,16 @@ def test_a_sync_through_openrouter_writes_today_only_and_keeps_the_days_read_bef
 
     from budgets.models import BudgetGrant, DailySpend
     from budgets.services import budget_sync
-    from offers.models import Offer
     from tests import factories
 
     url, played = replay(
         recorded("openrouter")["spend_today"], token="sk-or-mgmt", prefix="/api/v1"
     )
+    offer = factories.accepted(
+        factories.offer(by=recruiter, hiring_manager=manager), recruiter=recruiter, manager=manager
+    )
     settings.TOKEN_GATEWAY, settings.TOKEN_GATEWAY_URL = "openrouter", f"{url}/api/v1"
     settings.TOKEN_GATEWAY_ADMIN_KEY = "sk-or-mgmt"
-    offer = factories.offer(by=recruiter, hiring_manager=manager)
-    Offer.objects.filter(pk=offer.pk).update(status="accepted")
     long_ago = timezone.now() - datetime.timedelta(days=10)
     grant = BudgetGrant.objects.create(
         offer=offer,

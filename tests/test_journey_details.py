@@ -53,6 +53,7 @@ def test_the_favicon_is_served(client: Client) -> None:
     assert 'rel="icon"' in client.get(reverse("login")).content.decode()
 
 
+@pytest.mark.processes
 def test_the_worker_wrapper_stops_its_command_alone_and_quietly() -> None:
     # A command that ignores the first SIGTERM, like a worker whose warm shutdown hangs.
     stubborn = (

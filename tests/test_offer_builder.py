@@ -143,9 +143,12 @@ def test_editing_figures_is_audited_with_the_changes(client: Client, recruiter) 
     assert offer.version == 2
 
 
-def test_editing_an_approved_offer_sends_it_back_for_approval(client: Client, recruiter) -> None:  # type: ignore[no-untyped-def]
-    offer = factories.offer(by=recruiter)
-    Offer.objects.filter(pk=offer.pk).update(status="approved")
+def test_editing_an_approved_offer_sends_it_back_for_approval(
+    client: Client, recruiter, manager
+) -> None:  # type: ignore[no-untyped-def]
+    offer = factories.approved(
+        factories.offer(by=recruiter, hiring_manager=manager), recruiter=recruiter, manager=manager
+    )
     client.post(
         reverse("offers:edit", args=[offer.pk]),
         factories.form_post(save="1", token_usd_per_day="200"),
@@ -155,10 +158,13 @@ def test_editing_an_approved_offer_sends_it_back_for_approval(client: Client, re
     assert offer.events.last().from_status == "approved"  # type: ignore[union-attr]
 
 
-def test_list_filters_and_searches(client: Client, recruiter) -> None:  # type: ignore[no-untyped-def]
+def test_list_filters_and_searches(client: Client, recruiter, manager) -> None:  # type: ignore[no-untyped-def]
     factories.offer(by=recruiter, candidate_name="Alice Zhang")
-    approved = factories.offer(by=recruiter, candidate_name="Bob Otieno")
-    Offer.objects.filter(pk=approved.pk).update(status="approved")
+    factories.approved(
+        factories.offer(by=recruiter, hiring_manager=manager, candidate_name="Bob Otieno"),
+        recruiter=recruiter,
+        manager=manager,
+    )
     content = client.get(reverse("offers:list"), {"q": "alice"}).content.decode()
     assert "Alice Zhang" in content and "Bob Otieno" not in content
     content = client.get(reverse("offers:list"), {"status": "approved"}).content.decode()

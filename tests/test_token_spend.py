@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from budgets.models import BudgetGrant, DailySpend, ModelSpend
-from offers.models import Department, Offer
+from offers.models import Department
 from offers.roles import FINANCE
 from tests import factories
 
@@ -37,12 +37,11 @@ def employee(
     terms: dict[str, Any] = {"token_usd_per_day": Decimal(usd)}
     if department is not None:
         terms["department"] = department
-    offer = factories.approved(
+    offer = factories.accepted(
         factories.offer(by=recruiter, hiring_manager=manager, **terms),
         recruiter=recruiter,
         manager=manager,
     )
-    Offer.objects.filter(pk=offer.pk).update(status="accepted")
     grant = BudgetGrant.objects.create(
         offer=offer,
         gateway="mlflow",
