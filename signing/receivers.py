@@ -44,3 +44,59 @@ def only_by_signing(
         "This offer is accepted by signing its letter: give your consent, enter the code we "
         "email you and sign on this page."
     )
+
+
+@receiver(signals.link_check, sender=Offer)
+def countersigned_first(sender: Any, offer: Offer, **kwargs: Any) -> str | None:
+    """A template that asks for the company's countersignature first holds the link back until
+    it is there."""
+    from signing.services import link_refusal
+
+    return link_refusal(offer)
+
+
+@receiver(signals.personal_data_erase, sender=Offer)
+def erase_signatures(sender: Any, offer: Offer, placeholder: str, **kwargs: Any) -> list[str]:
+    """Signed letters carry the name, the email, the address and the browser: all go; the hashes
+    stay, so a copy the candidate kept can still be shown to be one we issued. The files go once
+    the erasure commits (the names are answered)."""
+    files = [
+        str(field.name)
+        for signature in offer.signatures.all()
+        for field in (signature.file, signature.countersigned_file)
+        if field
+    ]
+    offer.signatures.update(
+        typed_name=placeholder,
+        ip_address="",
+        user_agent="",
+        code_sent_to="",
+        code_hash="",
+        file="",
+        countersigned_file="",
+    )
+    return files
+
+
+@receiver(signals.personal_data_export, sender=Offer)
+def export_signatures(sender: Any, offer_ids: list[int], **kwargs: Any) -> list[tuple[str, bytes]]:
+    """Signatures (consent, times, address, browser; not the hash of a code) and the signed
+    letters."""
+    from django.core import serializers
+
+    signatures = Signature.objects.filter(offer__in=offer_ids)
+    fields = [f.name for f in Signature._meta.fields if f.name not in {"id", "code_hash"}]
+    parts = [
+        (
+            "signatures.json",
+            serializers.serialize("json", signatures, fields=fields, indent=2).encode(),
+        )
+    ]
+    for signature in signatures:
+        if signature.final_file:
+            try:
+                with signature.final_file.open("rb") as handle:
+                    parts.append((f"signed/{signature.download_name}", handle.read()))
+            except FileNotFoundError:
+                continue
+    return parts

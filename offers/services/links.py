@@ -105,11 +105,9 @@ def candidate_link_create(
 def _refuse_to_send(offer: Offer) -> None:
     if offer.expires_on < timezone.localdate():
         raise OfferError("The offer has expired: change its expiry date (and approve it).")
-    from signing.services import link_refusal
-
-    refusal = link_refusal(offer)
-    if refusal:
-        raise OfferError(refusal)
+    for _, refusal in signals.link_check.send(sender=Offer, offer=offer):
+        if refusal:
+            raise OfferError(refusal)
     if offer.expires_on > timezone.localdate() + datetime.timedelta(days=366):
         raise OfferError(
             "The offer's expiry date is more than a year ahead: correct it (and approve it) "

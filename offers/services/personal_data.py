@@ -16,9 +16,8 @@ import logging
 import zipfile
 from collections.abc import Iterable
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
-from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core import serializers
@@ -27,7 +26,7 @@ from django.db import transaction
 from django.db.models import F, Max, Q, QuerySet
 from django.utils import timezone
 
-from offers import lifecycle
+from offers import lifecycle, signals
 from offers.models import CandidateLink, Letter, Offer, OfferEvent, TokenAllocation
 from offers.services.workflow import OfferError, audit, locked
 
@@ -121,21 +120,11 @@ def offer_anonymize(*, offer: Offer, by: User | None, reason: str) -> Offer:
         offer.links.update(emailed_to="")
         delete_files += [str(letter.file.name) for letter in offer.letters.exclude(file="")]
         offer.letters.update(file="")
-        # Signed letters carry the name, the email, the address and the browser: all go; the
-        # hashes stay, so a copy the candidate kept can still be shown to be one we issued.
-        for signature in offer.signatures.all():
-            delete_files += [
-                str(field.name) for field in (signature.file, signature.countersigned_file) if field
-            ]
-        offer.signatures.update(
-            typed_name=placeholder,
-            ip_address="",
-            user_agent="",
-            code_sent_to="",
-            code_hash="",
-            file="",
-            countersigned_file="",
-        )
+        # What other apps hold of the candidate (signing: the signed letters and signatures).
+        for _, files in signals.personal_data_erase.send(
+            sender=Offer, offer=offer, placeholder=placeholder
+        ):
+            delete_files += list(files or [])
         offer.candidate_name = f"{placeholder} (anonymized on {now:%-d %b %Y})"
         offer.candidate_email = f"candidate-{offer.pk}@anonymized.invalid"
         offer.internal_notes = scrub(offer.internal_notes, secrets, placeholder)
@@ -244,28 +233,17 @@ def candidate_export(*, email: str) -> bytes:
         }
         for name, rows in parts.items():
             archive.writestr(name, serializers.serialize("json", rows, indent=2))
-        # Signatures: consent, times, address, browser (not the hash of a code).
-        signatures = apps.get_model("signing", "Signature")
-        fields = [f.name for f in signatures._meta.fields if f.name not in {"id", "code_hash"}]
-        archive.writestr(
-            "signatures.json",
-            serializers.serialize(
-                "json", signatures.objects.filter(offer__in=ids), fields=fields, indent=2
-            ),
-        )
         for letter in Letter.objects.filter(offer__in=ids).exclude(file=""):
             try:
                 with letter.file.open("rb") as handle:
                     archive.writestr(f"letters/{letter.download_name}", handle.read())
             except FileNotFoundError:
                 continue
-        for signature in apps.get_model("signing", "Signature").objects.filter(offer__in=ids):
-            if signature.final_file:
-                try:
-                    with signature.final_file.open("rb") as handle:
-                        archive.writestr(f"signed/{signature.download_name}", handle.read())
-                except FileNotFoundError:
-                    continue
+        # What other apps hold of them (signing: signatures and the signed letters).
+        for _, answer in signals.personal_data_export.send(sender=Offer, offer_ids=ids):
+            held = cast(list[tuple[str, bytes]], answer or [])
+            for part_name, content in held:
+                archive.writestr(part_name, content)
         archive.writestr(
             "README.txt",
             f"Data held about {email.strip()} on {timezone.now():%Y-%m-%d %H:%M %Z}: "
