@@ -78,7 +78,7 @@ LETTER_TOKEN_TERMS = env_str(
 )
 
 INSTALLED_APPS = [
-    "offers.apps.OffersAdminConfig",  # django.contrib.admin, with the approvers' home page
+    "config.apps.ProjectAdminConfig",  # django.contrib.admin, with the approvers' home page
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -1,15 +1,6 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
-from django.contrib.admin import apps as admin_apps
-
-
-class OffersAdminConfig(admin_apps.AdminConfig):
-    """Django's admin with our site as the default one (`offers.admin.site`); named in
-    INSTALLED_APPS in its place."""
-
-    default = False  # this module's own app is `OffersConfig`
-    default_site = "offers.admin.site.default_site"
 
 
 class OffersConfig(AppConfig):

@@ -1,7 +1,7 @@
 """The Django admin, where hiring managers, exception approvers and the People team work.
 
-- `site`: `OffersAdminSite`, the default site (`offers.apps.OffersAdminConfig`): its home
-  leads with the offers awaiting the person.
+- `site`: the offers awaiting a person's decision (the project's admin site, `config.admin`,
+  leads its home with them).
 - `offers`: the offers list and review page, the approve/reject decision, personal data.
 - `letter_templates`: the People team's letter templates, versions and previews.
 - `policies`: departments, the exception rules and salary bands.
