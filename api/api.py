@@ -31,6 +31,7 @@ from pydantic import AfterValidator
 
 from api.keys import key_find
 from api.models import ApiKey, ExternalReference, IdempotentRequest, WebhookEvent
+from offers.actions import Action
 from offers.forms import MODEL_SLOTS, OfferForm
 from offers.letters import letter_file_response
 from offers.lifecycle import Status
@@ -880,7 +881,7 @@ def offer_versions(request: HttpRequest, offer_id: int) -> HttpResponse:
     terms = {*APPROVED_TERMS, "token models"}
     versions: list[dict[str, Any]] = []
     for event in offer.events.select_related("actor").order_by("at", "pk"):
-        changed = event.action == "edited" and terms & set(event.changes or {})
+        changed = event.action == Action.EDITED and terms & set(event.changes or {})
         if event.action != "created" and not changed:
             continue
         versions.append(

@@ -38,30 +38,31 @@ from standardwebhooks.webhooks import Webhook
 
 from api.models import EVENT_TYPES, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from offers import signals
+from offers.actions import Action, action_of
 from offers.models import Letter, Offer, OfferEvent
 
 logger = logging.getLogger(__name__)
 
 # The audit trail's actions, as event types (actions not named here announce nothing).
-ACTION_EVENTS = {
-    "created": "offer.created",
-    "edited": "offer.updated",
-    "submitted": "offer.submitted",
-    "approved": "offer.approved",
-    "exceptions approved": "offer.approved",
-    "rejected": "offer.rejected",
-    "sent": "offer.sent",
-    "link reissued": "offer.sent",
-    "accepted": "offer.accepted",
-    "declined": "offer.declined",
-    "signed the letter": "offer.signed",
-    "countersigned": "offer.countersigned",
-    "withdrawn": "offer.withdrawn",
-    "expired": "offer.expired",
+ACTION_EVENTS: dict[Action, str] = {
+    Action.CREATED: "offer.created",
+    Action.EDITED: "offer.updated",
+    Action.SUBMITTED: "offer.submitted",
+    Action.APPROVED: "offer.approved",
+    Action.EXCEPTIONS_APPROVED: "offer.approved",
+    Action.REJECTED: "offer.rejected",
+    Action.SENT: "offer.sent",
+    Action.LINK_REISSUED: "offer.sent",
+    Action.ACCEPTED: "offer.accepted",
+    Action.DECLINED: "offer.declined",
+    Action.SIGNED: "offer.signed",
+    Action.COUNTERSIGNED: "offer.countersigned",
+    Action.WITHDRAWN: "offer.withdrawn",
+    Action.EXPIRED: "offer.expired",
     # The token budget after hire (budgets/): the event's `data.budget` says what changed.
-    "budget provisioned": "budget.provisioned",
-    "budget revoked": "budget.revoked",
-    "budget cap reached": "budget.cap_reached",
+    Action.BUDGET_PROVISIONED: "budget.provisioned",
+    Action.BUDGET_REVOKED: "budget.revoked",
+    Action.BUDGET_CAP_REACHED: "budget.cap_reached",
 }
 # Delays before each retry, about a day in all (with up to 20% jitter either way).
 RETRY_DELAYS = [30, 60, 120, 300, 900, 1800, 3600, 7200, 14400, 21600, 28800, 21600]
@@ -114,7 +115,8 @@ def _queue(endpoint_id: int) -> None:
 
 @receiver(post_save, sender=OfferEvent, dispatch_uid="api.webhooks.audited")
 def audited(sender: Any, instance: OfferEvent, created: bool, **kwargs: Any) -> None:
-    event_type = ACTION_EVENTS.get(instance.action)
+    action = action_of(instance.action)
+    event_type = ACTION_EVENTS.get(action) if action else None
     if created and event_type:
         extra = {"budget": instance.changes} if event_type.startswith("budget.") else {}
         emit(event_type, instance.offer, **extra)

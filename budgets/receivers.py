@@ -11,13 +11,14 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from offers import lifecycle
+from offers.actions import Action
 from offers.models import OfferEvent
 
 
 @receiver(post_save, sender=OfferEvent)
 def erased(sender: Any, instance: OfferEvent, created: bool, **kwargs: Any) -> None:
     """Erasure revokes the budget once the erasure commits (the hourly job retries a refusal)."""
-    if not created or instance.action != "anonymized" or not settings.TOKEN_GATEWAY:
+    if not created or instance.action != Action.ANONYMIZED or not settings.TOKEN_GATEWAY:
         return
     from budgets.services import budgets_revoke_erased
 

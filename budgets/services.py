@@ -17,6 +17,7 @@ from django.utils import timezone
 from budgets.gateways import Gateway, GatewayError, configured, gateway_model
 from budgets.models import BudgetGrant, DailySpend, ModelSpend
 from offers import lifecycle
+from offers.actions import Action
 from offers.models import Offer
 from offers.services import OfferError, audit, locked
 from pricing.money import CENT, round_money
@@ -104,7 +105,7 @@ def budget_provision(*, offer: Offer, by: User | None) -> tuple[BudgetGrant, str
         audit(
             offer,
             by=by,
-            action="budget provisioned",
+            action=Action.BUDGET_PROVISIONED,
             from_status=offer.status,
             changes={
                 "gateway": gateway.name,
@@ -139,7 +140,7 @@ def budget_revoke(*, offer: Offer, reason: str, by: User | None) -> BudgetGrant:
             audit(
                 offer,
                 by=by,
-                action="budget revoked",
+                action=Action.BUDGET_REVOKED,
                 from_status=offer.status,
                 note=reason[:2000],
                 changes={"identity": grant.identity},
@@ -294,7 +295,7 @@ def _keep(
                 audit(
                     grant.offer,
                     by=None,
-                    action="budget cap reached",
+                    action=Action.BUDGET_CAP_REACHED,
                     from_status=grant.offer.status,
                     changes={
                         "identity": grant.identity,
@@ -370,7 +371,7 @@ def budget_credential_reveal(*, offer: Offer) -> tuple[BudgetGrant, str]:
         grant.credential_handed_at = timezone.now()
         grant.save(update_fields=["credential_prefix", "credential_handed_at"])
         offer = locked(offer)
-        audit(offer, by=None, action="budget credential shown", from_status=offer.status)
+        audit(offer, by=None, action=Action.BUDGET_CREDENTIAL_SHOWN, from_status=offer.status)
     return grant, credential
 
 
@@ -424,7 +425,7 @@ def budget_end_set(*, offer: Offer, ends_on: datetime.date | None, by: User | No
         audit(
             offer,
             by=by,
-            action="budget end set",
+            action=Action.BUDGET_END_SET,
             from_status=offer.status,
             changes={
                 "last day of employment": ends_on.isoformat() if ends_on else "none",
@@ -478,7 +479,7 @@ def budget_rotate(*, offer: Offer, by: User | None) -> BudgetGrant:
         audit(
             offer,
             by=by,
-            action="budget credential rotated",
+            action=Action.BUDGET_CREDENTIAL_ROTATED,
             from_status=offer.status,
             note="The earlier credential no longer works; the new hire gets a new one on "
             "their link.",

@@ -16,6 +16,8 @@ from enum import StrEnum
 
 from django.db import models
 
+from offers.actions import Action
+
 
 class Status(models.TextChoices):
     DRAFT = "draft", "Draft"
@@ -67,7 +69,7 @@ ENDED = frozenset({Status.DECLINED, Status.EXPIRED, Status.WITHDRAWN, Status.REJ
 
 @dataclass(frozen=True)
 class Move:
-    action: str  # as the audit trail names it
+    action: Action  # as the audit trail names it
     sources: frozenset[str]
     to: str
     by: Actor
@@ -75,34 +77,34 @@ class Move:
 
 MOVES: dict[str, Move] = {
     "submit": Move(
-        "submitted",
+        Action.SUBMITTED,
         frozenset({Status.DRAFT, Status.REJECTED}),
         Status.PENDING_APPROVAL,
         Actor.RECRUITER,
     ),
     "approve": Move(
-        "approved", frozenset({Status.PENDING_APPROVAL}), Status.APPROVED, Actor.HIRING_MANAGER
+        Action.APPROVED, frozenset({Status.PENDING_APPROVAL}), Status.APPROVED, Actor.HIRING_MANAGER
     ),
     # The manager approves an offer outside an exception rule: a second approval follows.
     "escalate": Move(
-        "approved by hiring manager",
+        Action.ESCALATED,
         frozenset({Status.PENDING_APPROVAL}),
         Status.PENDING_EXCEPTION,
         Actor.HIRING_MANAGER,
     ),
     "approve_exceptions": Move(
-        "exceptions approved",
+        Action.EXCEPTIONS_APPROVED,
         frozenset({Status.PENDING_EXCEPTION}),
         Status.APPROVED,
         Actor.EXCEPTION_APPROVER,
     ),
-    "reject": Move("rejected", AWAITING, Status.REJECTED, Actor.HIRING_MANAGER),
-    "send": Move("sent", frozenset({Status.APPROVED}), Status.SENT, Actor.RECRUITER),
-    "accept": Move("accepted", frozenset({Status.SENT}), Status.ACCEPTED, Actor.CANDIDATE),
-    "decline": Move("declined", frozenset({Status.SENT}), Status.DECLINED, Actor.CANDIDATE),
-    "withdraw": Move("withdrawn", OPEN, Status.WITHDRAWN, Actor.RECRUITER),
+    "reject": Move(Action.REJECTED, AWAITING, Status.REJECTED, Actor.HIRING_MANAGER),
+    "send": Move(Action.SENT, frozenset({Status.APPROVED}), Status.SENT, Actor.RECRUITER),
+    "accept": Move(Action.ACCEPTED, frozenset({Status.SENT}), Status.ACCEPTED, Actor.CANDIDATE),
+    "decline": Move(Action.DECLINED, frozenset({Status.SENT}), Status.DECLINED, Actor.CANDIDATE),
+    "withdraw": Move(Action.WITHDRAWN, OPEN, Status.WITHDRAWN, Actor.RECRUITER),
     "expire": Move(
-        "expired",
+        Action.EXPIRED,
         frozenset(
             {Status.PENDING_APPROVAL, Status.PENDING_EXCEPTION, Status.APPROVED, Status.SENT}
         ),
@@ -111,12 +113,12 @@ MOVES: dict[str, Move] = {
     ),
     # Edits: approved terms changed after an approval, or a rejected offer edited.
     "reopen": Move(
-        "edited",
+        Action.EDITED,
         frozenset({Status.APPROVED, Status.SENT, Status.PENDING_EXCEPTION}),
         Status.PENDING_APPROVAL,
         Actor.RECRUITER,
     ),
-    "redraft": Move("edited", frozenset({Status.REJECTED}), Status.DRAFT, Actor.RECRUITER),
+    "redraft": Move(Action.EDITED, frozenset({Status.REJECTED}), Status.DRAFT, Actor.RECRUITER),
 }
 
 

@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from offers import lifecycle
+from offers.actions import Action
 from offers.letters import StaticOnlyFetcher, pdf_file_response, render_document
 from offers.models import CandidateLink, Letter, Offer
 from offers.roles import people_with_perm, person_name
@@ -82,7 +83,7 @@ def _void(signature: Signature, *, reason: str) -> None:
         audit(
             signature.offer,
             by=None,
-            action="signature voided",
+            action=Action.SIGNATURE_VOIDED,
             from_status=signature.offer.status,
             note=reason,
         )
@@ -210,7 +211,7 @@ def consent_give(*, link: CandidateLink, agreed: bool, ip: str, user_agent: str)
         audit(
             offer,
             by=None,
-            action="consented to sign",
+            action=Action.CONSENTED,
             from_status=offer.status,
             changes={
                 "consent version": consent.VERSION,
@@ -262,7 +263,7 @@ def code_send(*, signature: Signature) -> Signature:
         audit(
             offer,
             by=None,
-            action="signing code sent",
+            action=Action.CODE_SENT,
             from_status=offer.status,
             changes={"to": signature.code_sent_to, "codes sent": str(signature.codes_sent)},
         )
@@ -326,7 +327,7 @@ def code_verify(*, signature: Signature, code: str) -> Signature:
             audit(
                 offer,
                 by=None,
-                action="signing code wrong",
+                action=Action.CODE_WRONG,
                 from_status=offer.status,
                 changes={"wrong tries": str(signature.code_attempts)},
             )
@@ -335,7 +336,7 @@ def code_verify(*, signature: Signature, code: str) -> Signature:
             signature.code_verified_at = timezone.now()
             signature.code_hash = ""  # used once
             signature.save(update_fields=["state", "code_verified_at", "code_hash"])
-            audit(offer, by=None, action="signing code verified", from_status=offer.status)
+            audit(offer, by=None, action=Action.CODE_VERIFIED, from_status=offer.status)
     if problem:
         raise OfferError(problem)
     return signature
@@ -394,7 +395,7 @@ def sign(
         audit(
             offer,
             by=None,
-            action="signed the letter",
+            action=Action.SIGNED,
             from_status=offer.status,
             changes={"name adopted as signature": signature.typed_name},
         )
@@ -580,7 +581,7 @@ def seal(*, signature_id: int) -> Signature | None:
         audit(
             signature.offer,
             by=None,
-            action="signed letter sealed",
+            action=Action.SEALED,
             from_status=signature.offer.status,
             changes={"signed letter sha-256": signature.sha256},
         )
@@ -633,7 +634,7 @@ def seal_failed(*, signature_id: int, reason: str, final: bool) -> None:
             audit(
                 signature.offer,
                 by=None,
-                action="signed letter failed",
+                action=Action.SEAL_FAILED,
                 from_status=signature.offer.status,
                 note=reason[:2000],
             )
@@ -803,7 +804,7 @@ def presign(*, signature_id: int) -> Signature | None:
         audit(
             signature.offer,
             by=signature.countersigner,
-            action="countersigned",
+            action=Action.COUNTERSIGNED,
             from_status=signature.offer.status,
             note="Before the link was sent.",
             changes={
@@ -846,7 +847,7 @@ def countersign_seal(*, signature_id: int) -> Signature | None:
         audit(
             offer,
             by=signature.countersigner,
-            action="countersigned",
+            action=Action.COUNTERSIGNED,
             from_status=offer.status,
             changes={
                 "countersigned by": signature.countersigner_name,

@@ -56,3 +56,12 @@ def test_the_named_sets_agree_with_the_table() -> None:
         assert not step.sources & lifecycle.FINAL
     # Every status is reached by some move (a draft again by editing a rejected offer).
     assert {step.to for step in lifecycle.MOVES.values()} == frozenset(lifecycle.Status)
+
+
+def test_every_action_has_its_sentence_and_every_move_names_an_action() -> None:
+    from offers.actions import CANDIDATE_ACTIONS, SENTENCES, Action, action_of
+
+    assert set(SENTENCES) == set(Action)
+    assert set(Action) >= CANDIDATE_ACTIONS
+    assert all(isinstance(move.action, Action) for move in lifecycle.MOVES.values())
+    assert action_of("accepted") is Action.ACCEPTED and action_of("no such action") is None

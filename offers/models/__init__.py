@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 from offers.models.approvals import ApprovalPolicy, SalaryBand
-from offers.models.events import CANDIDATE_ACTIONS, EVENT_SENTENCES, OfferEvent
+from offers.models.events import OfferEvent
 from offers.models.letters import Letter, LetterTemplate, LetterTemplateVersion, TemplatePreview
 from offers.models.links import CandidateLink
 from offers.models.offer import (
@@ -27,8 +27,6 @@ from offers.terms import APPROVED_TERMS, PRICED_TERMS, TERM_LABELS
 
 __all__ = [
     "APPROVED_TERMS",
-    "CANDIDATE_ACTIONS",
-    "EVENT_SENTENCES",
     "PRICED_TERMS",
     "TERM_LABELS",
     "ApprovalPolicy",

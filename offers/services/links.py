@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from offers import lifecycle, notifications, signals
+from offers.actions import Action
 from offers.models import (
     CandidateLink,
     Letter,
@@ -87,7 +88,7 @@ def candidate_link_create(
             audit(
                 offer,
                 by=by,
-                action="link reissued",
+                action=Action.LINK_REISSUED,
                 from_status=offer.status,
                 note="The earlier link no longer works.",
             )
@@ -125,7 +126,7 @@ def candidate_link_revoke(*, link: CandidateLink, by: User) -> CandidateLink:
             revoked_at=timezone.now(), revoked_by=by
         )
         if updated:
-            audit(link.offer, by=by, action="link revoked", from_status=link.offer.status)
+            audit(link.offer, by=by, action=Action.LINK_REVOKED, from_status=link.offer.status)
     link.refresh_from_db()
     return link
 

@@ -13,6 +13,7 @@ from django.db.models import DecimalField
 from django.utils import timezone
 
 from offers import lifecycle, notifications
+from offers.actions import Action
 from offers.models import (
     APPROVED_TERMS,
     PRICED_TERMS,
@@ -89,7 +90,7 @@ def offer_create(*, data: dict[str, Any], allocations: list[Allocation], by: Use
         offer.save()
         _write_allocations(offer, allocations)
         offer.save(update_fields=offer.store_figures(saved_figures(offer)))
-        audit(offer, by=by, action="created", from_status="")
+        audit(offer, by=by, action=Action.CREATED, from_status="")
     return offer
 
 
@@ -161,7 +162,7 @@ def offer_update(
         if step:
             offer = move(offer, step, by=by, note=note, changes=changes, **fields)
         elif changes:
-            audit(offer, by=by, action="edited", from_status=from_status, changes=changes)
+            audit(offer, by=by, action=Action.EDITED, from_status=from_status, changes=changes)
         if from_status != offer.status and offer.is_awaiting:
             notifications.awaiting_approval(offer)
     return offer

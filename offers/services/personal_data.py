@@ -27,6 +27,7 @@ from django.db.models import F, Max, Q, QuerySet
 from django.utils import timezone
 
 from offers import lifecycle, signals
+from offers.actions import Action
 from offers.models import CandidateLink, Letter, Offer, OfferEvent, TokenAllocation
 from offers.services.workflow import OfferError, audit, locked
 
@@ -141,7 +142,7 @@ def offer_anonymize(*, offer: Offer, by: User | None, reason: str) -> Offer:
             ]
         )
         note = scrub(reason, secrets, placeholder)
-        audit(offer, by=by, action="anonymized", from_status=offer.status, note=note)
+        audit(offer, by=by, action=Action.ANONYMIZED, from_status=offer.status, note=note)
         transaction.on_commit(partial(_delete_files, delete_files))
     logger.info("Offer %s anonymized: %s", offer.pk, note)
     return offer
@@ -261,7 +262,13 @@ def legal_hold_set(*, offer: Offer, reason: str, by: User) -> Offer:
         offer = locked(offer)
         Offer.objects.filter(pk=offer.pk).update(legal_hold=True, legal_hold_reason=reason.strip())
         offer.refresh_from_db()
-        audit(offer, by=by, action="legal hold set", from_status=offer.status, note=reason.strip())
+        audit(
+            offer,
+            by=by,
+            action=Action.LEGAL_HOLD_SET,
+            from_status=offer.status,
+            note=reason.strip(),
+        )
     return offer
 
 
@@ -270,7 +277,7 @@ def legal_hold_release(*, offer: Offer, by: User) -> Offer:
         offer = locked(offer)
         Offer.objects.filter(pk=offer.pk).update(legal_hold=False, legal_hold_reason="")
         offer.refresh_from_db()
-        audit(offer, by=by, action="legal hold released", from_status=offer.status)
+        audit(offer, by=by, action=Action.LEGAL_HOLD_RELEASED, from_status=offer.status)
     return offer
 
 

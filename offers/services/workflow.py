@@ -9,6 +9,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from offers import lifecycle
+from offers.actions import Action
 from offers.models import (
     Offer,
     OfferEvent,
@@ -35,7 +36,7 @@ def audit(
     offer: Offer,
     *,
     by: User | None,
-    action: str,
+    action: Action,
     from_status: str,
     to_status: str | None = None,
     note: str = "",
