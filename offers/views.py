@@ -268,7 +268,7 @@ def offer_detail(request: RecruiterRequest, pk: int) -> HttpResponse:
 
 def _detail(request: RecruiterRequest, pk: int) -> HttpResponse:
     from budgets.models import BudgetGrant
-    from signing.services import link_refusal, live_signature
+    from signing.services import link_refusal, offer_signature
 
     offer = get_object_or_404(
         Offer.objects.visible_to(request.user).select_related(
@@ -292,7 +292,7 @@ def _detail(request: RecruiterRequest, pk: int) -> HttpResponse:
         **_letters_context(offer),
         **figures_context(offer, offer.figures),
         "links": offer.links.select_related("revoked_by"),
-        "signature": (signature := live_signature(offer)),
+        "signature": (signature := offer_signature(offer)),
         "link_waits_for": link_refusal(offer, signature=signature) if offer.can_send_link else None,
         "days_after_answer": settings.CANDIDATE_LINK_DAYS_AFTER_ANSWER,
         "budget_grant": BudgetGrant.objects.filter(offer=offer).first(),

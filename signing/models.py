@@ -12,26 +12,11 @@ from django.conf import settings
 from django.db import models
 
 from offers.models import CandidateLink, Letter, Offer
+from signing import lifecycle
 
 
 class Signature(models.Model):
-    class State(models.TextChoices):
-        CONSENTED = "consented", "Consented, no code sent"
-        CODE_SENT = "code_sent", "Code sent"
-        VERIFIED = "verified", "Code verified"
-        SIGNED = "signed", "Signed, being sealed"
-        SEALED = "sealed", "Signed by the candidate"
-        COUNTERSIGNING = "countersigning", "Being countersigned"
-        COMPLETE = "complete", "Signed and countersigned"
-        FAILED = "failed", "Sealing failed"
-        VOID = "void", "Void"
-        # When the letter template asks for the company's signature before the link is sent:
-        PRESIGNING = "presigning", "Being countersigned before sending"
-        PRESIGNED = "presigned", "Countersigned, awaiting the candidate"
-
-    IN_PROGRESS = (State.CONSENTED, State.CODE_SENT, State.VERIFIED)
-    # Tied to one letter and made void when it is no longer the one to sign.
-    VOIDABLE = (*IN_PROGRESS, State.PRESIGNING, State.PRESIGNED)
+    State = lifecycle.State
 
     offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="signatures")
     letter = models.ForeignKey(Letter, on_delete=models.PROTECT, related_name="signatures")
@@ -109,22 +94,42 @@ class Signature(models.Model):
     def __str__(self) -> str:
         return f"Signature {self.pk} of offer {self.offer_id} ({self.get_state_display()})"
 
+    # What pages ask of a signature: one line over a named set or a state (signing/lifecycle.py).
     @property
     def in_progress(self) -> bool:
-        return self.state in self.IN_PROGRESS
+        return self.state in lifecycle.IN_PROGRESS
 
     @property
     def is_signed(self) -> bool:
-        return self.state in {
-            self.State.SIGNED,
-            self.State.SEALED,
-            self.State.COUNTERSIGNING,
-            self.State.COMPLETE,
-        }
+        return self.state in lifecycle.SIGNED
+
+    @property
+    def is_being_sealed(self) -> bool:
+        return self.state == lifecycle.State.SIGNED
 
     @property
     def awaits_countersignature(self) -> bool:
-        return self.state == self.State.SEALED
+        return self.state == lifecycle.State.SEALED
+
+    @property
+    def is_countersigning(self) -> bool:
+        return self.state == lifecycle.State.COUNTERSIGNING
+
+    @property
+    def is_complete(self) -> bool:
+        return self.state == lifecycle.State.COMPLETE
+
+    @property
+    def is_presigning(self) -> bool:
+        return self.state == lifecycle.State.PRESIGNING
+
+    @property
+    def is_presigned(self) -> bool:
+        return self.state == lifecycle.State.PRESIGNED
+
+    @property
+    def is_failed(self) -> bool:
+        return self.state == lifecycle.State.FAILED
 
     @property
     def final_file(self) -> models.fields.files.FieldFile | None:

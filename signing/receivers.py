@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from offers import signals
-from offers.models import Offer
+from offers.actions import Action
+from offers.models import Offer, OfferEvent
 from offers.roles import person_name
 from signing.certificates import signing_enabled
 from signing.models import Signature
@@ -100,3 +102,23 @@ def export_signatures(sender: Any, offer_ids: list[int], **kwargs: Any) -> list[
             except FileNotFoundError:
                 continue
     return parts
+
+
+@receiver(post_save, sender=OfferEvent, dispatch_uid="signing.receivers.letter_changed")
+def offer_edited(sender: Any, instance: OfferEvent, created: bool, **kwargs: Any) -> None:
+    """A change of terms makes the letter being signed no longer the one to sign: signatures in
+    progress on it are voided now, in the change's transaction (signing starts again from
+    consent), rather than when a page next reads them."""
+    if created and instance.action == Action.EDITED:
+        from signing.services import void_stale
+
+        void_stale(instance.offer)
+
+
+@receiver(signals.letter_ready, dispatch_uid="signing.receivers.letter_ready")
+def letter_made(sender: Any, letter: Any, offer: Offer, **kwargs: Any) -> None:
+    """A new approved letter with other bytes than the one being signed voids that signature."""
+    if not letter.draft:
+        from signing.services import void_stale
+
+        void_stale(offer)

@@ -36,12 +36,43 @@ from offers.models import CandidateLink, Letter, Offer
 from offers.roles import people_with_perm, person_name
 from offers.services import OfferError, audit, locked, names_match, offer_accept
 from signing import consent, pdf
+from signing import lifecycle as signature_lifecycle
 from signing.certificates import company, signing_enabled
 from signing.models import Signature
 
 logger = logging.getLogger(__name__)
 State = Signature.State
 CODE_DIGITS = 6
+
+
+def signature_move(
+    signature: Signature,
+    name: str,
+    *,
+    by: User | None = None,
+    fields: dict[str, Any] | None = None,
+    changes: dict[str, Any] | None = None,
+    note: str = "",
+) -> bool:
+    """The one door for a signature's state (`signing/lifecycle.py`'s MOVES): a conditional
+    update from the states the move comes from (with `fields`), then its audit event, then its
+    worker job once the transaction commits. False, and nothing written, when the signature is
+    no longer where the move starts (another request or delivery moved it first)."""
+    move = signature_lifecycle.MOVES[name]
+    updated = Signature.objects.filter(pk=signature.pk, state__in=move.sources).update(
+        state=move.to, **(fields or {})
+    )
+    if not updated:
+        return False
+    signature.refresh_from_db()
+    if move.action is not None:
+        offer = signature.offer
+        audit(
+            offer, by=by, action=move.action, from_status=offer.status, changes=changes, note=note
+        )
+    if move.job is not None:
+        transaction.on_commit(partial(_enqueue, move.job, signature.pk))
+    return True
 
 
 def person(user: User | None) -> str:
@@ -76,18 +107,9 @@ def _is_current(signature: Signature, offer: Offer, letter: Letter | None) -> bo
 
 
 def _void(signature: Signature, *, reason: str) -> None:
-    updated = Signature.objects.filter(pk=signature.pk, state__in=Signature.VOIDABLE).update(
-        state=State.VOID, voided_at=timezone.now(), void_reason=reason
+    signature_move(
+        signature, "void", fields={"voided_at": timezone.now(), "void_reason": reason}, note=reason
     )
-    if updated:
-        audit(
-            signature.offer,
-            by=None,
-            action=Action.SIGNATURE_VOIDED,
-            from_status=signature.offer.status,
-            note=reason,
-        )
-        signature.refresh_from_db()
 
 
 def _latest(offer: Offer, letter: Letter | None | EllipsisType) -> tuple[Signature | None, bool]:
@@ -99,7 +121,7 @@ def _latest(offer: Offer, letter: Letter | None | EllipsisType) -> tuple[Signatu
         .select_related("offer", "letter")
         .first()
     )
-    if signature is None or signature.state not in Signature.VOIDABLE:
+    if signature is None or signature.state not in signature_lifecycle.VOIDABLE:
         return signature, False
     if letter is ...:
         letter = offer.approved_letter()
@@ -116,14 +138,32 @@ def offer_signature(
     return None if stale else signature
 
 
-def live_signature(offer: Offer, *, letter: Letter | None | EllipsisType = ...) -> Signature | None:
-    """`offer_signature`, and a stale one is voided (signing starts again from consent)."""
-    signature, stale = _latest(offer, letter)
+def _current_signature(offer: Offer) -> Signature | None:
+    """For the steps that start something (consent, countersigning first): `offer_signature`,
+    after voiding one left in progress on a letter that is no longer the one to sign (the
+    receivers void it when the letter changes; this covers rows from before them)."""
+    signature, stale = _latest(offer, ...)
     if signature is not None and stale:
-        with transaction.atomic():
-            _void(signature, reason="The offer changed after signing began: its letter is new.")
+        _void(signature, reason=STALE)
         return None
     return signature
+
+
+STALE = "The offer changed after signing began: its letter is new."
+
+
+def void_stale(offer: Offer) -> int:
+    """Void the offer's signatures in progress on a letter that is no longer the one to sign:
+    run when the letter changes (`signing.receivers`). The voided."""
+    letter = offer.approved_letter()
+    voided = 0
+    for signature in Signature.objects.filter(
+        offer=offer, state__in=signature_lifecycle.VOIDABLE
+    ).select_related("offer"):
+        if not _is_current(signature, offer, letter):
+            _void(signature, reason=STALE)
+            voided += 1
+    return voided
 
 
 def signed_file_response(signature: Signature | None) -> FileResponse | None:
@@ -140,7 +180,7 @@ def signed_file_response(signature: Signature | None) -> FileResponse | None:
 
 
 def signed_signature(offer: Offer) -> Signature | None:
-    signature = live_signature(offer)
+    signature = offer_signature(offer)
     return signature if signature and signature.is_signed else None
 
 
@@ -179,7 +219,7 @@ def consent_give(*, link: CandidateLink, agreed: bool, ip: str, user_agent: str)
         letter = offer.approved_letter()
         if letter is None:
             raise OfferError("Your letter is being prepared: reload this page in a minute.")
-        signature = live_signature(offer)
+        signature = _current_signature(offer)
         if signature and signature.is_signed:
             raise OfferError("You have already signed this letter.")
         if signature and signature.state == State.PRESIGNING:
@@ -188,12 +228,16 @@ def consent_give(*, link: CandidateLink, agreed: bool, ip: str, user_agent: str)
         now = timezone.now()
         if signature is not None and signature.state == State.PRESIGNED:
             # The company signed first: the candidate's steps begin on the same record.
-            signature.link = link
-            signature.state = State.CONSENTED
-            signature.consent_version = consent.VERSION
-            signature.consent_sha256 = consent.sha256(words)
-            signature.consented_at = now
-            signature.save()
+            signature_move(
+                signature,
+                "consent",
+                fields={
+                    "link": link,
+                    "consent_version": consent.VERSION,
+                    "consent_sha256": consent.sha256(words),
+                    "consented_at": now,
+                },
+            )
         elif signature is None:
             signature = Signature.objects.create(
                 offer=offer,
@@ -252,20 +296,18 @@ def code_send(*, signature: Signature) -> Signature:
                     f"{wait} seconds."
                 )
         code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
-        signature.code_hash = _code_hash(signature, code)
-        signature.code_sent_at = now
-        signature.code_expires_at = now + datetime.timedelta(minutes=settings.SIGNING_CODE_MINUTES)
-        signature.code_attempts = 0
-        signature.codes_sent += 1
-        signature.code_sent_to = offer.candidate_email
-        signature.state = State.CODE_SENT
-        signature.save()
-        audit(
-            offer,
-            by=None,
-            action=Action.CODE_SENT,
-            from_status=offer.status,
-            changes={"to": signature.code_sent_to, "codes sent": str(signature.codes_sent)},
+        signature_move(
+            signature,
+            "send_code",
+            fields={
+                "code_hash": _code_hash(signature, code),
+                "code_sent_at": now,
+                "code_expires_at": now + datetime.timedelta(minutes=settings.SIGNING_CODE_MINUTES),
+                "code_attempts": 0,
+                "codes_sent": signature.codes_sent + 1,
+                "code_sent_to": offer.candidate_email,
+            },
+            changes={"to": offer.candidate_email, "codes sent": str(signature.codes_sent + 1)},
         )
         body = render_to_string(
             "signing/email/code.txt",
@@ -332,11 +374,11 @@ def code_verify(*, signature: Signature, code: str) -> Signature:
                 changes={"wrong tries": str(signature.code_attempts)},
             )
         else:
-            signature.state = State.VERIFIED
-            signature.code_verified_at = timezone.now()
-            signature.code_hash = ""  # used once
-            signature.save(update_fields=["state", "code_verified_at", "code_hash"])
-            audit(offer, by=None, action=Action.CODE_VERIFIED, from_status=offer.status)
+            signature_move(
+                signature,
+                "verify",
+                fields={"code_verified_at": timezone.now(), "code_hash": ""},  # used once
+            )
     if problem:
         raise OfferError(problem)
     return signature
@@ -359,7 +401,7 @@ def sign(
         offer = locked(signature.offer)
         _guard_open(link, offer)
         if not _is_current(signature, offer, offer.approved_letter()):
-            _void(signature, reason="The offer changed after signing began: its letter is new.")
+            _void(signature, reason=STALE)
             raise OfferError(
                 "The offer changed while you were signing: read the new letter and sign again."
             )
@@ -385,21 +427,17 @@ def sign(
                 "letter sha-256": signature.letter_sha256,
             },
         )
-        signature.state = State.SIGNED
-        signature.typed_name = typed_name
-        signature.signed_at = timezone.now()
-        signature.ip_address = ip
-        signature.user_agent = user_agent[:500]
-        signature.save()
-        offer.refresh_from_db()
-        audit(
-            offer,
-            by=None,
-            action=Action.SIGNED,
-            from_status=offer.status,
-            changes={"name adopted as signature": signature.typed_name},
+        signature_move(
+            signature,
+            "sign",
+            fields={
+                "typed_name": typed_name,
+                "signed_at": timezone.now(),
+                "ip_address": ip,
+                "user_agent": user_agent[:500],
+            },
+            changes={"name adopted as signature": typed_name},
         )
-        transaction.on_commit(partial(_enqueue, "signing.tasks.seal_signature", signature.pk))
     return signature
 
 
@@ -426,31 +464,35 @@ def _enqueue(task_name: str, signature_id: int) -> None:
 
 def _record(
     signature: Signature,
+    move: str,
     *,
     stem: str,
     data: bytes,
-    was: str,
-    to: str,
     file_field: str,
     sha_field: str,
+    by: User | None = None,
+    note: str = "",
+    changes: Any = None,
     **fields: Any,
 ) -> bool:
-    """Store a signed PDF and record it on the signature, moving it from `was` to `to`; call it
-    inside the transaction that audits the step. The file's name is this attempt's own: two
-    deliveries of one job (a worker killed, the sweep) never write over each other, and the one
-    that is not recorded deletes its file. False when another delivery recorded first."""
+    """Store a signed PDF and record it on the signature through the door (`move`, whose audit
+    event gets `changes(sha256)` and `note`); call it inside a transaction. The file's name is
+    this attempt's own: two deliveries of one job (a worker killed, the sweep) never write over
+    each other, and the one that is not recorded deletes its file. False when another delivery
+    recorded first."""
     name = default_storage.save(f"{stem}-{secrets.token_hex(4)}.pdf", ContentFile(data))
-    updated = Signature.objects.filter(pk=signature.pk, state=was).update(
-        state=to,
-        last_error="",
-        **{file_field: name, sha_field: hashlib.sha256(data).hexdigest()},
-        **fields,
+    sha256 = hashlib.sha256(data).hexdigest()
+    moved = signature_move(
+        signature,
+        move,
+        by=by,
+        fields={"last_error": "", file_field: name, sha_field: sha256, **fields},
+        changes=changes(sha256) if changes else None,
+        note=note,
     )
-    if not updated:
+    if not moved:
         transaction.on_commit(partial(default_storage.delete, name))
-        return False
-    signature.refresh_from_db()
-    return True
+    return moved
 
 
 def _read(field: Any, sha256: str) -> bytes:
@@ -563,28 +605,20 @@ def seal(*, signature_id: int) -> Signature | None:
             signed_at=signed_at,
             reason=reason,
         )
-    # Countersigned first, the candidate's signature completes the letter.
-    done = State.COMPLETE if signature.countersigned_first else State.SEALED
     with transaction.atomic():
         recorded = _record(
             signature,
+            # Countersigned first, the candidate's signature completes the letter.
+            "seal_complete" if signature.countersigned_first else "seal",
             stem=f"letters/offer-{signature.offer_id}/signed-{signature.pk}",
             data=sealed,
-            was=State.SIGNED,
-            to=done,
             file_field="file",
             sha_field="sha256",
+            changes=lambda sha256: {"signed letter sha-256": sha256},
             sealed_at=timezone.now(),
         )
         if not recorded:
             return None
-        audit(
-            signature.offer,
-            by=None,
-            action=Action.SEALED,
-            from_status=signature.offer.status,
-            changes={"signed letter sha-256": signature.sha256},
-        )
         if signature.countersigned_first:
             transaction.on_commit(partial(_send_signed_letter, signature.pk, sealed))
         else:
@@ -626,18 +660,12 @@ def seal_failed(*, signature_id: int, reason: str, final: bool) -> None:
     signature = Signature.objects.select_related("offer").get(pk=signature_id)
     logger.warning("Signature %s: sealing failed (%s)", signature_id, reason)
     with transaction.atomic():
-        fields: dict[str, Any] = {"last_error": reason[:2000]}
         if final:
-            fields["state"] = State.FAILED
-        Signature.objects.filter(pk=signature_id).update(**fields)
-        if final:
-            audit(
-                signature.offer,
-                by=None,
-                action=Action.SEAL_FAILED,
-                from_status=signature.offer.status,
-                note=reason[:2000],
+            signature_move(
+                signature, "fail", fields={"last_error": reason[:2000]}, note=reason[:2000]
             )
+        else:  # tried again: no change of state
+            Signature.objects.filter(pk=signature_id).update(last_error=reason[:2000])
 
 
 # Countersigning ------------------------------------------------------------------------------
@@ -693,13 +721,16 @@ def countersign_request(*, signature: Signature, by: User, title: str, agreed: b
             )
         if signature.state != State.SEALED:
             raise OfferError("The candidate's signed letter is not ready to countersign yet.")
-        signature.state = State.COUNTERSIGNING
-        signature.countersigner = by
-        signature.countersigner_name = person(by)
-        signature.countersigner_title = title
-        signature.countersign_asked_at = timezone.now()
-        signature.save()
-        transaction.on_commit(partial(_enqueue, "signing.tasks.countersign", signature.pk))
+        signature_move(
+            signature,
+            "ask_countersign",
+            fields={
+                "countersigner": by,
+                "countersigner_name": person(by),
+                "countersigner_title": title,
+                "countersign_asked_at": timezone.now(),
+            },
+        )
     return signature
 
 
@@ -721,7 +752,7 @@ def link_refusal(offer: Offer, *, signature: Signature | None | EllipsisType = .
     if not countersigns_first(offer):
         return None
     if signature is ...:
-        signature = live_signature(offer)
+        signature = offer_signature(offer)
     if signature is None or signature.state == State.VOID:
         return (
             "This offer's letter template asks for the company's countersignature before the "
@@ -744,7 +775,7 @@ def presign_request(*, offer: Offer, by: User, title: str, agreed: bool) -> Sign
             raise OfferError(
                 "Only the ready letter of an approved offer can be countersigned before sending."
             )
-        signature = live_signature(offer)
+        signature = _current_signature(offer)
         if signature is not None:
             raise OfferError("This letter has already been countersigned.")
         probe = Signature(offer=offer, letter=letter)
@@ -791,28 +822,22 @@ def presign(*, signature_id: int) -> Signature | None:
     with transaction.atomic():
         recorded = _record(
             signature,
+            "presign",
             stem=f"letters/offer-{signature.offer_id}/countersigned-{signature.pk}",
             data=signed,
-            was=State.PRESIGNING,
-            to=State.PRESIGNED,
             file_field="countersigned_file",
             sha_field="countersigned_sha256",
+            by=signature.countersigner,
+            note="Before the link was sent.",
+            changes=lambda sha256: {
+                "countersigned by": signature.countersigner_name,
+                "title": signature.countersigner_title,
+                "countersigned letter sha-256": sha256,
+            },
             countersigned_at=timezone.now(),
         )
         if not recorded:
             return None
-        audit(
-            signature.offer,
-            by=signature.countersigner,
-            action=Action.COUNTERSIGNED,
-            from_status=signature.offer.status,
-            note="Before the link was sent.",
-            changes={
-                "countersigned by": signature.countersigner_name,
-                "title": signature.countersigner_title,
-                "countersigned letter sha-256": signature.countersigned_sha256,
-            },
-        )
     return signature
 
 
@@ -833,28 +858,21 @@ def countersign_seal(*, signature_id: int) -> Signature | None:
     with transaction.atomic():
         recorded = _record(
             signature,
+            "countersign",
             stem=f"letters/offer-{signature.offer_id}/signed-{signature.pk}-countersigned",
             data=final,
-            was=State.COUNTERSIGNING,
-            to=State.COMPLETE,
             file_field="countersigned_file",
             sha_field="countersigned_sha256",
+            by=signature.countersigner,
+            changes=lambda sha256: {
+                "countersigned by": signature.countersigner_name,
+                "title": signature.countersigner_title,
+                "signed letter sha-256": sha256,
+            },
             countersigned_at=timezone.now(),
         )
         if not recorded:
             return None
-        offer = signature.offer
-        audit(
-            offer,
-            by=signature.countersigner,
-            action=Action.COUNTERSIGNED,
-            from_status=offer.status,
-            changes={
-                "countersigned by": signature.countersigner_name,
-                "title": signature.countersigner_title,
-                "signed letter sha-256": signature.countersigned_sha256,
-            },
-        )
         transaction.on_commit(partial(_send_signed_letter, signature.pk, final))
     return signature
 
@@ -907,21 +925,12 @@ def signatures_sweep() -> int:
 def candidate_context(offer: Offer, *, letter: Letter | None) -> dict[str, Any]:
     """The signing section of the candidate's page: off, a step to take, or the result.
     `letter`: the offer's approved letter, as the page has read it."""
-    signature = live_signature(offer, letter=letter)
+    signature = offer_signature(offer, letter=letter)
     if signature is None and not can_sign(offer, letter):
         return {"on": False}
-    state = signature.state if signature else None
-    if state in {None, State.PRESIGNED}:
-        step = "consent"
-    elif state == State.VERIFIED:
-        step = "sign"
-    elif state in {State.CONSENTED, State.CODE_SENT}:
-        step = "code"
-    else:
-        step = "wait"  # the company's countersignature still being sealed
     return {
         "on": True,
-        "step": step,
+        "step": signature_lifecycle.candidate_step(signature.state if signature else None),
         "signature": signature,
         "letter": letter,
         "consent_text": consent_text(offer),

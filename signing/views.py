@@ -64,7 +64,7 @@ def _candidate_step(request: HttpRequest, token: str, step: Any) -> HttpResponse
 
 
 def _signature(link: CandidateLink) -> Signature:
-    signature = services.live_signature(link.offer)
+    signature = services.offer_signature(link.offer)
     if signature is None:
         raise OfferError("Signing has not begun, or the offer changed: agree to sign again.")
     return signature
@@ -164,7 +164,7 @@ def countersign_list(request: HttpRequest) -> HttpResponse:
             status__in=lifecycle.MOVES["send"].sources,
             letter_template_version__template__countersign_order="before",
         ).select_related("letter_template_version__template")[:200]
-        if services.live_signature(offer) is None
+        if services.offer_signature(offer) is None
     ]
     signatures = (
         Signature.objects.filter(
@@ -217,7 +217,7 @@ def countersign_first(request: HttpRequest, pk: int) -> HttpResponseBase:
         "letter": offer.approved_letter(),
         "title": title,
         "error": error,
-        "ready": services.countersigns_first(offer) and services.live_signature(offer) is None,
+        "ready": services.countersigns_first(offer) and services.offer_signature(offer) is None,
     }
     return render(request, "signing/countersign_first.html", context, status=400 if error else 200)
 

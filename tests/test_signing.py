@@ -988,6 +988,6 @@ def test_a_change_voids_the_countersignature_made_before_sending(
     letter_render(letter_id=letter_request(offer=again, by=recruiter).pk)
     with pytest.raises(OfferError, match="countersignature before the link is sent"):
         candidate_link_create(offer=again, by=recruiter)
-    assert services.live_signature(again) is None  # as the offer's page asks, say
+    assert services.offer_signature(again) is None  # as the offer's page asks, say
     assert Signature.objects.get(pk=signature.pk).state == State.VOID
     assert again.events.filter(action="signature voided").exists()
