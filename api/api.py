@@ -324,7 +324,8 @@ def offer_letter(request: HttpRequest, offer_id: int) -> HttpResponseBase:
     response={200: None, **PROBLEMS},
 )
 def offer_signed_letter(request: HttpRequest, offer_id: int) -> HttpResponseBase:
-    from signing.services import signed_file_response, signed_signature
+    from signing.pages import signed_file_response
+    from signing.services import signed_signature
 
     key = need(request, "offers:read")
     response = signed_file_response(signed_signature(offer_of(key, offer_id)))

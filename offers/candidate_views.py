@@ -86,7 +86,7 @@ def _link_or_response(request: HttpRequest, token: str) -> CandidateLink | HttpR
 
 def _page_context(link: CandidateLink, token: str, **extra: Any) -> dict[str, Any]:
     from budgets.services import budget_context
-    from signing.services import candidate_context as candidate_signing
+    from signing.pages import candidate_context as candidate_signing
 
     offer = link.offer
     equity = offer.equity

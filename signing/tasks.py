@@ -1,4 +1,6 @@
-"""The worker's part of signing: seal the candidate's letter, add the countersignature."""
+"""The worker's part of signing: seal the candidate's letter, add the countersignature. Tasks
+are named `*_task` and import their service inside the body (services import no task module
+at import time); their Celery names are the ones messages in flight and the beat carry."""
 
 from __future__ import annotations
 
@@ -6,7 +8,6 @@ from celery import shared_task
 from django.conf import settings
 from django.db import DatabaseError, connections
 
-from signing import services
 from signing.pdf import SealError
 
 # The database or the storage briefly away, or the timestamp authority not answering.
@@ -14,6 +15,8 @@ TRANSIENT = (DatabaseError, OSError, SealError)
 
 
 def _run(task, step, signature_id: int) -> None:  # type: ignore[no-untyped-def]
+    from signing import services
+
     try:
         step(signature_id=signature_id)
     except TRANSIENT as error:
@@ -33,8 +36,10 @@ def _run(task, step, signature_id: int) -> None:  # type: ignore[no-untyped-def]
     reject_on_worker_lost=True,
     max_retries=settings.SIGNING_MAX_ATTEMPTS - 1,
 )
-def seal_signature(self, signature_id: int) -> None:  # type: ignore[no-untyped-def]
-    _run(self, services.seal, signature_id)
+def seal_signature_task(self, signature_id: int) -> None:  # type: ignore[no-untyped-def]
+    from signing.services import seal
+
+    _run(self, seal, signature_id)
 
 
 @shared_task(
@@ -44,8 +49,10 @@ def seal_signature(self, signature_id: int) -> None:  # type: ignore[no-untyped-
     reject_on_worker_lost=True,
     max_retries=settings.SIGNING_MAX_ATTEMPTS - 1,
 )
-def countersign(self, signature_id: int) -> None:  # type: ignore[no-untyped-def]
-    _run(self, services.countersign_seal, signature_id)
+def countersign_task(self, signature_id: int) -> None:  # type: ignore[no-untyped-def]
+    from signing.services import countersign_seal
+
+    _run(self, countersign_seal, signature_id)
 
 
 @shared_task(
@@ -55,10 +62,14 @@ def countersign(self, signature_id: int) -> None:  # type: ignore[no-untyped-def
     reject_on_worker_lost=True,
     max_retries=settings.SIGNING_MAX_ATTEMPTS - 1,
 )
-def presign(self, signature_id: int) -> None:  # type: ignore[no-untyped-def]
-    _run(self, services.presign, signature_id)
+def presign_task(self, signature_id: int) -> None:  # type: ignore[no-untyped-def]
+    from signing.services import presign
+
+    _run(self, presign, signature_id)
 
 
 @shared_task(name="signing.tasks.sweep_signatures")
-def sweep_signatures() -> int:
-    return services.signatures_sweep()
+def sweep_signatures_task() -> int:
+    from signing.services import signatures_sweep
+
+    return signatures_sweep()

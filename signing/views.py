@@ -24,7 +24,7 @@ from offers import lifecycle
 from offers.candidate_views import _link_or_response, _page_context, _private
 from offers.models import CandidateLink, Offer
 from offers.services import OfferError
-from signing import pdf, services
+from signing import pages, pdf, services
 from signing.certificates import company
 from signing.models import Signature
 
@@ -126,7 +126,7 @@ def candidate_signed_letter(request: HttpRequest, token: str) -> HttpResponseBas
     found = _link_or_response(request, token)
     if not isinstance(found, CandidateLink):
         return found
-    response = services.signed_file_response(services.signed_signature(found.offer))
+    response = pages.signed_file_response(services.signed_signature(found.offer))
     if response is None:
         return _private(render(request, "candidate/not_found.html", {"what": "letter"}, status=404))
     return _private(response)
@@ -144,7 +144,7 @@ def signed_letter(request: HttpRequest, pk: int) -> HttpResponseBase:
     visible = Offer.objects.visible_to(user).filter(pk=signature.offer_id).exists()  # type: ignore[arg-type]
     if not (visible or services.may_countersign(user, signature)):  # type: ignore[arg-type]
         raise PermissionDenied("You may not see this offer.")
-    response = services.signed_file_response(signature)
+    response = pages.signed_file_response(signature)
     if response is None:
         return render(request, "signing/missing.html", {"signature": signature}, status=404)
     return response
