@@ -24,7 +24,7 @@ from offers import lifecycle
 from offers.candidate_views import _link_or_response, _page_context, _private
 from offers.models import CandidateLink, Offer
 from offers.services import OfferError
-from signing import pages, pdf, services
+from signing import checking, pages, services
 from signing.certificates import company
 from signing.models import Signature
 
@@ -292,8 +292,8 @@ def _verdict(data: bytes) -> dict[str, Any]:
     signer = company()
     roots = signer.trust_roots if signer else []
     try:
-        reports = pdf.inspect(data, trust_roots=roots)
-    except pdf.NotAPdf:
+        reports = checking.inspect(data, trust_roots=roots)
+    except checking.NotAPdf:
         return {"error": "That file is not a PDF we can read.", "sha256": digest}
     issued = Signature.objects.filter(Q(sha256=digest) | Q(countersigned_sha256=digest)).exists()
     return {

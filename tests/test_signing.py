@@ -26,7 +26,7 @@ from django.utils import timezone
 from offers.models import CandidateLink, Letter, Offer, OfferEvent
 from offers.roles import PEOPLE_TEAM
 from offers.services import candidate_link_create, letter_render, letter_request, offer_approve
-from signing import pdf, services
+from signing import checking, pdf, services
 from signing.certificates import SigningAuthority, company, make_test_authority
 from signing.models import Signature
 from tests import factories
@@ -79,10 +79,10 @@ def body(response: Any) -> bytes:
     return b"".join(response.streaming_content)
 
 
-def validate(data: bytes) -> list[pdf.SignatureReport]:
+def validate(data: bytes) -> list[checking.SignatureReport]:
     signer = company()
     assert signer is not None
-    return pdf.inspect(data, trust_roots=signer.trust_roots)
+    return checking.inspect(data, trust_roots=signer.trust_roots)
 
 
 def need(tool: str) -> None:
