@@ -35,7 +35,6 @@ from offers.services import (
 )
 from pricing.models import PriceSnapshot
 from pricing.services import prices_refresh
-from signing.certificates import signing_enabled
 
 # How far a demo offer is taken: a status, or SIGNED (accepted by signing the letter, and
 # countersigned, where signing is on).
@@ -442,6 +441,8 @@ class Command(BaseCommand):
                     offer=offer, by=self.people["finance"], note="Agreed for this role."
                 )
         if status in {Status.SENT, Status.ACCEPTED, SIGNED}:
+            from signing.certificates import signing_enabled  # the app above: at the call
+
             _, token = candidate_link_create(offer=offer, by=recruiter)
             if status == SIGNED and signing_enabled():
                 self._sign(offer, token)
