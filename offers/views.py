@@ -16,6 +16,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
@@ -103,6 +104,7 @@ def home(request: RecruiterRequest) -> HttpResponse:
     return redirect("offers:list")
 
 
+@vary_on_headers("HX-Request")  # a page, or its fragment for htmx
 @require_GET
 @recruiter_required
 def offer_list(request: RecruiterRequest) -> HttpResponse:
@@ -142,12 +144,14 @@ def offer_list(request: RecruiterRequest) -> HttpResponse:
     return render(request, "offers/list.html", context)
 
 
+@vary_on_headers("HX-Request")  # a page, or its fragment for htmx
 @require_http_methods(["GET", "POST"])
 @recruiter_required
 def offer_new(request: RecruiterRequest) -> HttpResponse:
     return _edit(request, Offer())
 
 
+@vary_on_headers("HX-Request")  # a page, or its fragment for htmx
 @require_http_methods(["GET", "POST"])
 @recruiter_required
 def offer_edit(request: RecruiterRequest, pk: int) -> HttpResponse:
@@ -335,6 +339,7 @@ def _letters_context(offer: Offer) -> dict[str, Any]:
     }
 
 
+@vary_on_headers("HX-Request")  # a page, or its fragment for htmx
 @require_http_methods(["GET", "POST"])
 @recruiter_required
 def offer_letters(request: RecruiterRequest, pk: int) -> HttpResponse:
@@ -380,6 +385,7 @@ def _workflow(
     return redirect(offer)
 
 
+@vary_on_headers("HX-Request")  # a page, or its fragment for htmx
 @require_POST
 @recruiter_required
 def offer_submit_view(request: RecruiterRequest, pk: int) -> HttpResponse:
@@ -391,6 +397,7 @@ def offer_submit_view(request: RecruiterRequest, pk: int) -> HttpResponse:
     )
 
 
+@vary_on_headers("HX-Request")  # a page, or its fragment for htmx
 @require_POST
 @recruiter_required
 def offer_withdraw_view(request: RecruiterRequest, pk: int) -> HttpResponse:

@@ -16,10 +16,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 SECURE_SSL_REDIRECT = False
 MEDIA_ROOT = Path(os.environ.get("TEST_MEDIA_ROOT", str(VAR_DIR / "test-media")))  # noqa: F405
-# Tests hold a letter mid-render for this long, to kill its worker there.
-LETTER_RENDER_PAUSE_SECONDS = float(os.environ.get("LETTER_RENDER_PAUSE_SECONDS", "0"))
-# ... and between storing its file and recording it, to kill the worker there.
-LETTER_STORED_PAUSE_SECONDS = float(os.environ.get("LETTER_STORED_PAUSE_SECONDS", "0"))
+# Tests hold a letter mid-render, or between storing its file and recording it, to kill its
+# worker there: tests/hooks.py (an app of the tests' own) wraps those steps, never the app.
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.hooks.TestHooksConfig"]  # noqa: F405
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }

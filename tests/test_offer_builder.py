@@ -5,6 +5,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -290,3 +291,15 @@ def test_search_ignores_case_and_accents_in_the_app_and_the_admin(
     admin.force_login(factories.user("ops", role=None, is_staff=True, is_superuser=True))
     found = admin.get("/admin/offers/offer/", {"awaiting": "all", "q": query}).content.decode()
     assert "Zoë Ångström" in found and "Bob Otieno" not in found
+
+
+def test_a_url_that_answers_a_page_or_an_htmx_fragment_varies_on_hx_request(
+    client: Client, recruiter: User
+) -> None:
+    client.force_login(recruiter)
+    offer = factories.offer(by=recruiter)
+    for url in (reverse("offers:list"), reverse("offers:letters", args=[offer.pk])):
+        page = client.get(url)
+        fragment = client.get(url, HTTP_HX_REQUEST="true")
+        assert "HX-Request" in page["Vary"] and "HX-Request" in fragment["Vary"], url
+        assert page.content != fragment.content, url

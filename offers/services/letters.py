@@ -151,9 +151,6 @@ def letter_render(*, letter_id: int) -> Letter | None:
         return letter_fail(
             letter_id=letter_id, reason=f"Gave up after {letter.attempts} attempts: {last}"
         )
-    pause = getattr(settings, "LETTER_RENDER_PAUSE_SECONDS", 0)
-    if pause:
-        time.sleep(pause)  # tests only: a window in which to kill the worker mid-render
     # Read apart from the letter: one join of the two is slower to plan on PostgreSQL.
     offer = offer_for_letter(letter.offer_id)
     if not offer.can_have_letter:
@@ -226,9 +223,6 @@ def letter_file_store(letter: Letter, pdf: bytes) -> str | None:
         # Something else wrote the name between the two calls: keep no second file.
         default_storage.delete(stored)
         raise OSError(f"Letter {letter.pk}: its file {name} was written by another process")
-    pause = getattr(settings, "LETTER_STORED_PAUSE_SECONDS", 0)
-    if pause:
-        time.sleep(pause)  # tests only: a window in which to kill the worker after storing
     return name
 
 
