@@ -103,10 +103,10 @@ def emit(event_type: str, offer: Offer, **extra: Any) -> WebhookEvent:
 
 
 def _queue(endpoint_id: int) -> None:
-    from api.tasks import deliver_endpoint
+    from api.tasks import deliver_endpoint_task
     from ops.services import publish_from_web
 
-    error = publish_from_web(deliver_endpoint, (endpoint_id,))
+    error = publish_from_web(deliver_endpoint_task, (endpoint_id,))
     if error:  # the beat's sweep delivers it
         logger.warning(
             "Webhooks: the broker did not take a delivery job (%s)", type(error).__name__

@@ -3,8 +3,8 @@ from __future__ import annotations
 from celery import shared_task
 
 
-@shared_task(acks_late=True)
-def provision_due() -> int:
+@shared_task(name="budgets.tasks.provision_due", acks_late=True)
+def provision_due_task() -> int:
     """Provision the budgets whose start date has come (and retry those that failed); revoke
     those whose employee's last day has passed or whose personal data was erased."""
     from budgets.services import budgets_provision_due, budgets_revoke_ended, budgets_revoke_erased
@@ -12,8 +12,8 @@ def provision_due() -> int:
     return budgets_provision_due() + budgets_revoke_ended() + budgets_revoke_erased()
 
 
-@shared_task(acks_late=True)
-def sync_spend() -> int:
+@shared_task(name="budgets.tasks.sync_spend", acks_late=True)
+def sync_spend_task() -> int:
     import logging
 
     from budgets.gateways import GatewayError

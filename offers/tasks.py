@@ -1,4 +1,6 @@
-"""Thin Celery tasks: take a primary key, call one service, safe to run twice."""
+"""Thin Celery tasks: take a primary key, call one service, safe to run twice. Named `*_task`;
+each imports its service inside the body (services import no task at import time); the Celery
+names are the ones in flight and in the beat's schedule."""
 
 from __future__ import annotations
 
@@ -8,8 +10,6 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import DatabaseError, connections
-
-from offers import services
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +29,8 @@ TRANSIENT = (DatabaseError, OSError)
     max_retries=settings.LETTER_MAX_ATTEMPTS - 1,
 )
 def render_letter_task(self, letter_id: int) -> None:  # type: ignore[no-untyped-def]
+    from offers import services
+
     try:
         services.letter_render(letter_id=letter_id)
     except SoftTimeLimitExceeded:
@@ -56,18 +58,22 @@ def render_letter_task(self, letter_id: int) -> None:  # type: ignore[no-untyped
 
 
 @shared_task(name="offers.tasks.sweep_letters")
-def sweep_letters() -> int:
+def sweep_letters_task() -> int:
+    from offers import services
+
     services.previews_sweep()
     return services.letters_sweep()
 
 
 @shared_task(name="offers.tasks.expire_offers")
-def expire_offers() -> int:
+def expire_offers_task() -> int:
+    from offers import services
+
     return services.offers_expire()
 
 
 @shared_task(name="offers.tasks.apply_retention")
-def apply_retention() -> int:
+def apply_retention_task() -> int:
     from django.utils import timezone
 
     from offers.services.personal_data import retention_apply
@@ -77,4 +83,6 @@ def apply_retention() -> int:
 
 @shared_task(name="offers.tasks.render_template_preview", acks_late=True)
 def render_template_preview_task(preview_id: int) -> None:
+    from offers import services
+
     services.preview_render(preview_id=preview_id)
