@@ -21,7 +21,11 @@ from budgets.gateways import GatewayError
 from budgets.models import GATEWAYS
 from budgets.services import budget_credential_reveal
 from budgets.spend import PERIODS, person_months, snapshot_names, spend
-from offers.candidate_views import _link_or_response, _page_context, _private
+from offers.candidate_views import (
+    candidate_link_required,
+    candidate_page_context,
+    private_response,
+)
 from offers.commitments import initials, scope
 from offers.commitments.views import _csv, _plain, _text
 from offers.models import CandidateLink, Department, Offer
@@ -32,12 +36,10 @@ from offers.services import OfferError
 # carry the secret token in its URL.
 @csrf_exempt
 @require_POST
-def credential(request: HttpRequest, token: str) -> HttpResponseBase:
-    found = _link_or_response(request, token)
-    if not isinstance(found, CandidateLink):
-        return found
+@candidate_link_required
+def credential(request: HttpRequest, token: str, link: CandidateLink) -> HttpResponseBase:
     try:
-        _, shown = budget_credential_reveal(offer=found.offer)
+        _, shown = budget_credential_reveal(offer=link.offer)
     except (OfferError, GatewayError) as error:
         message = (
             str(error)
@@ -47,11 +49,11 @@ def credential(request: HttpRequest, token: str) -> HttpResponseBase:
                 "again in a few minutes."
             )
         )
-        context = _page_context(found, token, error=message)
-        return _private(render(request, "candidate/offer.html", context, status=400))
+        context = candidate_page_context(link, token, error=message)
+        return private_response(render(request, "candidate/offer.html", context, status=400))
     # Shown in this response only: never in a URL, a log or the database.
-    context = _page_context(found, token, budget_credential=shown)
-    return _private(render(request, "candidate/offer.html", context))
+    context = candidate_page_context(link, token, budget_credential=shown)
+    return private_response(render(request, "candidate/offer.html", context))
 
 
 class SpendFilterForm(forms.Form):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from axes.helpers import get_client_ip_address
@@ -36,7 +37,7 @@ def _client_key(group: str, request: HttpRequest) -> str:
     return get_client_ip_address(request) or "unknown"
 
 
-def _private(response: HttpResponseBase) -> HttpResponseBase:
+def private_response(response: HttpResponseBase) -> HttpResponseBase:
     """No token leaks through the Referer, no search engine, no shared cache keeps the page."""
     response["Referrer-Policy"] = "no-referrer"
     response["X-Robots-Tag"] = "noindex, nofollow, noarchive"
@@ -56,7 +57,9 @@ def _guessing(request: HttpRequest, *, count: bool) -> bool:
     return usage is not None and usage["count"] >= usage["limit"]
 
 
-def _link_or_response(request: HttpRequest, token: str) -> CandidateLink | HttpResponseBase:
+def candidate_link_or_response(
+    request: HttpRequest, token: str
+) -> CandidateLink | HttpResponseBase:
     """The link, or the page to show instead: too many guesses, not found, or gone.
 
     The token is looked up first: the real candidate is never refused because someone else
@@ -66,9 +69,9 @@ def _link_or_response(request: HttpRequest, token: str) -> CandidateLink | HttpR
     link = candidate_link_find(token)
     if link is None:
         if _guessing(request, count=False):
-            return _private(render(request, "candidate/too_many.html", status=429))
+            return private_response(render(request, "candidate/too_many.html", status=429))
         _guessing(request, count=True)
-        return _private(render(request, "candidate/not_found.html", status=404))
+        return private_response(render(request, "candidate/not_found.html", status=404))
     offer = link.offer
     reason = lifecycle.gone_reason(
         offer.status, link_revoked=link.is_revoked, link_expired=link.is_expired()
@@ -80,11 +83,26 @@ def _link_or_response(request: HttpRequest, token: str) -> CandidateLink | HttpR
             "recruiter": offer.created_by,
             "days_after_answer": settings.CANDIDATE_LINK_DAYS_AFTER_ANSWER,
         }
-        return _private(render(request, "candidate/gone.html", context, status=410))
+        return private_response(render(request, "candidate/gone.html", context, status=410))
     return link
 
 
-def _page_context(link: CandidateLink, token: str, **extra: Any) -> dict[str, Any]:
+def candidate_link_required(view: Any) -> Any:
+    """For a view of the candidate's private link (`view(request, token, link, ...)`): the link
+    found by its token, or the page shown instead (too many guesses, not found, gone). Public
+    for the apps that add steps to the link (signing, budgets)."""
+
+    @functools.wraps(view)
+    def with_link(request: HttpRequest, token: str, *args: Any, **kwargs: Any) -> Any:
+        found = candidate_link_or_response(request, token)
+        if not isinstance(found, CandidateLink):
+            return found
+        return view(request, token, found, *args, **kwargs)
+
+    return with_link
+
+
+def candidate_page_context(link: CandidateLink, token: str, **extra: Any) -> dict[str, Any]:
     from budgets.services import budget_context
     from signing.pages import candidate_context as candidate_signing
 
@@ -125,11 +143,13 @@ def _page_context(link: CandidateLink, token: str, **extra: Any) -> dict[str, An
 
 @require_GET
 def candidate_offer(request: HttpRequest, token: str) -> HttpResponseBase:
-    found = _link_or_response(request, token)
+    found = candidate_link_or_response(request, token)
     if not isinstance(found, CandidateLink):
         return found
     candidate_link_viewed(found)
-    return _private(render(request, "candidate/offer.html", _page_context(found, token)))
+    return private_response(
+        render(request, "candidate/offer.html", candidate_page_context(found, token))
+    )
 
 
 # No CSRF token: the page's `Referrer-Policy: no-referrer` makes browsers send `Origin: null`,
@@ -139,24 +159,28 @@ def candidate_offer(request: HttpRequest, token: str) -> HttpResponseBase:
 @require_http_methods(["POST"])
 def candidate_answer(request: HttpRequest, token: str) -> HttpResponseBase:
     """Accept or decline: a first post asks for confirmation, the second (final=1) answers."""
-    found = _link_or_response(request, token)
+    found = candidate_link_or_response(request, token)
     if not isinstance(found, CandidateLink):
         return found
     link = found
     answer = AnswerForm(request.POST, offer=link.offer)
     if not answer.is_valid():
-        return _private(
+        return private_response(
             render(
                 request,
                 "candidate/offer.html",
-                _page_context(link, token, error=answer.refusal(), form=answer.typed()),
+                candidate_page_context(link, token, error=answer.refusal(), form=answer.typed()),
                 status=400,
             )
         )
     form = answer.typed()
     if not answer.cleaned_data["final"]:
-        return _private(
-            render(request, "candidate/confirm.html", {**_page_context(link, token), "form": form})
+        return private_response(
+            render(
+                request,
+                "candidate/confirm.html",
+                {**candidate_page_context(link, token), "form": form},
+            )
         )
     ip = get_client_ip_address(request) or ""
     user_agent = request.headers.get("User-Agent", "")
@@ -174,24 +198,26 @@ def candidate_answer(request: HttpRequest, token: str) -> HttpResponseBase:
             offer_decline(link=link, reason=data["reason"], ip=ip, user_agent=user_agent)
     except OfferError as error:
         link.offer.refresh_from_db()
-        return _private(
+        return private_response(
             render(
                 request,
                 "candidate/offer.html",
-                _page_context(link, token, error=str(error), form=form),
+                candidate_page_context(link, token, error=str(error), form=form),
                 status=400,
             )
         )
-    return _private(redirect("candidate:offer", token=token))
+    return private_response(redirect("candidate:offer", token=token))
 
 
 @require_GET
 def candidate_letter(request: HttpRequest, token: str) -> HttpResponseBase:
-    found = _link_or_response(request, token)
+    found = candidate_link_or_response(request, token)
     if not isinstance(found, CandidateLink):
         return found
     letter = found.offer.approved_letter()
     response = letter_file_response(letter) if letter else None
     if response is None:
-        return _private(render(request, "candidate/not_found.html", {"what": "letter"}, status=404))
-    return _private(response)
+        return private_response(
+            render(request, "candidate/not_found.html", {"what": "letter"}, status=404)
+        )
+    return private_response(response)

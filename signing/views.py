@@ -21,7 +21,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_ratelimit.decorators import ratelimit
 
 from offers import lifecycle
-from offers.candidate_views import _link_or_response, _page_context, _private
+from offers.candidate_views import (
+    candidate_link_or_response,
+    candidate_page_context,
+    private_response,
+)
 from offers.models import CandidateLink, Offer
 from offers.services import OfferError
 from signing import checking, pages, services
@@ -41,19 +45,19 @@ def _client(request: HttpRequest) -> tuple[str, str]:
 
 
 def _back(token: str) -> HttpResponseBase:
-    return _private(redirect(reverse("candidate:offer", args=[token]) + "#sign"))
+    return private_response(redirect(reverse("candidate:offer", args=[token]) + "#sign"))
 
 
 def _refused(request: HttpRequest, link: CandidateLink, token: str, error: str) -> HttpResponse:
     link.offer.refresh_from_db()
-    context = _page_context(link, token, error=error)
+    context = candidate_page_context(link, token, error=error)
     response = render(request, "candidate/offer.html", context, status=400)
-    _private(response)
+    private_response(response)
     return response
 
 
 def _candidate_step(request: HttpRequest, token: str, step: Any) -> HttpResponseBase:
-    found = _link_or_response(request, token)
+    found = candidate_link_or_response(request, token)
     if not isinstance(found, CandidateLink):
         return found
     try:
@@ -123,13 +127,15 @@ def sign(request: HttpRequest, token: str) -> HttpResponseBase:
 
 @require_GET
 def candidate_signed_letter(request: HttpRequest, token: str) -> HttpResponseBase:
-    found = _link_or_response(request, token)
+    found = candidate_link_or_response(request, token)
     if not isinstance(found, CandidateLink):
         return found
     response = pages.signed_file_response(services.signed_signature(found.offer))
     if response is None:
-        return _private(render(request, "candidate/not_found.html", {"what": "letter"}, status=404))
-    return _private(response)
+        return private_response(
+            render(request, "candidate/not_found.html", {"what": "letter"}, status=404)
+        )
+    return private_response(response)
 
 
 # The company -----------------------------------------------------------------------------------
