@@ -27,6 +27,7 @@ from offers.services.letters import (
 from offers.services.links import (
     TOKEN_BYTES,
     accept_refusal,
+    candidate_can,
     candidate_link_create,
     candidate_link_find,
     candidate_link_revoke,
@@ -69,6 +70,7 @@ __all__ = [
     "NotAllowed",
     "OfferError",
     "audit",
+    "candidate_can",
     "candidate_link_create",
     "candidate_link_find",
     "candidate_link_revoke",

@@ -161,6 +161,23 @@ def names_match(typed: str, expected: str) -> bool:
     return bool(typed.strip()) and normal(typed) == normal(expected)
 
 
+def candidate_can(link: CandidateLink, offer: Offer, *, move: str, verb: str) -> None:
+    """The candidate's guards, written once for answering and for signing: the link works, the
+    offer has not expired, is not answered, and allows `move`; each refusal is a sentence for
+    the candidate (`verb`: how the offer is acted on, "answered", "signed")."""
+    if link.is_revoked:
+        raise OfferError("This link no longer works: ask your recruiter for a new one.")
+    if link.is_expired() or offer.expires_on < timezone.localdate():
+        raise OfferError(f"This offer has expired and can no longer be {verb}.")
+    if offer.is_answered:
+        raise OfferError(
+            f"You have already {offer.get_status_display().lower()} this offer; "
+            "the answer is final."
+        )
+    if not lifecycle.allows(move, offer.status):
+        raise OfferError(f"This offer can no longer be {verb}.")
+
+
 def _answer(
     *,
     link: CandidateLink,
@@ -173,17 +190,7 @@ def _answer(
     with transaction.atomic():
         link = CandidateLink.objects.select_for_update().get(pk=link.pk)
         offer = locked(link.offer)
-        if link.is_revoked:
-            raise OfferError("This link no longer works: ask your recruiter for a new one.")
-        if link.is_expired() or offer.expires_on < timezone.localdate():
-            raise OfferError("This offer has expired and can no longer be answered.")
-        if offer.is_answered:
-            raise OfferError(
-                f"You have already {offer.get_status_display().lower()} this offer; "
-                "the answer is final."
-            )
-        if not lifecycle.allows(answer, offer.status):
-            raise OfferError("This offer can no longer be answered.")
+        candidate_can(link, offer, move=answer, verb="answered")
         offer = move(
             offer,
             answer,

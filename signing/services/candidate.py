@@ -14,10 +14,16 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
-from offers import lifecycle
 from offers.actions import Action
 from offers.models import CandidateLink, Offer
-from offers.services import OfferError, audit, locked, names_match, offer_accept
+from offers.services import (
+    OfferError,
+    audit,
+    candidate_can,
+    locked,
+    names_match,
+    offer_accept,
+)
 from signing import consent
 from signing.certificates import signing_enabled
 from signing.lifecycle import State
@@ -32,17 +38,7 @@ CODE_DIGITS = 6
 def _guard_open(link: CandidateLink, offer: Offer) -> None:
     if not signing_enabled():
         raise OfferError("Signing is not available: accept the offer by typing your name.")
-    if link.is_revoked:
-        raise OfferError("This link no longer works: ask your recruiter for a new one.")
-    if link.is_expired() or offer.expires_on < timezone.localdate():
-        raise OfferError("This offer has expired and can no longer be signed.")
-    if offer.is_answered:
-        raise OfferError(
-            f"You have already {offer.get_status_display().lower()} this offer; the answer is "
-            "final."
-        )
-    if not lifecycle.allows("accept", offer.status):
-        raise OfferError("This offer can no longer be signed.")
+    candidate_can(link, offer, move="accept", verb="signed")
 
 
 def consent_give(*, link: CandidateLink, agreed: bool, ip: str, user_agent: str) -> Signature:
