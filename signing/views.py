@@ -203,21 +203,18 @@ def countersign_first(request: HttpRequest, pk: int) -> HttpResponseBase:
     user = request.user
     if not services.may_countersign(user, Signature(offer=offer)):  # type: ignore[arg-type]
         raise PermissionDenied("The letter template names another person to countersign.")
-    title = _title_for(user, offer)
-    error = None
-    if request.method == "POST":
-        title = request.POST.get("title", "")
-        try:
-            signature = services.presign_request(
-                offer=offer,
-                by=user,  # type: ignore[arg-type]
-                title=title,
-                agreed=request.POST.get("agree") == "yes",
-            )
-        except OfferError as refusal:
-            error = str(refusal)
-        else:
-            return redirect("signing:countersign", pk=signature.pk)
+    title, error, signature = _countersign_post(
+        request,
+        _title_for(user, offer),
+        lambda title, agreed: services.presign_request(
+            offer=offer,
+            by=user,  # type: ignore[arg-type]
+            title=title,
+            agreed=agreed,
+        ),
+    )
+    if signature is not None:
+        return redirect("signing:countersign", pk=signature.pk)
     context = {
         "offer": offer,
         "letter": offer.approved_letter(),
@@ -226,6 +223,21 @@ def countersign_first(request: HttpRequest, pk: int) -> HttpResponseBase:
         "ready": services.countersigns_first(offer) and services.offer_signature(offer) is None,
     }
     return render(request, "signing/countersign_first.html", context, status=400 if error else 200)
+
+
+def _countersign_post(
+    request: HttpRequest, title: str, countersign: Any
+) -> tuple[str, str | None, Signature | None]:
+    """The one countersign form (`signing/_countersign_form.html`), after or before the
+    candidate signs: on a POST, `countersign(title, agreed)`; the title to show again, the
+    refusal, and the signature when it was countersigned."""
+    if request.method != "POST":
+        return title, None, None
+    title = request.POST.get("title", "")
+    try:
+        return title, None, countersign(title, request.POST.get("agree") == "yes")
+    except OfferError as refusal:
+        return title, str(refusal), None
 
 
 def _title_for(user: Any, offer: Offer) -> str:
@@ -246,21 +258,18 @@ def countersign(request: HttpRequest, pk: int) -> HttpResponseBase:
     user = request.user
     if not services.may_countersign(user, signature):  # type: ignore[arg-type]
         raise PermissionDenied("The letter template names another person to countersign.")
-    title = _title_for(user, signature.offer)
-    error = None
-    if request.method == "POST":
-        title = request.POST.get("title", "")
-        try:
-            services.countersign_request(
-                signature=signature,
-                by=user,  # type: ignore[arg-type]
-                title=title,
-                agreed=request.POST.get("agree") == "yes",
-            )
-        except OfferError as refusal:
-            error = str(refusal)
-        else:
-            return redirect("signing:countersign", pk=signature.pk)
+    title, error, done = _countersign_post(
+        request,
+        _title_for(user, signature.offer),
+        lambda title, agreed: services.countersign_request(
+            signature=signature,
+            by=user,  # type: ignore[arg-type]
+            title=title,
+            agreed=agreed,
+        ),
+    )
+    if done is not None:
+        return redirect("signing:countersign", pk=done.pk)
     context = {"signature": signature, "offer": signature.offer, "title": title, "error": error}
     return render(request, "signing/countersign.html", context, status=400 if error else 200)
 
