@@ -161,14 +161,17 @@ def test_a_refused_employee_calls_again_when_the_window_resets(
     """The same cap over a one-minute window (the gateway's windows align to the epoch, as its
     days do to UTC midnight): refused once spent, served again in the next window."""
     gateway = gateway_of(mlflow_gateway)
-    grant = gateway.provision(identity="offer-104", usd_per_day=Decimal("2.00"), models=[MODEL])
+    # A name no other test used: a new cap counts the same user's earlier calls in its window
+    # (seen when this test first reused offer-104's name), which is also why the app's
+    # identities carry random digits.
+    grant = gateway.provision(identity="offer-106", usd_per_day=Decimal("2.00"), models=[MODEL])
     mlflow_gateway.local.admin_call(
         "POST",
         "/api/3.0/mlflow/gateway/budgets/update",
         {"budget_policy_id": grant.cap_id, "duration": {"unit": "MINUTES", "value": 1}},
     )
     time.sleep(1.5)  # the gateway's refresh interval in the tests
-    statuses = calls_until_refused(mlflow_gateway, "offer-104", grant.credential)
+    statuses = calls_until_refused(mlflow_gateway, "offer-106", grant.credential)
     assert statuses[0] == 200 and statuses[-1] == 429, statuses  # one $2 call spends the $2
     time.sleep(60 - time.time() % 60 + 1.5)  # the next window, and the 1 s refresh
-    assert mlflow_gateway.call("offer-104", grant.credential).status_code == 200
+    assert mlflow_gateway.call("offer-106", grant.credential).status_code == 200
