@@ -25,7 +25,8 @@ def main(url: str) -> None:
     site = url.rsplit("/", 1)[0]
     print(
         f"\n  Offer builder: {site}/   (hiring managers: {site}/admin/)\n"
-        "  Web server, Celery worker and Celery beat are running; Ctrl-C stops all three.\n",
+        "  Web server, Celery worker, Celery beat and the demo LLM gateway are running; Ctrl-C "
+        "stops them all.\n",
         flush=True,
     )
     # Stay until make run stops (honcho stops everything once one process ends).
