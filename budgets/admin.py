@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -92,50 +93,57 @@ class BudgetGrantAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # revoked, never deleted: the audit trail and spend keep it
 
-    @admin.action(description="Provision now (whatever the start date)", permissions=["change"])
-    def provision_now(self, request: HttpRequest, queryset: QuerySet[BudgetGrant]) -> None:
+    def _each(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[BudgetGrant],
+        step: Callable[[BudgetGrant], object],
+        done: str,
+    ) -> None:
+        """Run one step on each chosen grant; a refusal names its grant and stops no other."""
         for grant in queryset.select_related("offer"):
             try:
-                budget_provision(offer=grant.offer, by=request.user)  # type: ignore[arg-type]
+                step(grant)
             except (OfferError, GatewayError) as error:
                 self.message_user(request, f"{grant.identity}: {error}", messages.ERROR)
             else:
-                self.message_user(
-                    request,
-                    f"{grant.identity}: provisioned; the new hire gets their credential on "
-                    "their link.",
-                    messages.SUCCESS,
-                )
+                self.message_user(request, f"{grant.identity}: {done}", messages.SUCCESS)
+
+    @admin.action(description="Provision now (whatever the start date)", permissions=["change"])
+    def provision_now(self, request: HttpRequest, queryset: QuerySet[BudgetGrant]) -> None:
+        by = request.user
+        self._each(
+            request,
+            queryset,
+            lambda grant: budget_provision(offer=grant.offer, by=by),  # type: ignore[arg-type]
+            "provisioned; the new hire gets their credential on their link.",
+        )
 
     @admin.action(
         description="Replace the credential (the old one stops working)", permissions=["change"]
     )
     def rotate(self, request: HttpRequest, queryset: QuerySet[BudgetGrant]) -> None:
-        for grant in queryset.select_related("offer"):
-            try:
-                budget_rotate(offer=grant.offer, by=request.user)  # type: ignore[arg-type]
-            except (OfferError, GatewayError) as error:
-                self.message_user(request, f"{grant.identity}: {error}", messages.ERROR)
-            else:
-                self.message_user(
-                    request,
-                    f"{grant.identity}: the old credential no longer works; the new hire gets "
-                    "a new one on their link, shown once.",
-                    messages.SUCCESS,
-                )
+        by = request.user
+        self._each(
+            request,
+            queryset,
+            lambda grant: budget_rotate(offer=grant.offer, by=by),  # type: ignore[arg-type]
+            "the old credential no longer works; the new hire gets a new one on their link, "
+            "shown once.",
+        )
 
     @admin.action(
         description="Revoke access (the credential stops working)", permissions=["change"]
     )
     def revoke(self, request: HttpRequest, queryset: QuerySet[BudgetGrant]) -> None:
-        for grant in queryset.select_related("offer"):
-            try:
-                budget_revoke(
-                    offer=grant.offer,
-                    reason=f"Revoked in the admin by {request.user}",
-                    by=request.user,  # type: ignore[arg-type]
-                )
-            except (OfferError, GatewayError) as error:
-                self.message_user(request, f"{grant.identity}: {error}", messages.ERROR)
-            else:
-                self.message_user(request, f"{grant.identity}: revoked.", messages.SUCCESS)
+        by = request.user
+        self._each(
+            request,
+            queryset,
+            lambda grant: budget_revoke(
+                offer=grant.offer,
+                reason=f"Revoked in the admin by {by}",
+                by=by,  # type: ignore[arg-type]
+            ),
+            "revoked.",
+        )

@@ -98,6 +98,9 @@ def budget_provision(*, offer: Offer, by: User | None) -> tuple[BudgetGrant, str
         grant.missing_models = list(made.missing_models)
         grant.cap_id = made.cap_id
         grant.credential_prefix = made.credential[:6]
+        # A new credential, not yet handed over (the earlier one stopped working): the new
+        # hire takes it from their link, unless the operator hands it over (credential_handed).
+        grant.credential_handed_at = None
         grant.active_since = grant.active_since or timezone.now()
         grant.attempts += 1
         grant.last_error = ""

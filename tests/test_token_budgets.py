@@ -62,6 +62,14 @@ def test_an_accepted_offer_waits_for_its_start_date_then_is_provisioned_once(
     grant.refresh_from_db()
     assert grant.credential_prefix == body["credential"][:6]
     assert body["credential"] not in json.dumps(list(offer.events.values("changes", "note")))
+    assert grant.credential_handed_at is not None  # printed for the operator to hand over
+    # Provisioned again (the People team's "Provision now"): that credential stops working and
+    # the new hire takes the new one from their link.
+    from budgets.services import budget_provision
+
+    budget_provision(offer=offer, by=None)
+    grant.refresh_from_db()
+    assert grant.credential_handed_at is None
 
 
 def test_the_printed_credential_calls_until_the_cap_and_spend_is_read_beside_the_promise(
