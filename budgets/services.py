@@ -166,9 +166,9 @@ def budget_sync(*, days: int = 2, everything: bool = False) -> int:
     split by model where the gateway says. Today's figure is the gateway's own window, read for
     everyone in one listing; a past day is read from the gateway's per-day records (in one search
     for everyone where the gateway has `spend_since`) until one read comes after it has settled
-    (`SETTLED`), so most runs make no call per person. Each
-    person's read goes back `days` days, or to the day of their last good read when that is
-    older (at most `SYNC_DAYS_BACK`), so an outage loses nothing. A day first seen at its cap
+    (`SETTLED`), so most runs make no call per person. Each person's read goes back `days` days,
+    or to the day of their last good read when that is older (at most `SYNC_DAYS_BACK`), so an
+    outage loses nothing. A day first seen at its cap
     is audited ("budget cap reached"). The rows written; none while no gateway is set. A gateway
     that does not answer marks the people not read as stale (the pages say so) and raises
     `GatewayError`; the rows read before stay. `everything` (the operator's `token_budget sync`)
