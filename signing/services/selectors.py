@@ -86,11 +86,16 @@ def current_signature(offer: Offer) -> Signature | None:
 def void_stale(offer: Offer) -> int:
     """Void the offer's signatures in progress on a letter that is no longer the one to sign:
     run when the letter changes (`signing.receivers`). The voided."""
+    in_progress = list(
+        Signature.objects.filter(
+            offer=offer, state__in=signature_lifecycle.VOIDABLE
+        ).select_related("offer")
+    )
+    if not in_progress:
+        return 0  # most edits: nothing being signed, no letter read
     letter = offer.approved_letter()
     voided = 0
-    for signature in Signature.objects.filter(
-        offer=offer, state__in=signature_lifecycle.VOIDABLE
-    ).select_related("offer"):
+    for signature in in_progress:
         if not is_current(signature, offer, letter):
             void(signature, reason=STALE)
             voided += 1
