@@ -15,6 +15,9 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -284,16 +287,29 @@ def countersign(request: HttpRequest, pk: int) -> HttpResponseBase:
 @ratelimit(key="ip", rate="30/h", method="POST", block=False)
 def verify(request: HttpRequest) -> HttpResponse:
     """Upload a PDF: are its signatures intact, and is it a file we issued? What is shown is
-    what the file itself holds, and whether its SHA-256 is one of ours."""
-    context: dict[str, Any] = {"max_mb": settings.SIGNING_VERIFY_MAX_BYTES // (1024 * 1024)}
+    what the file itself holds, and whether its SHA-256 is one of ours. In the language the
+    browser asks for (`Accept-Language`) among those the app speaks, English otherwise."""
+    language = translation.get_language_from_request(request)
+    with translation.override(language):
+        response = _verify(request)
+    response["Content-Language"] = language
+    patch_vary_headers(response, ["Accept-Language"])
+    return response
+
+
+def _verify(request: HttpRequest) -> HttpResponse:
+    max_mb = settings.SIGNING_VERIFY_MAX_BYTES // (1024 * 1024)
+    context: dict[str, Any] = {"max_mb": max_mb}
     if request.method == "POST":
         upload = request.FILES.get("pdf")
         if getattr(request, "limited", False):
-            context["error"] = "Too many checks from your address: try again in an hour."
+            context["error"] = _("Too many checks from your address: try again in an hour.")
         elif upload is None:
-            context["error"] = "Choose a PDF file to check."
+            context["error"] = _("Choose a PDF file to check.")
         elif upload.size and upload.size > settings.SIGNING_VERIFY_MAX_BYTES:
-            context["error"] = f"That file is larger than {context['max_mb']} MB: not one of ours."
+            context["error"] = _("That file is larger than %(mb)s MB: not one of ours.") % {
+                "mb": max_mb
+            }
         else:
             data = upload.read()
             context.update(_verdict(data))
@@ -309,7 +325,7 @@ def _verdict(data: bytes) -> dict[str, Any]:
     try:
         reports = checking.inspect(data, trust_roots=roots)
     except checking.NotAPdf:
-        return {"error": "That file is not a PDF we can read.", "sha256": digest}
+        return {"error": _("That file is not a PDF we can read."), "sha256": digest}
     issued = Signature.objects.filter(Q(sha256=digest) | Q(countersigned_sha256=digest)).exists()
     return {
         "sha256": digest,

@@ -552,6 +552,34 @@ def test_the_verify_page_checks_signatures_and_whether_we_issued_the_file(
     assert response.status_code == 400 and "Choose a PDF file" in response.content.decode()
 
 
+def test_the_verify_page_answers_in_german_when_the_browser_asks_for_it(
+    client: Client, complete: Signature
+) -> None:
+    """Issue 37: /verify/ in the language of `Accept-Language` (English stays the default)."""
+    import re
+
+    with complete.countersigned_file.open("rb") as handle:
+        final = handle.read()
+    url = reverse("signing:verify")
+    english = client.get(url)
+    german = client.get(url, HTTP_ACCEPT_LANGUAGE="de-DE,de;q=0.9,en;q=0.5")
+    assert english["Content-Language"] == "en" and '<html lang="en">' in english.content.decode()
+    assert german["Content-Language"] == "de" and "Accept-Language" in german["Vary"]
+    page = german.content.decode()
+    assert '<html lang="de">' in page and "Ein unterschriebenes Angebotsschreiben prüfen" in page
+    # No English sentence of the page is left on the German one.
+    sentences = re.findall(r">([A-Z][^<>{}]{12,})<", english.content.decode())
+    assert sentences and not [s for s in sentences if s in page]
+    html = client.post(
+        url, {"pdf": _upload(final, "letter.pdf")}, HTTP_ACCEPT_LANGUAGE="de"
+    ).content.decode()
+    assert "Jede Signatur ist unversehrt" in html and "Genau diese Datei wurde von" in html
+    assert "Every signature is intact" not in html and "Unterschrieben am:" in html
+    refused = client.post(url, {}, HTTP_ACCEPT_LANGUAGE="de")
+    assert refused.status_code == 400
+    assert "Wählen Sie eine PDF-Datei zum Prüfen." in refused.content.decode()
+
+
 def test_a_letter_edited_after_signing_is_reported_changed_not_intact(
     client: Client, complete: Signature
 ) -> None:
