@@ -10,7 +10,8 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 from django_ratelimit.core import get_usage
@@ -68,10 +69,15 @@ def candidate_link_or_response(
     """
     link = candidate_link_find(token)
     if link is None:
+        language = translation.get_language_from_request(request)  # no offer: the browser's
         if _guessing(request, count=False):
-            return private_response(render(request, "candidate/too_many.html", status=429))
+            response = candidate_render(
+                language, request, "candidate/too_many.html", {}, status=429
+            )
+            response["Retry-After"] = str(_guess_window(request))
+            return response
         _guessing(request, count=True)
-        return private_response(render(request, "candidate/not_found.html", status=404))
+        return candidate_render(language, request, "candidate/not_found.html", {}, status=404)
     offer = link.offer
     reason = lifecycle.gone_reason(
         offer.status, link_revoked=link.is_revoked, link_expired=link.is_expired()
@@ -83,8 +89,42 @@ def candidate_link_or_response(
             "recruiter": offer.created_by,
             "days_after_answer": settings.CANDIDATE_LINK_DAYS_AFTER_ANSWER,
         }
-        return private_response(render(request, "candidate/gone.html", context, status=410))
+        return candidate_render(
+            candidate_language(offer), request, "candidate/gone.html", context, status=410
+        )
     return link
+
+
+def candidate_language(offer: Offer) -> str:
+    """The language of the candidate's screens: the approved letter's where the app speaks it
+    (German, English), else English (issue 37: the gone pages so far; the offer page next)."""
+    version = offer.letter_template_version
+    code = (version.language if version else "") or offer.letter_language or "en"
+    primary = code.replace("_", "-").split("-")[0].lower()  # de_DE, de-DE, de: de
+    return primary if primary in dict(settings.LANGUAGES) else "en"
+
+
+def candidate_render(
+    language: str, request: HttpRequest, template: str, context: dict[str, Any], *, status: int
+) -> HttpResponseBase:
+    """A page of the candidate's in `language`: its words, dates and `<html lang>`."""
+    with translation.override(language):
+        response = render(request, template, {**context, "language": language}, status=status)
+    response["Content-Language"] = language
+    patch_vary_headers(response, ["Accept-Language"])
+    return private_response(response)
+
+
+def _guess_window(request: HttpRequest) -> int:
+    """Seconds until this client's wrong guesses are forgotten (the rate's window)."""
+    usage = get_usage(
+        request,
+        group="candidate-link",
+        key=_client_key,
+        rate=settings.CANDIDATE_LINK_GUESS_RATE,
+        increment=False,
+    )
+    return max(1, int(usage["time_left"])) if usage else 60
 
 
 def candidate_link_required(view: Any) -> Any:
@@ -217,7 +257,11 @@ def candidate_letter(request: HttpRequest, token: str) -> HttpResponseBase:
     letter = found.offer.approved_letter()
     response = letter_file_response(letter) if letter else None
     if response is None:
-        return private_response(
-            render(request, "candidate/not_found.html", {"what": "letter"}, status=404)
+        return candidate_render(
+            candidate_language(found.offer),
+            request,
+            "candidate/not_found.html",
+            {"what": "letter"},
+            status=404,
         )
     return private_response(response)

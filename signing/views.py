@@ -25,8 +25,10 @@ from django_ratelimit.decorators import ratelimit
 
 from offers import lifecycle
 from offers.candidate_views import (
+    candidate_language,
     candidate_link_or_response,
     candidate_page_context,
+    candidate_render,
     private_response,
 )
 from offers.models import CandidateLink, Offer
@@ -135,8 +137,12 @@ def candidate_signed_letter(request: HttpRequest, token: str) -> HttpResponseBas
         return found
     response = pages.signed_file_response(services.signed_signature(found.offer))
     if response is None:
-        return private_response(
-            render(request, "candidate/not_found.html", {"what": "letter"}, status=404)
+        return candidate_render(
+            candidate_language(found.offer),
+            request,
+            "candidate/not_found.html",
+            {"what": "letter"},
+            status=404,
         )
     return private_response(response)
 
@@ -299,7 +305,7 @@ def verify(request: HttpRequest) -> HttpResponse:
 
 def _verify(request: HttpRequest) -> HttpResponse:
     max_mb = settings.SIGNING_VERIFY_MAX_BYTES // (1024 * 1024)
-    context: dict[str, Any] = {"max_mb": max_mb}
+    context: dict[str, Any] = {"max_mb": max_mb, "language": translation.get_language()}
     if request.method == "POST":
         upload = request.FILES.get("pdf")
         if getattr(request, "limited", False):

@@ -6,6 +6,7 @@ import io
 import logging
 from collections.abc import Iterator
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -370,3 +371,60 @@ def test_link_for_an_unapproved_offer_is_refused(offer: Offer, recruiter: User) 
     with pytest.raises(OfferError):
         candidate_link_create(offer=offer, by=recruiter)
     assert not CandidateLink.objects.exists()
+
+
+# The candidate's screens in the letter's language (issue 37: the pages a dead link shows) --------
+
+
+def german_offer(recruiter: Any, manager: Any) -> Any:
+    """An approved offer whose letter the rules write in German (a template for Germany)."""
+    from offers.models import LetterTemplate
+    from offers.roles import PEOPLE_TEAM
+    from offers.services import template_version_save
+    from offers.services.templates import VERSION_FIELDS
+
+    standard = LetterTemplate.objects.get(is_default=True)
+    newest = standard.versions.order_by("-number").first()
+    assert newest is not None
+    germany = LetterTemplate.objects.create(name="Germany", location_contains="germany")
+    template_version_save(
+        template=germany,
+        content={**{name: getattr(newest, name) for name in VERSION_FIELDS}, "language": "de_DE"},
+        by=factories.user("pat-de", role=PEOPLE_TEAM, is_staff=True),
+    )
+    offer = factories.offer(by=recruiter, hiring_manager=manager, location="Berlin, Germany")
+    return factories.approved(offer, recruiter=recruiter, manager=manager)
+
+
+def test_the_pages_a_dead_link_shows_speak_the_letters_language_or_the_browsers(
+    client: Any, recruiter: Any, manager: Any, settings: Any
+) -> None:
+    import re
+
+    from offers.services import candidate_link_create, candidate_link_revoke
+
+    offer = german_offer(recruiter, manager)
+    link, token = candidate_link_create(offer=offer, by=recruiter)
+    candidate_link_revoke(link=link, by=recruiter)
+    gone = client.get(reverse("candidate:offer", args=[token]))
+    page = gone.content.decode()
+    assert gone.status_code == 410 and gone["Content-Language"] == "de"
+    assert '<html lang="de">' in page and "Dieser Link funktioniert nicht mehr" in page
+    assert "Fragen? Wenden Sie sich an" in page and "Questions?" not in page
+
+    # No offer behind a token: the browser's language, English by default.
+    english = client.get(reverse("candidate:offer", args=["no-such-token"]))
+    german = client.get(
+        reverse("candidate:offer", args=["no-such-token-2"]), HTTP_ACCEPT_LANGUAGE="de"
+    )
+    assert english.status_code == german.status_code == 404
+    assert '<html lang="en">' in english.content.decode()
+    sentences = re.findall(r">([A-Z][^<>{}]{12,})<", english.content.decode())
+    assert sentences and not [s for s in sentences if s in german.content.decode()]
+    assert "Dieser Link führt zu keinem Angebot" in german.content.decode()
+
+    # Past the guesses allowed: 429 with when to come back.
+    settings.CANDIDATE_LINK_GUESS_RATE = "1/h"
+    client.get(reverse("candidate:offer", args=["no-such-token-3"]))
+    limited = client.get(reverse("candidate:offer", args=["no-such-token-4"]))
+    assert limited.status_code == 429 and int(limited["Retry-After"]) > 0

@@ -12,7 +12,12 @@ from django.utils import translation
 from django.utils.translation.template import templatize
 
 ROOT = Path(__file__).resolve().parents[1]
-CANDIDATE_TEMPLATES = ["templates/signing/verify.html"]
+CANDIDATE_TEMPLATES = [
+    "templates/signing/verify.html",
+    "templates/candidate/gone.html",
+    "templates/candidate/not_found.html",
+    "templates/candidate/too_many.html",
+]
 
 
 def marked(path: Path) -> set[str]:
