@@ -29,8 +29,10 @@ $(MLFLOW): $(UV)
 	touch $@
 
 # make run's LLM gateway: a demo MLflow gateway on loopback (manage.py demo_gateway), unless
-# TOKEN_GATEWAY and its settings are given (TOKEN_GATEWAY= turns budgets off).
-DEMO_GATEWAY = TOKEN_GATEWAY=$${TOKEN_GATEWAY-mlflow} \
+# TOKEN_GATEWAY_URL is given (then the demo stays idle and never touches that gateway;
+# TOKEN_GATEWAY= turns budgets off).
+DEMO_GATEWAY = TOKEN_GATEWAY_DEMO=$$([ -z "$${TOKEN_GATEWAY_URL+set}" ] && echo yes || echo no) \
+	TOKEN_GATEWAY=$${TOKEN_GATEWAY-mlflow} \
 	TOKEN_GATEWAY_URL=$${TOKEN_GATEWAY_URL-http://127.0.0.1:5050} \
 	TOKEN_GATEWAY_ADMIN_USER=$${TOKEN_GATEWAY_ADMIN_USER-demo-gateway-admin} \
 	TOKEN_GATEWAY_ADMIN_KEY=$${TOKEN_GATEWAY_ADMIN_KEY-demo-gateway-admin-2026}

@@ -8,6 +8,7 @@ of `make run` keeps running."""
 from __future__ import annotations
 
 import datetime
+import os
 import signal
 import time
 from decimal import Decimal
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
+import httpx
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
@@ -35,6 +37,14 @@ SIGNED = "Daniel Kim"  # the demo's signed and countersigned offer
 HISTORY = [Decimal("0.42"), Decimal("0.78"), Decimal("0"), Decimal("0"), Decimal("1.02")]
 
 
+def _answers(url: str) -> bool:
+    try:
+        httpx.get(f"{url}/health", timeout=1)
+    except httpx.HTTPError:
+        return False
+    return True
+
+
 def _stop(*_: Any) -> None:
     raise KeyboardInterrupt
 
@@ -46,10 +56,20 @@ class Command(BaseCommand):
         if not settings.DEBUG:
             raise CommandError("The demo gateway has public passwords: run with DEBUG=true.")
         where = urlsplit(settings.TOKEN_GATEWAY_URL)
+        if os.environ.get("TOKEN_GATEWAY_DEMO") != "yes":
+            self._idle(
+                "The demo gateway starts only with make run's own settings (TOKEN_GATEWAY_URL "
+                "was given): the app uses that gateway, and the demo leaves it alone."
+            )
         if settings.TOKEN_GATEWAY != "mlflow" or where.hostname != "127.0.0.1" or not where.port:  # noqa: S105
             self._idle(
                 "TOKEN_GATEWAY is not a loopback MLflow gateway "
                 f"({settings.TOKEN_GATEWAY or 'not set'}): the demo gateway is not started."
+            )
+        if _answers(settings.TOKEN_GATEWAY_URL):
+            self._idle(
+                f"Something already answers at {settings.TOKEN_GATEWAY_URL}: the demo gateway is "
+                "not started there, and what answers is left alone."
             )
         if not MLFLOW.exists():
             self._idle(f"{MLFLOW} is missing (make run installs it): no demo gateway.")
