@@ -97,6 +97,7 @@ class Command(BaseCommand):
     def _idle(self, reason: str) -> NoReturn:
         """Say why and wait: honcho stops every process when one ends."""
         self.stderr.write(reason)
+        self.stderr.flush()  # now, not when the process ends: it may never end
         try:
             while True:
                 time.sleep(3600)
