@@ -435,8 +435,13 @@ def budget_end_set(*, offer: Offer, ends_on: datetime.date | None, by: User | No
                 **({"was": was.isoformat()} if was else {}),
             },
         )
-    if ends_on is not None and ends_on < timezone.localdate():
-        budgets_revoke_ended()
+    if ends_on is not None and ends_on < timezone.localdate() and configured() is not None:
+        try:  # this budget only, now; a gateway that refuses is the hourly job's to retry
+            budget_revoke(offer=offer, reason=ended_reason(grant), by=by)
+        except GatewayError as error:
+            BudgetGrant.objects.filter(pk=grant.pk).update(
+                last_error=f"Revoking after the last day failed: {error}"[:2000]
+            )
     grant.refresh_from_db()
     return grant
 

@@ -432,3 +432,22 @@ def test_an_offer_made_in_tokens_is_capped_at_the_dollars_it_was_valued_at_and_s
     assert Decimal(body["usd_per_day"]) == expected > 0
     changes = offer.events.get(action="budget provisioned").changes
     assert changes["converted from"] == f"20,000,000 tokens a day at {offer.price_snapshot}"
+
+
+def test_a_last_day_already_past_revokes_that_budget_at_once(
+    gateway_on: RunningGateway, recruiter: Any, manager: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from budgets.services import budget_end_set
+
+    offer = accepted(recruiter, manager)
+    body = provision(offer, capsys)
+    Offer.objects.filter(pk=offer.pk).update(
+        start_date=timezone.localdate() - datetime.timedelta(days=30)
+    )
+    offer.refresh_from_db()
+    grant = budget_end_set(
+        offer=offer, ends_on=timezone.localdate() - datetime.timedelta(days=1), by=recruiter
+    )
+    assert grant.is_revoked and grant.revoke_reason.startswith("Employment ended on")
+    assert offer.events.get(action="budget revoked").actor == recruiter
+    assert gateway_on.call(body["identity"], body["credential"]).status_code == 401
