@@ -61,7 +61,7 @@ test: lint $(MLFLOW)
 # service to start (SQLite, the filesystem broker); `make test` is the whole suite.
 test-fast: venv
 	env -u DATABASE_URL -u CELERY_BROKER_URL -u CACHE_URL $(BIN)/pytest -q -p no:cacheprovider \
-		-m "not browser and not worker and not machines and not gateway and not processes"
+		-m "not browser and not worker and not machines and not gateway and not processes and not slow"
 
 clean:
 	rm -rf $(VENV) $(TOOLS)

@@ -225,6 +225,7 @@ def test_two_requests_at_once_with_one_idempotency_key_make_one_offer(
 # Pages -------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_pages_over_ten_thousand_offers_cost_the_same_queries(
     client: Client, key: str, recruiter: User, manager: User, django_assert_num_queries: Any
 ) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
+import pytest
 import schemathesis
 from django.core.management import call_command
 from hypothesis import HealthCheck, given
@@ -18,6 +19,7 @@ from offers.models import Department
 from tests import factories
 
 
+@pytest.mark.slow
 def test_the_api_answers_every_generated_request_as_documented(
     transactional_db: None, settings: Any
 ) -> None:

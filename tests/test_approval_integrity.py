@@ -231,6 +231,7 @@ def test_a_far_expiry_never_reaches_a_server_error(
 FIELDS = [*OfferForm.Meta.fields, "model_1", "share_1", "tier_1", "long_1", "model_2", "share_2"]
 
 
+@pytest.mark.slow
 @hypothesis_settings(
     max_examples=60,
     deadline=None,

@@ -26,12 +26,14 @@ def run_python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.processes
 def test_missing_secret_key_with_debug_off_fails_with_a_clear_message() -> None:
     result = run_python("import django; django.setup()", DJANGO_SETTINGS_MODULE="config.settings")
     assert result.returncode != 0
     assert "ImproperlyConfigured: SECRET_KEY is not set" in result.stderr
 
 
+@pytest.mark.processes
 def test_missing_secret_key_is_allowed_with_debug_on() -> None:
     result = run_python(
         "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)",
@@ -69,6 +71,7 @@ def deploy_check(**environment: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.processes
 def test_production_settings_pass_the_deploy_check(tmp_path: Path) -> None:
     from signing.certificates import make_test_authority
 
@@ -189,6 +192,7 @@ def test_a_queued_task_is_run_by_a_real_worker_through_the_real_broker(
     assert "ops.tasks.heartbeat" in celery_worker_process.log()
 
 
+@pytest.mark.processes
 def test_deploy_check_warns_of_a_per_process_cache_and_console_email() -> None:
     result = deploy_check()
     output = result.stdout + result.stderr

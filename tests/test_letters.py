@@ -109,6 +109,7 @@ def test_fingerprint_changes_with_any_figure(offer: Offer, recruiter: User) -> N
     assert before != after and len(after) == 14
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_every_demo_offer_fits_on_two_pages() -> None:
     call_command("demo_data", force=True, stdout=io.StringIO())

@@ -156,6 +156,7 @@ def test_token_quote_unknown_model_lists_close_matches(bundled_snapshot: PriceSn
         call_command("token_quote", "--usd-per-day", "150", "--model", "claude-sonet-4-5")
 
 
+@pytest.mark.processes
 def test_token_quote_exits_non_zero_for_an_unknown_model(bundled_snapshot: PriceSnapshot) -> None:
     import subprocess
     import sys
