@@ -17,9 +17,6 @@ from signing.models import Signature
 logger = logging.getLogger(__name__)
 
 
-State = Signature.State
-
-
 def signature_move(
     signature: Signature,
     name: str,
