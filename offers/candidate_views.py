@@ -46,8 +46,9 @@ def private_response(response: HttpResponseBase) -> HttpResponseBase:
     return response
 
 
-def _guessing(request: HttpRequest, *, count: bool) -> bool:
-    """Whether this client has used up its wrong guesses (counting one more if `count`)."""
+def _guesses(request: HttpRequest, *, count: bool) -> int | None:
+    """Seconds until this client may guess again, when it has used up its wrong guesses
+    (counting one more if `count`); None while it may still guess."""
     usage = get_usage(
         request,
         group="candidate-link",
@@ -55,7 +56,9 @@ def _guessing(request: HttpRequest, *, count: bool) -> bool:
         rate=settings.CANDIDATE_LINK_GUESS_RATE,
         increment=count,
     )
-    return usage is not None and usage["count"] >= usage["limit"]
+    if usage is None or usage["count"] < usage["limit"]:
+        return None
+    return max(1, int(usage["time_left"]))
 
 
 def candidate_link_or_response(
@@ -70,13 +73,14 @@ def candidate_link_or_response(
     link = candidate_link_find(token)
     if link is None:
         language = translation.get_language_from_request(request)  # no offer: the browser's
-        if _guessing(request, count=False):
+        wait = _guesses(request, count=False)
+        if wait is not None:
             response = candidate_render(
                 language, request, "candidate/too_many.html", {}, status=429
             )
-            response["Retry-After"] = str(_guess_window(request))
+            response["Retry-After"] = str(wait)
             return response
-        _guessing(request, count=True)
+        _guesses(request, count=True)
         return candidate_render(language, request, "candidate/not_found.html", {}, status=404)
     offer = link.offer
     reason = lifecycle.gone_reason(
@@ -113,18 +117,6 @@ def candidate_render(
     response["Content-Language"] = language
     patch_vary_headers(response, ["Accept-Language"])
     return private_response(response)
-
-
-def _guess_window(request: HttpRequest) -> int:
-    """Seconds until this client's wrong guesses are forgotten (the rate's window)."""
-    usage = get_usage(
-        request,
-        group="candidate-link",
-        key=_client_key,
-        rate=settings.CANDIDATE_LINK_GUESS_RATE,
-        increment=False,
-    )
-    return max(1, int(usage["time_left"])) if usage else 60
 
 
 def candidate_link_required(view: Any) -> Any:
@@ -255,10 +247,17 @@ def candidate_letter(request: HttpRequest, token: str) -> HttpResponseBase:
     if not isinstance(found, CandidateLink):
         return found
     letter = found.offer.approved_letter()
-    response = letter_file_response(letter) if letter else None
+    return candidate_file(request, found.offer, letter_file_response(letter) if letter else None)
+
+
+def candidate_file(
+    request: HttpRequest, offer: Offer, response: HttpResponseBase | None
+) -> HttpResponseBase:
+    """A letter downloaded through the candidate's link (private), or, where there is none,
+    the page that says so in the candidate's language."""
     if response is None:
         return candidate_render(
-            candidate_language(found.offer),
+            candidate_language(offer),
             request,
             "candidate/not_found.html",
             {"what": "letter"},

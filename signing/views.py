@@ -25,10 +25,9 @@ from django_ratelimit.decorators import ratelimit
 
 from offers import lifecycle
 from offers.candidate_views import (
-    candidate_language,
+    candidate_file,
     candidate_link_or_response,
     candidate_page_context,
-    candidate_render,
     private_response,
 )
 from offers.models import CandidateLink, Offer
@@ -135,16 +134,8 @@ def candidate_signed_letter(request: HttpRequest, token: str) -> HttpResponseBas
     found = candidate_link_or_response(request, token)
     if not isinstance(found, CandidateLink):
         return found
-    response = pages.signed_file_response(services.signed_signature(found.offer))
-    if response is None:
-        return candidate_render(
-            candidate_language(found.offer),
-            request,
-            "candidate/not_found.html",
-            {"what": "letter"},
-            status=404,
-        )
-    return private_response(response)
+    signed = pages.signed_file_response(services.signed_signature(found.offer))
+    return candidate_file(request, found.offer, signed)
 
 
 # The company -----------------------------------------------------------------------------------
