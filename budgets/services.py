@@ -379,6 +379,7 @@ def budget_credential_reveal(*, offer: Offer) -> tuple[BudgetGrant, str]:
 
 
 ERASED = "The candidate's personal data was erased."
+ENDED_FAILED = "Revoking after the last day failed"
 
 
 def budgets_revoke_erased() -> int:
@@ -387,21 +388,25 @@ def budgets_revoke_erased() -> int:
     its reason. The revoked."""
     if configured() is None:
         return 0
-    done = 0
-    for grant in (
-        BudgetGrant.objects.exclude(state=State.REVOKED)
+    return sum(
+        _revoke_or_keep_reason(grant, ERASED, failed="Revoking after erasure failed")
+        for grant in BudgetGrant.objects.exclude(state=State.REVOKED)
         .filter(offer__anonymized_at__isnull=False)
         .select_related("offer")
-    ):
-        try:
-            budget_revoke(offer=grant.offer, reason=ERASED, by=None)
-        except GatewayError as error:
-            BudgetGrant.objects.filter(pk=grant.pk).update(
-                last_error=f"Revoking after erasure failed: {error}"[:2000]
-            )
-            continue
-        done += 1
-    return done
+    )
+
+
+def _revoke_or_keep_reason(
+    grant: BudgetGrant, reason: str, *, failed: str, by: User | None = None
+) -> bool:
+    """Revoke one budget; where the gateway refuses, keep why on the grant for the hourly job
+    to try again (one refusal stops nothing else). Whether it was revoked."""
+    try:
+        budget_revoke(offer=grant.offer, reason=reason, by=by)
+    except GatewayError as error:
+        BudgetGrant.objects.filter(pk=grant.pk).update(last_error=f"{failed}: {error}"[:2000])
+        return False
+    return True
 
 
 def budget_end_set(*, offer: Offer, ends_on: datetime.date | None, by: User | None) -> BudgetGrant:
@@ -436,12 +441,8 @@ def budget_end_set(*, offer: Offer, ends_on: datetime.date | None, by: User | No
             },
         )
     if ends_on is not None and ends_on < timezone.localdate() and configured() is not None:
-        try:  # this budget only, now; a gateway that refuses is the hourly job's to retry
-            budget_revoke(offer=offer, reason=ended_reason(grant), by=by)
-        except GatewayError as error:
-            BudgetGrant.objects.filter(pk=grant.pk).update(
-                last_error=f"Revoking after the last day failed: {error}"[:2000]
-            )
+        # This budget only, now; a gateway that refuses is the hourly job's to retry.
+        _revoke_or_keep_reason(grant, ended_reason(grant), failed=ENDED_FAILED, by=by)
     grant.refresh_from_db()
     return grant
 
@@ -455,21 +456,12 @@ def budgets_revoke_ended() -> int:
     failure does not stop the rest: it keeps its reason for the next run. The revoked."""
     if configured() is None:
         return 0
-    done = 0
-    for grant in (
-        BudgetGrant.objects.exclude(state=State.REVOKED)
+    return sum(
+        _revoke_or_keep_reason(grant, ended_reason(grant), failed=ENDED_FAILED)
+        for grant in BudgetGrant.objects.exclude(state=State.REVOKED)
         .filter(ends_on__lt=timezone.localdate())
         .select_related("offer")
-    ):
-        try:
-            budget_revoke(offer=grant.offer, reason=ended_reason(grant), by=None)
-        except GatewayError as error:
-            BudgetGrant.objects.filter(pk=grant.pk).update(
-                last_error=f"Revoking after the last day failed: {error}"[:2000]
-            )
-            continue
-        done += 1
-    return done
+    )
 
 
 def budget_rotate(*, offer: Offer, by: User | None) -> BudgetGrant:
