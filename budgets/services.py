@@ -192,7 +192,7 @@ def budget_sync(*, days: int = 2, everything: bool = False) -> int:
         unsettled = [
             day
             for day in _days(since, today - datetime.timedelta(days=1))
-            if everything or day not in known or known[day].read_at < _end_of(day) + SETTLED
+            if everything or day not in known or known[day].read_at < end_of_day(day) + SETTLED
         ]
         plans.append(
             (grant, known, unsettled, bool(unsettled) or (everything and gateway.keeps_history))
@@ -245,10 +245,33 @@ def _days(first: datetime.date, last: datetime.date) -> list[datetime.date]:
     return [first + datetime.timedelta(days=n) for n in range((last - first).days + 1)]
 
 
-def _end_of(day: datetime.date) -> datetime.datetime:
+def end_of_day(day: datetime.date) -> datetime.datetime:
     return datetime.datetime.combine(
         day + datetime.timedelta(days=1), datetime.time(), datetime.UTC
     )
+
+
+def day_write(
+    grant: BudgetGrant,
+    day: datetime.date,
+    usd: Decimal,
+    models: dict[str, Decimal],
+    *,
+    read_at: datetime.datetime,
+) -> bool:
+    """One person's day as read: the total beside the cap in force, and its split by model
+    (written again when a later read corrects it). Whether the day reached the cap."""
+    capped = grant.usd_per_day > 0 and usd >= grant.usd_per_day
+    DailySpend.objects.update_or_create(
+        grant=grant,
+        day=day,
+        defaults={"usd": usd, "cap_usd": grant.usd_per_day, "capped": capped, "read_at": read_at},
+    )
+    for model, model_usd in models.items():
+        ModelSpend.objects.update_or_create(
+            grant=grant, day=day, model=model[:200], defaults={"usd": model_usd}
+        )
+    return capped
 
 
 def _stale(grant_ids: list[int], now: datetime.datetime) -> None:
@@ -279,21 +302,7 @@ def _keep(
                 if day == today and today_total is not None
                 else sum(models.values(), Decimal(0))
             )
-            capped = grant.usd_per_day > 0 and usd >= grant.usd_per_day
-            DailySpend.objects.update_or_create(
-                grant=grant,
-                day=day,
-                defaults={
-                    "usd": usd,
-                    "cap_usd": grant.usd_per_day,
-                    "capped": capped,
-                    "read_at": now,
-                },
-            )
-            for model, model_usd in models.items():
-                ModelSpend.objects.update_or_create(
-                    grant=grant, day=day, model=model[:200], defaults={"usd": model_usd}
-                )
+            capped = day_write(grant, day, usd, models, read_at=now)
             if capped and not (day in known and known[day].capped):
                 audit(
                     grant.offer,

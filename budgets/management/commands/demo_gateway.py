@@ -23,8 +23,8 @@ from django.utils import timezone
 
 from budgets.gateways import GatewayError, gateway_model
 from budgets.local_gateway import MLFLOW, running
-from budgets.models import BudgetGrant, DailySpend, ModelSpend
-from budgets.services import SETTLED, _end_of, budget_provision, budget_sync
+from budgets.models import BudgetGrant
+from budgets.services import SETTLED, budget_provision, budget_sync, day_write, end_of_day
 from offers import lifecycle
 from offers.models import Offer, TokenAllocation
 from offers.services import OfferError
@@ -140,23 +140,12 @@ class Command(BaseCommand):
         today = timezone.now().astimezone(datetime.UTC).date()
         start = today - datetime.timedelta(days=len(HISTORY))
         BudgetGrant.objects.filter(pk=grant.pk).update(
-            active_since=_end_of(start - datetime.timedelta(days=1))
+            active_since=end_of_day(start - datetime.timedelta(days=1))
         )
         model = grant.model_names[0] if grant.model_names else "unknown"
         for offset, share in enumerate(HISTORY):
             day = start + datetime.timedelta(days=offset)
             usd = (grant.usd_per_day * share).quantize(Decimal("0.0001"))
-            DailySpend.objects.update_or_create(
-                grant=grant,
-                day=day,
-                defaults={
-                    "usd": usd,
-                    "cap_usd": grant.usd_per_day,
-                    "capped": usd >= grant.usd_per_day,
-                    "read_at": _end_of(day) + SETTLED,
-                },
+            day_write(
+                grant, day, usd, {model: usd} if usd else {}, read_at=end_of_day(day) + SETTLED
             )
-            if usd:
-                ModelSpend.objects.update_or_create(
-                    grant=grant, day=day, model=model, defaults={"usd": usd}
-                )
