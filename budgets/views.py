@@ -26,8 +26,8 @@ from offers.candidate_views import (
     candidate_page_context,
     private_response,
 )
-from offers.commitments import initials, scope
-from offers.commitments.views import _csv, _plain, _text
+from offers.commitments import departments_in_scope, initials, scope
+from offers.commitments.views import csv_download, inert_text, plain_number
 from offers.models import CandidateLink, Department, Offer
 from offers.services import OfferError
 
@@ -75,11 +75,7 @@ def _spend_scope(request: HttpRequest) -> tuple[QuerySet[Offer], SpendFilterForm
     offers = scope(request.user)  # type: ignore[arg-type]
     if offers is None:
         raise PermissionDenied("Token spend is for finance and recruiters.")
-    departments = (
-        Department.objects.all()
-        if request.user.has_perm("offers.view_token_commitments")
-        else Department.objects.filter(recruiters=request.user)  # type: ignore[misc]
-    )
+    departments = departments_in_scope(request.user)  # type: ignore[arg-type]
     form = SpendFilterForm(request.GET or None, departments=departments)
     months, department = 12, None
     if form.is_bound and form.is_valid():
@@ -115,7 +111,7 @@ def spend_csv(request: HttpRequest) -> HttpResponse:
     """One row per person per month: the offer's id and the candidate's initials, no names."""
     offers, _, since = _spend_scope(request)
     prices = snapshot_names(offers)
-    response, writer = _csv("token-spend.csv")
+    response, writer = csv_download("token-spend.csv")
     writer.writerow(
         [
             "month",
@@ -138,10 +134,10 @@ def spend_csv(request: HttpRequest) -> HttpResponse:
                 row["month"].strftime("%Y-%m"),
                 row["grant__offer_id"],
                 initials(row["grant__offer__candidate_name"]),
-                _text(row["grant__offer__department__name"]),
+                inert_text(row["grant__offer__department__name"]),
                 row["days"],
-                _plain(promised),
-                _plain(spent),
+                plain_number(promised),
+                plain_number(spent),
                 f"{spent / promised * 100:.1f}" if promised else "",
                 row["capped_days"],
                 prices.get(row["grant__offer__price_snapshot_id"], ""),

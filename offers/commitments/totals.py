@@ -65,6 +65,14 @@ def scope(user: User) -> QuerySet[Offer] | None:
     return None
 
 
+def departments_in_scope(user: User) -> QuerySet[Department]:
+    """The departments this person's figures may be filtered by: every one with the
+    permission, a recruiter's own otherwise (`scope`)."""
+    if user.has_perm("offers.view_token_commitments"):
+        return Department.objects.all()
+    return Department.objects.filter(recruiters=user)
+
+
 @dataclass(frozen=True)
 class Filters:
     start_from: datetime.date | None = None

@@ -24,6 +24,7 @@ from offers.commitments.totals import (
     Filters,
     Row,
     commitments,
+    departments_in_scope,
     initials,
     scope,
 )
@@ -82,11 +83,7 @@ def _scoped(request: HttpRequest) -> Scoped:
     if offers is None:
         raise PermissionDenied("Token commitments are for finance, approvers and recruiters.")
     every_department = request.user.has_perm("offers.view_token_commitments")
-    departments = (
-        Department.objects.all()
-        if every_department
-        else Department.objects.filter(recruiters=request.user)  # type: ignore[misc]
-    )
+    departments = departments_in_scope(request.user)  # type: ignore[arg-type]
     form = CommitmentFilterForm(request.GET or None, departments=departments)
     return Scoped(form.filters().apply(offers), form, departments, every_department)
 
@@ -111,7 +108,7 @@ def commitments_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _csv(name: str) -> tuple[HttpResponse, Any]:
+def csv_download(name: str) -> tuple[HttpResponse, Any]:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["Cache-Control"] = "private, no-store"
@@ -121,13 +118,13 @@ def _csv(name: str) -> tuple[HttpResponse, Any]:
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _text(value: str) -> str:
+def inert_text(value: str) -> str:
     """Text typed by people (a level, a department), made inert for spreadsheets: a cell that
     starts like a formula gets a leading apostrophe (OWASP's advice on CSV injection)."""
     return f"'{value}" if value.startswith(FORMULA_STARTS) else value
 
 
-def _plain(value: Decimal | int) -> str:
+def plain_number(value: Decimal | int) -> str:
     """Numbers in the CSV: plain decimals to the cent, no symbol, no thousands separator, no
     exponent."""
     return f"{round_money(value):f}" if isinstance(value, Decimal) else str(value)
@@ -138,7 +135,7 @@ def _plain(value: Decimal | int) -> str:
 def commitments_offers_csv(request: HttpRequest) -> HttpResponse:
     """One row per offer: no names or emails, the candidate's initials and the offer's id."""
     offers = _scoped(request).offers
-    response, writer = _csv("token-commitments-offers.csv")
+    response, writer = csv_download("token-commitments-offers.csv")
     writer.writerow(
         [
             "offer_id",
@@ -166,16 +163,17 @@ def commitments_offers_csv(request: HttpRequest) -> HttpResponse:
             [
                 offer.pk,
                 initials(offer.candidate_name),
-                _text(offer.department.name),
-                _text(offer.level),
+                inert_text(offer.department.name),
+                inert_text(offer.level),
                 offer.get_status_display(),
                 offer.start_date.isoformat(),
-                _plain(usd_per_day),
+                plain_number(usd_per_day),
                 offer.working_days,
-                _plain(usd_per_day * offer.working_days),
-                _text(
+                plain_number(usd_per_day * offer.working_days),
+                inert_text(
                     "; ".join(
-                        f"{a.display_name} {_plain(a.listed_usd_per_day or Decimal(0))} USD/day"
+                        f"{a.display_name} "
+                        f"{plain_number(a.listed_usd_per_day or Decimal(0))} USD/day"
                         for a in offer.allocations.all()
                     )
                 ),
@@ -195,7 +193,7 @@ def commitments_summary_csv(request: HttpRequest) -> HttpResponse:
     figures: Commitments = commitments(
         offers, today=timezone.localdate(), prices_today=prices_in_force().snapshot
     )
-    response, writer = _csv("token-commitments-summary.csv")
+    response, writer = csv_download("token-commitments-summary.csv")
     writer.writerow(
         [
             "table",
@@ -219,13 +217,13 @@ def commitments_summary_csv(request: HttpRequest) -> HttpResponse:
             writer.writerow(
                 [
                     table,
-                    _text(row.name),
+                    inert_text(row.name),
                     row.committed.offers,
-                    _plain(row.committed.usd_per_day),
-                    _plain(row.committed.usd_per_year),
+                    plain_number(row.committed.usd_per_day),
+                    plain_number(row.committed.usd_per_year),
                     row.pending.offers,
-                    _plain(row.pending.usd_per_day),
-                    _plain(row.pending.usd_per_year),
+                    plain_number(row.pending.usd_per_day),
+                    plain_number(row.pending.usd_per_year),
                 ]
             )
     writer.writerow([])
@@ -235,8 +233,8 @@ def commitments_summary_csv(request: HttpRequest) -> HttpResponse:
             [
                 f"{month.month:%Y-%m}",
                 month.offers_starting,
-                _plain(month.starting),
-                _plain(month.in_force),
+                plain_number(month.starting),
+                plain_number(month.in_force),
             ]
         )
     writer.writerow([])
@@ -244,11 +242,11 @@ def commitments_summary_csv(request: HttpRequest) -> HttpResponse:
     for spread in figures.spreads:
         writer.writerow(
             [
-                _text(spread.level),
+                inert_text(spread.level),
                 spread.offers,
-                _plain(spread.median),
-                _plain(spread.p90),
-                _plain(spread.maximum),
+                plain_number(spread.median),
+                plain_number(spread.p90),
+                plain_number(spread.maximum),
             ]
         )
     return response
