@@ -13,11 +13,13 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from budgets.gateways import Gateway, GatewayError, configured, gateway_model
 from budgets.models import BudgetGrant, DailySpend, ModelSpend
 from offers import lifecycle
 from offers.actions import Action
+from offers.letters.format import page_date
 from offers.models import Offer
 from offers.services import OfferError, audit, locked
 from pricing.money import CENT, round_money
@@ -371,12 +373,14 @@ def budget_credential_reveal(*, offer: Offer) -> tuple[BudgetGrant, str]:
         grant = BudgetGrant.objects.select_for_update().filter(offer=offer).first()
         if grant is None or grant.state != State.ACTIVE:
             raise OfferError(
-                "Your AI budget is not active yet: it starts on your start date. Try again then."
+                _("Your AI budget is not active yet: it starts on your start date. Try again then.")
             )
         if grant.credential_handed_at is not None:
             raise OfferError(
-                f"Your credential was shown on {grant.credential_handed_at:%-d %B %Y}: if you no "
-                "longer have it, ask the People team for a new one."
+                _(
+                    "Your credential was shown on {date}: if you no longer have it, ask the "
+                    "People team for a new one."
+                ).format(date=page_date(grant.credential_handed_at))
             )
         credential = _gateway().rotate(identity=grant.identity)
         grant.credential_prefix = credential[:6]

@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
@@ -23,11 +23,11 @@ from budgets.services import budget_credential_reveal
 from budgets.spend import PERIODS, person_months, snapshot_names, spend
 from offers.candidate_views import (
     candidate_link_required,
-    candidate_page_context,
-    private_response,
+    candidate_page,
 )
 from offers.commitments import departments_in_scope, initials, scope
 from offers.commitments.views import csv_download, inert_text, plain_number
+from offers.languages import candidate_language
 from offers.models import CandidateLink, Department, Offer
 from offers.services import OfferError
 
@@ -39,21 +39,19 @@ from offers.services import OfferError
 @candidate_link_required
 def credential(request: HttpRequest, token: str, link: CandidateLink) -> HttpResponseBase:
     try:
-        _, shown = budget_credential_reveal(offer=link.offer)
-    except (OfferError, GatewayError) as error:
-        message = (
-            str(error)
-            if isinstance(error, OfferError)
-            else (
+        with translation.override(candidate_language(link.offer, link)):
+            _, shown = budget_credential_reveal(offer=link.offer)
+    except OfferError as error:
+        return candidate_page(request, link, token, status=400, error=str(error))
+    except GatewayError:
+        with translation.override(candidate_language(link.offer, link)):
+            message = _(
                 "The company's AI gateway does not answer just now: nothing changed, try "
                 "again in a few minutes."
             )
-        )
-        context = candidate_page_context(link, token, error=message)
-        return private_response(render(request, "candidate/offer.html", context, status=400))
+        return candidate_page(request, link, token, status=400, error=message)
     # Shown in this response only: never in a URL, a log or the database.
-    context = candidate_page_context(link, token, budget_credential=shown)
-    return private_response(render(request, "candidate/offer.html", context))
+    return candidate_page(request, link, token, budget_credential=shown)
 
 
 class SpendFilterForm(forms.Form):

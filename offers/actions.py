@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from django.utils.translation import gettext_noop as _
+
 
 class Action(StrEnum):
     CREATED = "created"
@@ -45,40 +47,45 @@ class Action(StrEnum):
     BUDGET_REVOKED = "budget revoked"
 
 
+# In English, marked for translation: `OfferEvent.sentence` reads them in the active language
+# (the completion certificate of a German letter in German).
 SENTENCES: dict[Action, str] = {
-    Action.CREATED: "created the offer as a draft",
-    Action.SUBMITTED: "submitted it for approval",
-    Action.APPROVED: "approved it",
-    Action.ESCALATED: "approved it; as it is outside an exception rule, an exception approver "
-    "approves it next",
-    Action.EXCEPTIONS_APPROVED: "approved its exceptions",
-    Action.REJECTED: "rejected it",
-    Action.SENT: "sent it: the candidate's link was created",
-    Action.LINK_REISSUED: "created a new candidate link; the earlier one stopped working",
-    Action.LINK_REVOKED: "revoked the candidate's link",
-    Action.ACCEPTED: "accepted the offer",
-    Action.DECLINED: "declined the offer",
-    Action.WITHDRAWN: "withdrew it",
-    Action.EXPIRED: "marked it expired",
-    Action.EDITED: "edited it",
-    Action.ANONYMIZED: "removed the candidate's personal data",
-    Action.LEGAL_HOLD_SET: "put it under a legal hold",
-    Action.LEGAL_HOLD_RELEASED: "released its legal hold",
-    Action.CONSENTED: "agreed to sign the letter electronically",
-    Action.CODE_SENT: "emailed the candidate a code to sign with",
-    Action.CODE_WRONG: "entered a wrong signing code",
-    Action.CODE_VERIFIED: "entered the signing code emailed to them",
-    Action.SIGNED: "signed the letter",
-    Action.SEALED: "sealed the signed letter with the company's certificate",
-    Action.SEAL_FAILED: "could not seal the signed letter",
-    Action.SIGNATURE_VOIDED: "voided the signature in progress: the letter changed",
-    Action.COUNTERSIGNED: "countersigned the letter for the company",
-    Action.BUDGET_PROVISIONED: "gave the new hire their AI token budget in the company's gateway",
-    Action.BUDGET_CREDENTIAL_SHOWN: "took their gateway credential from their link (shown once)",
-    Action.BUDGET_CREDENTIAL_ROTATED: "replaced the new hire's gateway credential",
-    Action.BUDGET_END_SET: "set the employee's last day (the token budget ends after it)",
-    Action.BUDGET_CAP_REACHED: "recorded that the day's token budget was reached in the gateway",
-    Action.BUDGET_REVOKED: "revoked the token budget in the company's gateway",
+    Action.CREATED: _("created the offer as a draft"),
+    Action.SUBMITTED: _("submitted it for approval"),
+    Action.APPROVED: _("approved it"),
+    Action.ESCALATED: _(
+        "approved it; as it is outside an exception rule, an exception approver approves it next"
+    ),
+    Action.EXCEPTIONS_APPROVED: _("approved its exceptions"),
+    Action.REJECTED: _("rejected it"),
+    Action.SENT: _("sent it: the candidate's link was created"),
+    Action.LINK_REISSUED: _("created a new candidate link; the earlier one stopped working"),
+    Action.LINK_REVOKED: _("revoked the candidate's link"),
+    Action.ACCEPTED: _("accepted the offer"),
+    Action.DECLINED: _("declined the offer"),
+    Action.WITHDRAWN: _("withdrew it"),
+    Action.EXPIRED: _("marked it expired"),
+    Action.EDITED: _("edited it"),
+    Action.ANONYMIZED: _("removed the candidate's personal data"),
+    Action.LEGAL_HOLD_SET: _("put it under a legal hold"),
+    Action.LEGAL_HOLD_RELEASED: _("released its legal hold"),
+    Action.CONSENTED: _("agreed to sign the letter electronically"),
+    Action.CODE_SENT: _("emailed the candidate a code to sign with"),
+    Action.CODE_WRONG: _("entered a wrong signing code"),
+    Action.CODE_VERIFIED: _("entered the signing code emailed to them"),
+    Action.SIGNED: _("signed the letter"),
+    Action.SEALED: _("sealed the signed letter with the company's certificate"),
+    Action.SEAL_FAILED: _("could not seal the signed letter"),
+    Action.SIGNATURE_VOIDED: _("voided the signature in progress: the letter changed"),
+    Action.COUNTERSIGNED: _("countersigned the letter for the company"),
+    Action.BUDGET_PROVISIONED: _(
+        "gave the new hire their AI token budget in the company's gateway"
+    ),
+    Action.BUDGET_CREDENTIAL_SHOWN: _("took their gateway credential from their link (shown once)"),
+    Action.BUDGET_CREDENTIAL_ROTATED: _("replaced the new hire's gateway credential"),
+    Action.BUDGET_END_SET: _("set the employee's last day (the token budget ends after it)"),
+    Action.BUDGET_CAP_REACHED: _("recorded that the day's token budget was reached in the gateway"),
+    Action.BUDGET_REVOKED: _("revoked the token budget in the company's gateway"),
 }
 
 # Events the candidate caused, through their link (no account: no actor).

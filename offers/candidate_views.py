@@ -19,6 +19,7 @@ from django_ratelimit.core import get_usage
 from offers import lifecycle
 from offers.figures import figures_context
 from offers.forms import AnswerForm
+from offers.languages import candidate_language, letter_language
 from offers.letters import letter_file_response
 from offers.letters.format import html_lang
 from offers.models import CandidateLink, Offer
@@ -99,13 +100,17 @@ def candidate_link_or_response(
     return link
 
 
-def candidate_language(offer: Offer) -> str:
-    """The language of the candidate's screens: the approved letter's where the app speaks it
-    (German, English), else English (issue 37: the gone pages so far; the offer page next)."""
-    version = offer.letter_template_version
-    code = (version.language if version else "") or offer.letter_language or "en"
-    primary = code.replace("_", "-").split("-")[0].lower()  # de_DE, de-DE, de: de
-    return primary if primary in dict(settings.LANGUAGES) else "en"
+def language_choices(offer: Offer, link: CandidateLink) -> list[dict[str, Any]]:
+    """The switch on the candidate's page: the letter's language and English, each named in
+    itself; none for a letter in English."""
+    language = letter_language(offer)
+    if language == "en":
+        return []
+    current = candidate_language(offer, link)
+    return [
+        {"code": code, "name": dict(settings.LANGUAGES)[code], "current": code == current}
+        for code in (language, "en")
+    ]
 
 
 def candidate_render(
@@ -135,10 +140,13 @@ def candidate_link_required(view: Any) -> Any:
 
 
 def candidate_page_context(link: CandidateLink, token: str, **extra: Any) -> dict[str, Any]:
+    """What the candidate's page shows, in the active language (`candidate_page` activates
+    the candidate's)."""
     from budgets.services import budget_context
     from signing.pages import candidate_context as candidate_signing
 
     offer = link.offer
+    language = translation.get_language() or "en"
     equity = offer.equity
     scenarios = []
     if equity.kind != "none" and equity.units:
@@ -151,8 +159,9 @@ def candidate_page_context(link: CandidateLink, token: str, **extra: Any) -> dic
     wording = offer.letter_template_version
     days_left = (offer.expires_on - timezone.localdate()).days
     return {
-        **figures_context(offer, offer.figures),
+        **figures_context(offer, offer.figures, language=language.split("-")[0]),
         "offer": offer,
+        "languages": language_choices(offer, link),
         "link": link,
         "scenarios": scenarios,
         "letter": letter,
@@ -173,15 +182,45 @@ def candidate_page_context(link: CandidateLink, token: str, **extra: Any) -> dic
     }
 
 
+def candidate_page(
+    request: HttpRequest,
+    link: CandidateLink,
+    token: str,
+    *,
+    template: str = "candidate/offer.html",
+    status: int = 200,
+    **extra: Any,
+) -> HttpResponseBase:
+    """A page of the candidate's link in their language: its context (figures written in that
+    language) and its words."""
+    language = candidate_language(link.offer, link)
+    with translation.override(language):
+        context = candidate_page_context(link, token, **extra)
+    return candidate_render(language, request, template, context, status=status)
+
+
 @require_GET
 def candidate_offer(request: HttpRequest, token: str) -> HttpResponseBase:
     found = candidate_link_or_response(request, token)
     if not isinstance(found, CandidateLink):
         return found
     candidate_link_viewed(found)
-    return private_response(
-        render(request, "candidate/offer.html", candidate_page_context(found, token))
-    )
+    return candidate_page(request, found, token)
+
+
+@csrf_exempt
+@require_http_methods(["POST"])
+def candidate_switch_language(request: HttpRequest, token: str) -> HttpResponseBase:
+    """The candidate's choice between the letter's language and English, kept on their link
+    (the letter itself stays in its approved language)."""
+    found = candidate_link_or_response(request, token)
+    if not isinstance(found, CandidateLink):
+        return found
+    choice = request.POST.get("language", "")
+    if choice in {letter_language(found.offer), "en"} and choice != found.language:
+        found.language = choice
+        found.save(update_fields=["language"])
+    return private_response(redirect("candidate:offer", token=token))
 
 
 # No CSRF token: the page's `Referrer-Policy: no-referrer` makes browsers send `Origin: null`,
@@ -195,49 +234,33 @@ def candidate_answer(request: HttpRequest, token: str) -> HttpResponseBase:
     if not isinstance(found, CandidateLink):
         return found
     link = found
-    answer = AnswerForm(request.POST, offer=link.offer)
-    if not answer.is_valid():
-        return private_response(
-            render(
-                request,
-                "candidate/offer.html",
-                candidate_page_context(link, token, error=answer.refusal(), form=answer.typed()),
-                status=400,
-            )
-        )
+    with translation.override(candidate_language(link.offer, link)):
+        answer = AnswerForm(request.POST, offer=link.offer)
+        valid = answer.is_valid()
+        refusal = "" if valid else answer.refusal()
+    if not valid:
+        return candidate_page(request, link, token, status=400, error=refusal, form=answer.typed())
     form = answer.typed()
     if not answer.cleaned_data["final"]:
-        return private_response(
-            render(
-                request,
-                "candidate/confirm.html",
-                {**candidate_page_context(link, token), "form": form},
-            )
-        )
+        return candidate_page(request, link, token, template="candidate/confirm.html", form=form)
     ip = get_client_ip_address(request) or ""
     user_agent = request.headers.get("User-Agent", "")
     data = answer.cleaned_data
     try:
-        if data["decision"] == "accept":
-            offer_accept(
-                link=link,
-                full_name=data["full_name"],
-                confirmed=data["confirm"],
-                ip=ip,
-                user_agent=user_agent,
-            )
-        else:
-            offer_decline(link=link, reason=data["reason"], ip=ip, user_agent=user_agent)
+        with translation.override(candidate_language(link.offer, link)):
+            if data["decision"] == "accept":
+                offer_accept(
+                    link=link,
+                    full_name=data["full_name"],
+                    confirmed=data["confirm"],
+                    ip=ip,
+                    user_agent=user_agent,
+                )
+            else:
+                offer_decline(link=link, reason=data["reason"], ip=ip, user_agent=user_agent)
     except OfferError as error:
         link.offer.refresh_from_db()
-        return private_response(
-            render(
-                request,
-                "candidate/offer.html",
-                candidate_page_context(link, token, error=str(error), form=form),
-                status=400,
-            )
-        )
+        return candidate_page(request, link, token, status=400, error=str(error), form=form)
     return private_response(redirect("candidate:offer", token=token))
 
 

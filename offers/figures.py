@@ -9,24 +9,32 @@ from django.conf import settings
 from django.utils import translation
 
 from offers import charts, token_line
-from offers.letters.format import page_format
+from offers.letters.format import LetterFormat, page_format
 from offers.letters.wording import block_values, chart_context
 from offers.models import Offer
 from offers.token_line import Figures
 from pricing.valuation import compare_budget
 
 
-def figures_context(offer: Offer | None, figures: Figures | None) -> dict[str, Any]:
+def figures_context(
+    offer: Offer | None, figures: Figures | None, *, language: str = "en"
+) -> dict[str, Any]:
     """The figures of a page (the builder's panel, the offer page, the admin, the candidate's
-    page), written by the letter's own writer (`offers.letters.wording.block_values`) in the
-    pages' English: the same pay rows, chart, vesting and token words as the letter."""
+    page), written by the letter's own writer (`offers.letters.wording.block_values`): the same
+    pay rows, chart, vesting and token words as the letter. In the pages' English, or (the
+    candidate's page) in `language`: the letter's own language written as the letter writes
+    it (its template's locale, de_DE, de_AT…)."""
     if offer is None or figures is None:
         return {"years": [], "pillars": charts.PILLARS, "valuation": None}
     context = token_context(offer, figures)
-    with translation.override("en"):
+    with translation.override(language):
+        version = offer.letter_template_version
+        fmt = page_format(offer.currency)
+        if language != "en" and version and version.language.startswith(language):
+            fmt = LetterFormat(version.language, offer.currency)
         blocks = block_values(
             offer,
-            page_format(offer.currency),
+            fmt,
             figures,
             peak_hours=context["peak_hours"],
             changes_ahead=context["changes_ahead"],

@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy
 
 from offers.letters.sandbox import LANGUAGES, language_name
 from offers.models import (
@@ -529,7 +530,7 @@ class AnswerForm(forms.Form):
     decline (with a reason if they like), then the same again with `final=yes` to make it.
     Validated once; an acceptance is refused in the services' own words (`accept_refusal`)."""
 
-    CHOOSE = "Choose to accept or to decline."
+    CHOOSE = gettext_lazy("Choose to accept or to decline.")
     decision = forms.ChoiceField(
         choices=[("accept", "Accept"), ("decline", "Decline")],
         error_messages={"required": CHOOSE, "invalid_choice": CHOOSE},
@@ -564,7 +565,7 @@ class AnswerForm(forms.Form):
     def refusal(self) -> str:
         """The reason the answer is refused, as the page says it."""
         errors = self.errors.get("decision") or self.non_field_errors()
-        return str(errors[0]) if errors else self.CHOOSE
+        return str(errors[0]) if errors else str(self.CHOOSE)
 
     def typed(self) -> dict[str, Any]:
         """What the candidate typed, to show it again (on the page or the confirmation)."""

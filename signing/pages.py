@@ -42,7 +42,7 @@ def candidate_context(offer: Offer, *, letter: Letter | None) -> dict[str, Any]:
         "signature": signature,
         "letter": letter,
         "consent_text": consent_text(offer),
-        "consent_version": consent.VERSION,
+        "consent_version": consent.version(),
         "email": masked(offer.candidate_email),
         "minutes": settings.SIGNING_CODE_MINUTES,
         "test_certificate": bool((signer := company()) and signer.is_test),

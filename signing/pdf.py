@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -230,7 +231,7 @@ def _timestamper_for(url: str) -> timestamps.TimeStamper:
 
 
 def _test_line(company: Company) -> list[str]:
-    return ["Sealed with a TEST certificate: not a real offer"] if company.is_test else []
+    return [_("Sealed with a TEST certificate: not a real offer")] if company.is_test else []
 
 
 def _append_page(writer: IncrementalPdfFileWriter, page_pdf: bytes) -> int:
@@ -325,7 +326,9 @@ def presign(
         field_name=COMPANY_FIELD,
         md_algorithm="sha256",
         subfilter=fields.SigSeedSubFilter.PADES,
-        reason=f"Countersigned for {company_name} before the letter was sent",
+        reason=_("Countersigned for {company} before the letter was sent").format(
+            company=company_name
+        ),
         name=name,
         certify=True,
         docmdp_permissions=fields.MDPPerm.FILL_FORMS,
@@ -370,7 +373,7 @@ def seal_after_presign(
         field_name=CERTIFICATE_FIELD,
         md_algorithm="sha256",
         subfilter=fields.SigSeedSubFilter.PADES,
-        reason=f"The record of {typed_name}'s signature",
+        reason=_("The record of {name}'s signature").format(name=typed_name),
     )
     return _sign(
         IncrementalPdfFileWriter(io.BytesIO(signed)),
@@ -384,8 +387,8 @@ def seal_after_presign(
 
 def _candidate_lines(typed_name: str, signed_at: datetime.datetime, company: Company) -> list[str]:
     return [
-        f"Signed: {typed_name}",
-        f"{signed_at:%Y-%m-%d %H:%M} UTC, verified by email code",
+        _("Signed: {name}").format(name=typed_name),
+        _("{moment} UTC, verified by email code").format(moment=f"{signed_at:%Y-%m-%d %H:%M}"),
         *_test_line(company),
     ]
 
@@ -394,10 +397,14 @@ def _company_lines(
     *, name: str, title: str, company_name: str, at: datetime.datetime, test: bool
 ) -> list[str]:
     return [
-        f"Countersigned: {name}",
-        f"{title}, for {company_name}" if title else f"for {company_name}",
+        _("Countersigned: {name}").format(name=name),
+        (
+            _("{title}, for {company}").format(title=title, company=company_name)
+            if title
+            else _("for {company}").format(company=company_name)
+        ),
         f"{at:%Y-%m-%d %H:%M} UTC",
-        *(["Sealed with a TEST certificate: not a real offer"] if test else []),
+        *([_("Sealed with a TEST certificate: not a real offer")] if test else []),
     ]
 
 
@@ -414,7 +421,7 @@ def countersign(
         field_name=COMPANY_FIELD,
         md_algorithm="sha256",
         subfilter=fields.SigSeedSubFilter.PADES,
-        reason=f"Countersigned for {company_name}",
+        reason=_("Countersigned for {company}").format(company=company_name),
         name=name,
     )
     return _sign(writer, meta, signer, lines, None)

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models.signals import post_save
 from django.dispatch import receiver
+from django.utils.translation import gettext as _
 
 from offers import signals
 from offers.actions import Action
@@ -42,7 +43,7 @@ def only_by_signing(
     )
     if verified:
         return None
-    return (
+    return _(
         "This offer is accepted by signing its letter: give your consent, enter the code we "
         "email you and sign on this page."
     )

@@ -27,9 +27,10 @@ from offers import lifecycle
 from offers.candidate_views import (
     candidate_file,
     candidate_link_or_response,
-    candidate_page_context,
+    candidate_page,
     private_response,
 )
+from offers.languages import candidate_language
 from offers.models import CandidateLink, Offer
 from offers.services import OfferError
 from signing import checking, pages, services
@@ -52,12 +53,9 @@ def _back(token: str) -> HttpResponseBase:
     return private_response(redirect(reverse("candidate:offer", args=[token]) + "#sign"))
 
 
-def _refused(request: HttpRequest, link: CandidateLink, token: str, error: str) -> HttpResponse:
+def _refused(request: HttpRequest, link: CandidateLink, token: str, error: str) -> HttpResponseBase:
     link.offer.refresh_from_db()
-    context = candidate_page_context(link, token, error=error)
-    response = render(request, "candidate/offer.html", context, status=400)
-    private_response(response)
-    return response
+    return candidate_page(request, link, token, status=400, error=error)
 
 
 def _candidate_step(request: HttpRequest, token: str, step: Any) -> HttpResponseBase:
@@ -65,7 +63,9 @@ def _candidate_step(request: HttpRequest, token: str, step: Any) -> HttpResponse
     if not isinstance(found, CandidateLink):
         return found
     try:
-        step(found)
+        # The step's refusals, and the email it may send, in the candidate's language.
+        with translation.override(candidate_language(found.offer, found)):
+            step(found)
     except OfferError as error:
         return _refused(request, found, token, str(error))
     return _back(token)
@@ -74,7 +74,7 @@ def _candidate_step(request: HttpRequest, token: str, step: Any) -> HttpResponse
 def _signature(link: CandidateLink) -> Signature:
     signature = services.offer_signature(link.offer)
     if signature is None:
-        raise OfferError("Signing has not begun, or the offer changed: agree to sign again.")
+        raise OfferError(_("Signing has not begun, or the offer changed: agree to sign again."))
     return signature
 
 
@@ -86,7 +86,11 @@ def consent(request: HttpRequest, token: str) -> HttpResponseBase:
         request,
         token,
         lambda link: services.consent_give(
-            link=link, agreed=request.POST.get("agree") == "yes", ip=ip, user_agent=agent
+            link=link,
+            agreed=request.POST.get("agree") == "yes",
+            ip=ip,
+            user_agent=agent,
+            shown_version=request.POST.get("version", ""),
         ),
     )
 

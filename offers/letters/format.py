@@ -26,12 +26,15 @@ from babel.numbers import (
     get_currency_precision,
     parse_pattern,
 )
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from pricing.money import CENT, WHOLE, round_money
 
-# The pages, the admin and the emails are in English.
+# The pages, the admin and the emails are in English; the candidate's pages and emails in the
+# candidate's language (issue 37), as Django's active language says: its Babel locale here.
 PAGES_LANGUAGE = "en_US"
+PAGE_LOCALES = {"en": PAGES_LANGUAGE, "de": "de_DE"}
 
 
 @cache
@@ -143,8 +146,27 @@ class LetterFormat:
 
 
 def page_format(currency: str) -> LetterFormat:
-    """How the pages write figures: English, dates day first ("1 December 2026")."""
-    return LetterFormat(PAGES_LANGUAGE, currency, date_pattern="d MMMM y")
+    """How the pages write figures in the active language: English with dates day first
+    ("1 December 2026"), German as German writes them ("1. Dezember 2026", "1.234 €")."""
+    language = (translation.get_language() or "en").split("-")[0]
+    locale = PAGE_LOCALES.get(language, PAGES_LANGUAGE)
+    if locale == PAGES_LANGUAGE:
+        return LetterFormat(PAGES_LANGUAGE, currency, date_pattern="d MMMM y")
+    return LetterFormat(locale, currency)
+
+
+def page_date(value: datetime.date | None, *, with_time: bool = False) -> str:
+    """A date (or a moment, in the server's time zone) as the active language writes it:
+    "7 December 2026, 17:10", "7. Dezember 2026, 17:10"; "" for none."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        from django.utils import timezone
+
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+        text = page_format("USD").date(value.date())
+        return f"{text}, {value:%H:%M}" if with_time else text
+    return page_format("USD").date(value)
 
 
 def format_money(value: object, currency: str, *, places: Decimal = CENT) -> str:

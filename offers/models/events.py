@@ -4,10 +4,26 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from offers.actions import CANDIDATE_ACTIONS, SENTENCES, Action, action_of
 from offers.models.offer import Offer
 from offers.roles import person_name
+
+# The statuses as an edit's sentence names them ("; it is now pending approval"), for makemessages.
+STATUS_WORDS = [
+    gettext_noop("draft"),
+    gettext_noop("pending approval"),
+    gettext_noop("awaiting exception approval"),
+    gettext_noop("approved"),
+    gettext_noop("sent"),
+    gettext_noop("accepted"),
+    gettext_noop("declined"),
+    gettext_noop("rejected"),
+    gettext_noop("withdrawn"),
+    gettext_noop("expired"),
+]
 
 
 class OfferEvent(models.Model):
@@ -32,15 +48,18 @@ class OfferEvent(models.Model):
 
     @property
     def sentence(self) -> str:
-        """`Riley Recruiter submitted it for approval.`, `The candidate accepted the offer.`"""
+        """`Riley Recruiter submitted it for approval.`, `The candidate accepted the offer.`
+        In the active language: the completion certificate of a German letter reads them in
+        German."""
         if self.actor is not None:
             who = person_name(self.actor)
         elif self.action in CANDIDATE_ACTIONS:
-            who = "The candidate"
+            who = _("The candidate")
         else:
-            who = "The system"
+            who = _("The system")
         action = action_of(self.action)
-        sentence = f"{who} {SENTENCES[action] if action else self.action}"
+        sentence = f"{who} {_(SENTENCES[action]) if action else self.action}"
         if self.action == Action.EDITED and self.from_status != self.to_status and self.to_status:
-            sentence += f"; it is now {self.get_to_status_display().lower()}"
+            status = _(str(self.get_to_status_display()).lower())
+            sentence += _("; it is now {status}").format(status=status)
         return sentence + "."

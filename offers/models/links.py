@@ -33,6 +33,9 @@ class CandidateLink(models.Model):
     first_viewed_at = models.DateTimeField(null=True, blank=True)
     last_viewed_at = models.DateTimeField(null=True, blank=True)
     view_count = models.PositiveIntegerField(default=0)
+    # The language the candidate chose on the page (the letter's or English); blank: the
+    # letter's (`offers.candidate_views.candidate_language`).
+    language = models.CharField(max_length=8, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

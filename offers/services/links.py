@@ -15,6 +15,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from offers import lifecycle, notifications, signals
 from offers.actions import Action
@@ -106,7 +107,7 @@ def candidate_link_create(
 def _refuse_to_send(offer: Offer) -> None:
     if offer.expires_on < timezone.localdate():
         raise OfferError("The offer has expired: change its expiry date (and approve it).")
-    for _, refusal in signals.link_check.send(sender=Offer, offer=offer):
+    for _receiver, refusal in signals.link_check.send(sender=Offer, offer=offer):
         if refusal:
             raise OfferError(refusal)
     if offer.expires_on > timezone.localdate() + datetime.timedelta(days=366):
@@ -166,16 +167,25 @@ def candidate_can(link: CandidateLink, offer: Offer, *, move: str, verb: str) ->
     offer has not expired, is not answered, and allows `move`; each refusal is a sentence for
     the candidate (`verb`: how the offer is acted on, "answered", "signed")."""
     if link.is_revoked:
-        raise OfferError("This link no longer works: ask your recruiter for a new one.")
+        raise OfferError(_("This link no longer works: ask your recruiter for a new one."))
     if link.is_expired() or offer.expires_on < timezone.localdate():
-        raise OfferError(f"This offer has expired and can no longer be {verb}.")
+        raise OfferError(
+            _("This offer has expired and can no longer be signed.")
+            if verb == "signed"
+            else _("This offer has expired and can no longer be answered.")
+        )
     if offer.is_answered:
         raise OfferError(
-            f"You have already {offer.get_status_display().lower()} this offer; "
-            "the answer is final."
+            _("You have already accepted this offer; the answer is final.")
+            if offer.is_accepted
+            else _("You have already declined this offer; the answer is final.")
         )
     if not lifecycle.allows(move, offer.status):
-        raise OfferError(f"This offer can no longer be {verb}.")
+        raise OfferError(
+            _("This offer can no longer be signed.")
+            if verb == "signed"
+            else _("This offer can no longer be answered.")
+        )
 
 
 def _answer(
@@ -213,9 +223,9 @@ def accept_refusal(*, offer: Offer, full_name: str, confirmed: bool) -> str | No
     """Why this acceptance cannot be taken as the candidate's, or None: the box ticked and
     their own name typed."""
     if not confirmed:
-        return "Tick the box to confirm that you accept the offer."
+        return _("Tick the box to confirm that you accept the offer.")
     if not names_match(full_name, offer.candidate_name):
-        return (
+        return _(
             "The name you typed does not match the name on the offer: type your full name as "
             "it appears at the top of this page."
         )
@@ -238,7 +248,7 @@ def offer_accept(
     answers = signals.acceptance_check.send(
         sender=Offer, offer=link.offer, signature_id=signature_id
     )
-    for _, refusal in answers:
+    for _receiver, refusal in answers:
         if refusal:
             raise OfferError(refusal)
     return _answer(

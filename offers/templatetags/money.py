@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django import template
 
-from offers.letters.format import format_money, page_format
+from offers.letters.format import format_money, page_date, page_format
 from pricing.money import CENT, WHOLE, round_money
 from pricing.valuation import CLASS_LABELS
 
@@ -18,6 +18,19 @@ register = template.Library()
 def money(value: object, currency: str) -> str:
     """`{{ figure|money:offer.currency }}` → `$1,234.50`"""
     return format_money(value, currency, places=CENT)
+
+
+@register.filter
+def long_date(value: object) -> str:
+    """`{{ offer.start_date|long_date }}` → `1 December 2026`, `1. Dezember 2026` (the active
+    language's long date, Babel); a moment → its date in the server's time zone."""
+    return page_date(value)  # type: ignore[arg-type]
+
+
+@register.filter
+def long_datetime(value: object) -> str:
+    """`{{ event.at|long_datetime }}` → `1 December 2026, 14:30`, `1. Dezember 2026, 14:30`."""
+    return page_date(value, with_time=True)  # type: ignore[arg-type]
 
 
 @register.filter

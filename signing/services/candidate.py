@@ -13,6 +13,8 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from offers.actions import Action
 from offers.models import CandidateLink, Offer
@@ -37,25 +39,33 @@ CODE_DIGITS = 6
 
 def _guard_open(link: CandidateLink, offer: Offer) -> None:
     if not signing_enabled():
-        raise OfferError("Signing is not available: accept the offer by typing your name.")
+        raise OfferError(_("Signing is not available: accept the offer by typing your name."))
     candidate_can(link, offer, move="accept", verb="signed")
 
 
-def consent_give(*, link: CandidateLink, agreed: bool, ip: str, user_agent: str) -> Signature:
-    """The candidate agrees to sign electronically: a signature begins, and a code is sent."""
+def consent_give(
+    *, link: CandidateLink, agreed: bool, ip: str, user_agent: str, shown_version: str = ""
+) -> Signature:
+    """The candidate agrees to sign electronically: a signature begins, and a code is sent.
+    The consent stored is the active language's (the candidate's page's); `shown_version`, the
+    version the page showed, must be it (a page in one language, a post in another: refused)."""
     if not agreed:
-        raise OfferError("Tick the box to agree to sign electronically, or ask for paper.")
+        raise OfferError(_("Tick the box to agree to sign electronically, or ask for paper."))
+    if shown_version and shown_version != consent.version():
+        raise OfferError(
+            _("The words of the consent changed since you read them: read them again and agree.")
+        )
     with transaction.atomic():
         offer = locked(link.offer)
         _guard_open(link, offer)
         letter = offer.approved_letter()
         if letter is None:
-            raise OfferError("Your letter is being prepared: reload this page in a minute.")
+            raise OfferError(_("Your letter is being prepared: reload this page in a minute."))
         signature = current_signature(offer)
         if signature and signature.is_signed:
-            raise OfferError("You have already signed this letter.")
+            raise OfferError(_("You have already signed this letter."))
         if signature and signature.state == State.PRESIGNING:
-            raise OfferError("Your letter is being prepared: reload this page in a minute.")
+            raise OfferError(_("Your letter is being prepared: reload this page in a minute."))
         words = consent_text(offer)
         now = timezone.now()
         if signature is not None and signature.state == State.PRESIGNED:
@@ -65,7 +75,7 @@ def consent_give(*, link: CandidateLink, agreed: bool, ip: str, user_agent: str)
                 "consent",
                 fields={
                     "link": link,
-                    "consent_version": consent.VERSION,
+                    "consent_version": consent.version(),
                     "consent_sha256": consent.sha256(words),
                     "consented_at": now,
                 },
@@ -77,7 +87,7 @@ def consent_give(*, link: CandidateLink, agreed: bool, ip: str, user_agent: str)
                 link=link,
                 offer_version=offer.version,
                 letter_sha256=letter.sha256,
-                consent_version=consent.VERSION,
+                consent_version=consent.version(),
                 consent_sha256=consent.sha256(words),
                 consented_at=now,
             )
@@ -90,7 +100,7 @@ def consent_give(*, link: CandidateLink, agreed: bool, ip: str, user_agent: str)
             action=Action.CONSENTED,
             from_status=offer.status,
             changes={
-                "consent version": consent.VERSION,
+                "consent version": consent.version(),
                 "consent sha-256": consent.sha256(words),
                 "ip address": ip,
                 "user agent": user_agent[:500],
@@ -112,20 +122,24 @@ def code_send(*, signature: Signature) -> Signature:
         )
         offer = locked(signature.offer)
         if not signature.in_progress or not is_current(signature, offer, offer.approved_letter()):
-            raise OfferError("This signature is no longer in progress: reload the page.")
+            raise OfferError(_("This signature is no longer in progress: reload the page."))
         now = timezone.now()
         if signature.codes_sent >= settings.SIGNING_CODE_SENDS:
             raise OfferError(
-                f"{signature.codes_sent} codes have been sent for this letter, the most we send: "
-                f"ask {person(offer.created_by)} for help."
+                _(
+                    "{count} codes have been sent for this letter, the most we send: ask {who} "
+                    "for help."
+                ).format(count=signature.codes_sent, who=person(offer.created_by))
             )
         if signature.code_sent_at:
             waited = (now - signature.code_sent_at).total_seconds()
             wait = int(settings.SIGNING_CODE_RESEND_SECONDS - waited)
             if wait > 0:
                 raise OfferError(
-                    f"A code was sent a moment ago: check your email, or ask for a new code in "
-                    f"{wait} seconds."
+                    _(
+                        "A code was sent a moment ago: check your email, or ask for a new code "
+                        "in {seconds} seconds."
+                    ).format(seconds=wait)
                 )
         code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
         signature_move(
@@ -150,7 +164,9 @@ def code_send(*, signature: Signature) -> Signature:
                 "company_name": settings.COMPANY_NAME,
             },
         )
-        subject = f"Your code to sign your offer from {settings.COMPANY_NAME}"
+        subject = _("Your code to sign your offer from {company}").format(
+            company=settings.COMPANY_NAME
+        )
         transaction.on_commit(
             partial(_send_code, signature.pk, subject, body, offer.candidate_email)
         )
@@ -184,19 +200,23 @@ def code_verify(*, signature: Signature, code: str) -> Signature:
             return signature  # a second click
         current = is_current(signature, offer, offer.approved_letter())
         if signature.state != State.CODE_SENT or not current:
-            raise OfferError("This signature is no longer in progress: reload the page.")
+            raise OfferError(_("This signature is no longer in progress: reload the page."))
         if not signature.code_hash:
-            problem = "Too many wrong codes: ask for a new code."
+            problem = _("Too many wrong codes: ask for a new code.")
         elif timezone.now() > (signature.code_expires_at or timezone.now()):
-            problem = "The code has expired: ask for a new one."
+            problem = _("The code has expired: ask for a new one.")
         elif not constant_time_compare(signature.code_hash, _code_hash(signature, code)):
             signature.code_attempts += 1
             left = settings.SIGNING_CODE_ATTEMPTS - signature.code_attempts
             if left <= 0:
                 signature.code_hash = ""  # locked: only a new code can be entered now
-                problem = "That code is not right, and it was the last try: ask for a new code."
+                problem = _("That code is not right, and it was the last try: ask for a new code.")
             else:
-                problem = f"That code is not right: {left} tr{'y' if left == 1 else 'ies'} left."
+                problem = ngettext(
+                    "That code is not right: {left} try left.",
+                    "That code is not right: {left} tries left.",
+                    left,
+                ).format(left=left)
             signature.save(update_fields=["code_attempts", "code_hash"])
             audit(
                 offer,
@@ -232,18 +252,20 @@ def sign(
         if not is_current(signature, offer, offer.approved_letter()):
             void(signature, reason=STALE)
             raise OfferError(
-                "The offer changed while you were signing: read the new letter and sign again."
+                _("The offer changed while you were signing: read the new letter and sign again.")
             )
         if signature.state != State.VERIFIED:
-            raise OfferError("Enter the code we emailed you before you sign.")
+            raise OfferError(_("Enter the code we emailed you before you sign."))
         if not names_match(typed_name, offer.candidate_name):
             raise OfferError(
-                "The name you typed does not match the name on the offer: type your full name as "
-                "it appears at the top of this page."
+                _(
+                    "The name you typed does not match the name on the offer: type your full "
+                    "name as it appears at the top of this page."
+                )
             )
         typed_name = " ".join(typed_name.split())  # as it matched: spaces folded
         if len(typed_name) > Signature._meta.get_field("typed_name").max_length:  # type: ignore[operator]
-            raise OfferError("Type your full name as it appears at the top of this page.")
+            raise OfferError(_("Type your full name as it appears at the top of this page."))
         offer_accept(
             link=link,
             full_name=typed_name,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 
 from signing.certificates import company
 from signing.models import Signature
@@ -25,46 +26,62 @@ class CertificateFacts:
 
 
 def certificate_facts(signature: Signature) -> CertificateFacts:
+    """The facts in the active language (the letter's: `signing.services.jobs` sets it)."""
     offer, link = signature.offer, signature.link
-    approved = "approved and countersigned" if signature.countersigned_first else "approved"
+    approved = _("approved and countersigned") if signature.countersigned_first else _("approved")
     times: list[tuple[str, datetime.datetime | None]] = []
     if signature.countersigned_first:
         times.append(
             (
-                f"Countersigned before sending, by {signature.countersigner_name}",
+                _("Countersigned before sending, by {name}").format(
+                    name=signature.countersigner_name
+                ),
                 signature.countersigned_at,
             )
         )
     times += [
-        ("Link sent", link.created_at if link else None),
-        ("First viewed", link.first_viewed_at if link else None),
-        ("Consented", signature.consented_at),
-        ("Code sent", signature.code_sent_at),
-        ("Code verified", signature.code_verified_at),
-        ("Signed", signature.signed_at),
+        (_("Link sent"), link.created_at if link else None),
+        (_("First viewed"), link.first_viewed_at if link else None),
+        (_("Consented"), signature.consented_at),
+        (_("Code sent"), signature.code_sent_at),
+        (_("Code verified"), signature.code_verified_at),
+        (_("Signed"), signature.signed_at),
     ]
     return CertificateFacts(
-        heading=f"{settings.COMPANY_NAME} · offer {offer.pk}, version {signature.offer_version}"
-        f" · signature {signature.pk}",
+        heading=_("{company} · offer {offer}, version {version} · signature {signature}").format(
+            company=settings.COMPANY_NAME,
+            offer=offer.pk,
+            version=signature.offer_version,
+            signature=signature.pk,
+        ),
         rows=[
             (
-                "Document",
-                f"Offer of employment for {offer.candidate_name}, {offer.role_title}: the pages "
-                f"before this one, exactly as {approved}.",
+                _("Document"),
+                _(
+                    "Offer of employment for {name}, {role}: the pages before this one, exactly "
+                    "as {approved}."
+                ).format(name=offer.candidate_name, role=offer.role_title, approved=approved),
             ),
-            ("Its SHA-256 before signing", signature.letter_sha256),
-            ("Signed by", f"{signature.typed_name}, who typed this name as their signature"),
+            (_("Its SHA-256 before signing"), signature.letter_sha256),
             (
-                "Verified by",
-                f"a one-time code emailed to {signature.code_sent_to} and entered on the "
-                "candidate's private link",
+                _("Signed by"),
+                _("{name}, who typed this name as their signature").format(
+                    name=signature.typed_name
+                ),
             ),
-            ("IP address", signature.ip_address or "not known"),
-            ("Browser", signature.user_agent or "not known"),
             (
-                "Consent",
-                f"to electronic records and signatures, version {signature.consent_version} "
-                f"(SHA-256 {signature.consent_sha256})",
+                _("Verified by"),
+                _(
+                    "a one-time code emailed to {email} and entered on the candidate's private link"
+                ).format(email=signature.code_sent_to),
+            ),
+            (_("IP address"), signature.ip_address or _("not known")),
+            (_("Browser"), signature.user_agent or _("not known")),
+            (
+                _("Consent"),
+                _("to electronic records and signatures, version {version} (SHA-256 {sha})").format(
+                    version=signature.consent_version, sha=signature.consent_sha256
+                ),
             ),
         ],
         times=times,
@@ -95,7 +112,9 @@ def certificate_lines(signature: Signature) -> list[str]:
 
     def when(moment: datetime.datetime | None) -> str:
         return (
-            f"{moment.astimezone(datetime.UTC):%Y-%m-%d %H:%M:%S} UTC" if moment else "not recorded"
+            f"{moment.astimezone(datetime.UTC):%Y-%m-%d %H:%M:%S} UTC"
+            if moment
+            else _("not recorded")
         )
 
     def wrapped(label: str, value: str) -> list[str]:
@@ -112,7 +131,7 @@ def certificate_lines(signature: Signature) -> list[str]:
         lines += wrapped(label, fact)
     lines.append("")
     lines += [f"{label}: {when(moment)}" for label, moment in facts.times]
-    lines += ["", "Event log:"]
+    lines += ["", _("Event log:")]
     for moment, sentence in facts.events:
         lines += wrapped(when(moment), sentence)
     return lines

@@ -16,8 +16,10 @@ from django.core.files.storage import default_storage
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
+from offers.languages import candidate_language, letter_language
 from offers.letters import StaticOnlyFetcher, render_document
 from signing import pdf
 from signing.lifecycle import State
@@ -70,6 +72,31 @@ def _read(field: Any, sha256: str) -> bytes:
     return data
 
 
+def _sealed(signature: Signature) -> bytes:
+    """The candidate's signed letter's bytes: their signature and the completion certificate
+    (in the active language) added to the approved letter, sealed."""
+    reason = _("{name} signs and accepts this offer of employment").format(
+        name=signature.typed_name
+    )
+    signed_at = signature.signed_at or timezone.now()
+    if signature.countersigned_first:
+        return pdf.seal_after_presign(
+            _read(signature.countersigned_file, signature.countersigned_sha256),
+            typed_name=signature.typed_name,
+            signed_at=signed_at,
+            reason=reason,
+            certificate=certificate_lines(signature),
+        )
+    certificate = render_document(certificate_html(signature), StaticOnlyFetcher()).write_pdf()
+    return pdf.seal_candidate(
+        _read(signature.letter.file, signature.letter_sha256),
+        certificate_pdf=certificate,
+        typed_name=signature.typed_name,
+        signed_at=signed_at,
+        reason=reason,
+    )
+
+
 def seal(*, signature_id: int) -> Signature | None:
     """The candidate's signed letter: the approved PDF, its completion certificate page and the
     candidate's visible signature, sealed; stored, recorded and audited. Safe to run twice."""
@@ -77,25 +104,9 @@ def seal(*, signature_id: int) -> Signature | None:
     if signature.state != State.SIGNED:
         return None
     Signature.objects.filter(pk=signature.pk).update(seal_attempts=signature.seal_attempts + 1)
-    reason = f"{signature.typed_name} signs and accepts this offer of employment"
-    signed_at = signature.signed_at or timezone.now()
-    if signature.countersigned_first:
-        sealed = pdf.seal_after_presign(
-            _read(signature.countersigned_file, signature.countersigned_sha256),
-            typed_name=signature.typed_name,
-            signed_at=signed_at,
-            reason=reason,
-            certificate=certificate_lines(signature),
-        )
-    else:
-        certificate = render_document(certificate_html(signature), StaticOnlyFetcher()).write_pdf()
-        sealed = pdf.seal_candidate(
-            _read(signature.letter.file, signature.letter_sha256),
-            certificate_pdf=certificate,
-            typed_name=signature.typed_name,
-            signed_at=signed_at,
-            reason=reason,
-        )
+    # The pages and words added to the letter are in the letter's language.
+    with translation.override(letter_language(signature.offer)):
+        sealed = _sealed(signature)
     with transaction.atomic():
         recorded = _record(
             signature,
@@ -137,18 +148,19 @@ def presign(*, signature_id: int) -> Signature | None:
     )
     if signature.state != State.PRESIGNING:
         return None
-    cover = render_to_string(
-        "signing/certificate_cover.html",
-        {"offer": signature.offer, "company_name": settings.COMPANY_NAME},
-    )
-    signed = pdf.presign(
-        _read(signature.letter.file, signature.letter_sha256),
-        cover_pdf=render_document(cover, StaticOnlyFetcher()).write_pdf(),
-        name=signature.countersigner_name,
-        title=signature.countersigner_title,
-        company_name=settings.COMPANY_NAME,
-        at=signature.countersign_asked_at or timezone.now(),
-    )
+    with translation.override(letter_language(signature.offer)):  # added to the letter
+        cover = render_to_string(
+            "signing/certificate_cover.html",
+            {"offer": signature.offer, "company_name": settings.COMPANY_NAME},
+        )
+        signed = pdf.presign(
+            _read(signature.letter.file, signature.letter_sha256),
+            cover_pdf=render_document(cover, StaticOnlyFetcher()).write_pdf(),
+            name=signature.countersigner_name,
+            title=signature.countersigner_title,
+            company_name=settings.COMPANY_NAME,
+            at=signature.countersign_asked_at or timezone.now(),
+        )
     with transaction.atomic():
         recorded = _record(
             signature,
@@ -178,13 +190,14 @@ def countersign_seal(*, signature_id: int) -> Signature | None:
         return None
     signed = _read(signature.file, signature.sha256)
     at = signature.countersign_asked_at or timezone.now()
-    final = pdf.countersign(
-        signed,
-        name=signature.countersigner_name,
-        title=signature.countersigner_title,
-        company_name=settings.COMPANY_NAME,
-        at=at,
-    )
+    with translation.override(letter_language(signature.offer)):  # added to the letter
+        final = pdf.countersign(
+            signed,
+            name=signature.countersigner_name,
+            title=signature.countersigner_title,
+            company_name=settings.COMPANY_NAME,
+            at=at,
+        )
     with transaction.atomic():
         recorded = _record(
             signature,
@@ -208,14 +221,16 @@ def countersign_seal(*, signature_id: int) -> Signature | None:
 
 
 def _send_signed_letter(signature_id: int, data: bytes) -> None:
-    signature = Signature.objects.select_related("offer").get(pk=signature_id)
+    signature = Signature.objects.select_related("offer", "link").get(pk=signature_id)
     offer = signature.offer
-    body = render_to_string(
-        "signing/email/signed.txt",
-        {"offer": offer, "signature": signature, "company_name": settings.COMPANY_NAME},
-    )
+    with translation.override(candidate_language(offer, signature.link)):
+        body = render_to_string(
+            "signing/email/signed.txt",
+            {"offer": offer, "signature": signature, "company_name": settings.COMPANY_NAME},
+        )
+        subject = _("Your signed offer letter from {company}").format(company=settings.COMPANY_NAME)
     message = EmailMessage(
-        subject=f"Your signed offer letter from {settings.COMPANY_NAME}",
+        subject=subject,
         body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[offer.candidate_email],
