@@ -95,7 +95,7 @@ def candidate_link_or_response(
             "days_after_answer": settings.CANDIDATE_LINK_DAYS_AFTER_ANSWER,
         }
         return candidate_render(
-            candidate_language(offer), request, "candidate/gone.html", context, status=410
+            candidate_language(offer, link), request, "candidate/gone.html", context, status=410
         )
     return link
 

@@ -8,7 +8,10 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
 
+from offers.languages import letter_language
 from offers.models import Offer
 from offers.roles import people_with_perm
 
@@ -59,12 +62,13 @@ def decided(offer: Offer, *, approved: bool, note: str, by: User) -> None:
 def candidate_link(offer: Offer, *, url: str) -> None:
     """To the candidate: their private link (the only place, besides the recruiter's screen,
     where the token is ever written)."""
-    _send(
-        subject=f"Your offer from {settings.COMPANY_NAME}",
-        template="offers/email/candidate_link.txt",
-        context={"offer": offer, "url": url},
-        to=[offer.candidate_email],
-    )
+    with translation.override(letter_language(offer)):  # the candidate's language
+        _send(
+            subject=_("Your offer from {company}").format(company=settings.COMPANY_NAME),
+            template="offers/email/candidate_link.txt",
+            context={"offer": offer, "url": url},
+            to=[offer.candidate_email],
+        )
 
 
 def candidate_answered(offer: Offer, *, note: str) -> None:

@@ -201,3 +201,36 @@ def test_english_chosen_on_the_link_gives_the_english_consent_and_emails(
         and "The words of the consent changed" in refused.content.decode()
     )
     assert not Signature.objects.filter(offer=offer).exists()
+
+
+def test_the_link_email_and_the_confirmation_speak_german_and_the_answer_is_taken(
+    client: Client,
+    recruiter: Any,
+    manager: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    german_template()
+    offer = factories.offer(by=recruiter, hiring_manager=manager, location="Berlin, Germany")
+    offer = factories.approved(offer, recruiter=recruiter, manager=manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        _, token = candidate_link_create(offer=offer, by=recruiter, email=True)
+    email = mail.outbox[-1]
+    assert email.subject == "Ihr Angebot von Example Corp"
+    assert f"Guten Tag {offer.candidate_name}," in email.body
+    assert "Das Angebot gilt bis zum" in email.body and "open until" not in email.body
+
+    url = reverse("candidate:answer", args=[token])
+    refused = client.post(url, {"decision": "accept", "full_name": offer.candidate_name})
+    assert refused.status_code == 400
+    assert "Kreuzen Sie das Kästchen an" in refused.content.decode()
+    fields = {"decision": "accept", "full_name": offer.candidate_name, "confirm": "yes"}
+    confirm = client.post(url, fields).content.decode()
+    assert '<html lang="de">' in confirm and "Das Angebot annehmen?" in confirm
+    assert "Diese Antwort ist endgültig." in confirm and "This answer is final" not in confirm
+    assert client.post(url, {**fields, "final": "yes"}).status_code == 302
+    offer.refresh_from_db()
+    assert offer.status == Offer.Status.ACCEPTED
+    page = visit(client, token).content.decode()
+    assert "Sie haben dieses Angebot angenommen" in page
+    again = client.post(url, {**fields, "final": "yes"}).content.decode()
+    assert "Sie haben dieses Angebot bereits angenommen" in again

@@ -30,6 +30,7 @@ CANDIDATE_TEMPLATES = [
     "templates/signing/_candidate_signed.html",
     "templates/signing/certificate.html",
     "templates/signing/certificate_cover.html",
+    "templates/offers/email/candidate_link.txt",
     "templates/signing/email/code.txt",
     "templates/signing/email/signed.txt",
 ]
@@ -38,6 +39,7 @@ CANDIDATE_TEMPLATES = [
 CANDIDATE_MODULES = [
     "offers/actions.py",
     "offers/models/events.py",
+    "offers/notifications.py",
     "offers/forms.py",
     "offers/services/links.py",
     "offers/letters/wording.py",
@@ -78,7 +80,7 @@ def marked_in_module(path: Path) -> set[str]:
 
 def test_every_marked_candidate_string_in_code_has_its_german_translation() -> None:
     catalog = translation.trans_real.translation("de")._catalog  # type: ignore[attr-defined]
-    plurals = {key[0] for key in catalog if isinstance(key, tuple)}
+    plurals = {key[0] for key in catalog.keys() if isinstance(key, tuple)}  # noqa: SIM118
     missing = {}
     for name in CANDIDATE_MODULES:
         strings = marked_in_module(ROOT / name)
