@@ -73,7 +73,12 @@ def offer_of(key: ApiKey, offer_id: int) -> Offer:
 
 
 def etag(offer: Offer) -> str:
-    return f'"{offer.version}"'
+    """The offer's version; with the candidate's newest request for a change and its state
+    once there is one (a request arriving or answered changes what a read gives)."""
+    newest = offer.change_requests.values_list("pk", "state").first()
+    if newest is None:
+        return f'"{offer.version}"'
+    return f'"{offer.version}-{newest[0]}{newest[1]}"'
 
 
 def writer(request: HttpRequest) -> ApiKey:

@@ -79,6 +79,8 @@ EVENT_TYPES = (
     "offer.countersigned",
     "offer.withdrawn",
     "offer.expired",
+    "offer.change_requested",
+    "offer.change_answered",
     "letter.ready",
     "budget.provisioned",
     "budget.revoked",

@@ -11,7 +11,7 @@ from ninja import Schema
 
 from api.auth import etag
 from offers.lifecycle import Status
-from offers.models import APPROVED_TERMS, Offer
+from offers.models import APPROVED_TERMS, ChangeRequest, Offer
 from signing.services import offer_signature
 
 # Our statuses as Merge's unified Offer model names them.
@@ -150,6 +150,33 @@ def offer_detail(offer: Offer) -> dict[str, Any]:
         "signed_letter": (
             {"state": signed.state, "sha256": signed.final_sha256 or None} if signed else None
         ),
+        "change_request": change_request(offer),
+    }
+
+
+def change_request(offer: Offer) -> dict[str, Any] | None:
+    """The candidate's newest request for a change (issue 38), open or answered; None."""
+    request = offer.change_requests.exclude(state=ChangeRequest.State.REPLACED).first()
+    if request is None:
+        return None
+    return {
+        "id": request.pk,
+        "state": request.state,
+        "open": request.is_open,
+        "asked_at": request.created_at.isoformat(),
+        "offer_version": request.offer_version,
+        "asked": {
+            "token_usd_per_day": money_text(request.token_usd_per_day),
+            "token_tokens_per_day": request.token_tokens_per_day,
+            "token_model_id": request.token_model_id or None,
+            "base_salary": money_text(request.base_salary),
+            "sign_on_bonus": money_text(request.sign_on_bonus),
+            "equity_units": request.equity_units,
+            "start_date": request.start_date.isoformat() if request.start_date else None,
+        },
+        "message": request.message,
+        "answered_at": request.answered_at.isoformat() if request.answered_at else None,
+        "answer_message": request.answer_message,
     }
 
 

@@ -59,6 +59,9 @@ ACTION_EVENTS: dict[Action, str] = {
     Action.COUNTERSIGNED: "offer.countersigned",
     Action.WITHDRAWN: "offer.withdrawn",
     Action.EXPIRED: "offer.expired",
+    # The candidate asks for a change, the recruiter answers: `data.change` says what.
+    Action.CHANGE_REQUESTED: "offer.change_requested",
+    Action.CHANGE_ANSWERED: "offer.change_answered",
     # The token budget after hire (budgets/): the event's `data.budget` says what changed.
     Action.BUDGET_PROVISIONED: "budget.provisioned",
     Action.BUDGET_REVOKED: "budget.revoked",
@@ -118,7 +121,13 @@ def audited(sender: Any, instance: OfferEvent, created: bool, **kwargs: Any) -> 
     action = action_of(instance.action)
     event_type = ACTION_EVENTS.get(action) if action else None
     if created and event_type:
-        extra = {"budget": instance.changes} if event_type.startswith("budget.") else {}
+        extra: dict[str, Any] = (
+            {"budget": instance.changes} if event_type.startswith("budget.") else {}
+        )
+        if event_type.startswith("offer.change_"):
+            # What was asked or answered; not who asked from where.
+            hidden = {"ip address", "user agent"}
+            extra = {"change": {k: v for k, v in instance.changes.items() if k not in hidden}}
         emit(event_type, instance.offer, **extra)
 
 

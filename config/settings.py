@@ -430,6 +430,9 @@ EMPLOYEE_RETENTION_DAYS = env_optional_int("EMPLOYEE_RETENTION_DAYS")
 
 # Candidate links: wrong tokens a client may try before it is refused for a while.
 CANDIDATE_LINK_GUESS_RATE = env_str("CANDIDATE_LINK_GUESS_RATE", "10/10m")
+# Requests for a change (issue 38) one candidate link may send, like the guesses counted in the
+# cache; past it the page answers 429 with Retry-After.
+CANDIDATE_CHANGE_RATE = env_str("CANDIDATE_CHANGE_RATE", "10/h")
 # Days an answered offer's link still shows it (and the candidate's signed letter), from the
 # answer or from a fresh link the recruiter sends; then 410.
 CANDIDATE_LINK_DAYS_AFTER_ANSWER = env_int("CANDIDATE_LINK_DAYS_AFTER_ANSWER", 30)

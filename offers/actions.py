@@ -28,6 +28,9 @@ class Action(StrEnum):
     ANONYMIZED = "anonymized"
     LEGAL_HOLD_SET = "legal hold set"
     LEGAL_HOLD_RELEASED = "legal hold released"
+    # The candidate asks for a change, the recruiter answers (issue 38).
+    CHANGE_REQUESTED = "change requested"
+    CHANGE_ANSWERED = "change answered"
     # Signing (the signing app): the candidate's steps, then the worker's and the company's.
     CONSENTED = "consented to sign"
     CODE_SENT = "signing code sent"
@@ -69,6 +72,8 @@ SENTENCES: dict[Action, str] = {
     Action.ANONYMIZED: _("removed the candidate's personal data"),
     Action.LEGAL_HOLD_SET: _("put it under a legal hold"),
     Action.LEGAL_HOLD_RELEASED: _("released its legal hold"),
+    Action.CHANGE_REQUESTED: _("asked for a change to the offer"),
+    Action.CHANGE_ANSWERED: _("answered the candidate's request for a change"),
     Action.CONSENTED: _("agreed to sign the letter electronically"),
     Action.CODE_SENT: _("emailed the candidate a code to sign with"),
     Action.CODE_WRONG: _("entered a wrong signing code"),
@@ -93,6 +98,7 @@ CANDIDATE_ACTIONS = frozenset(
     {
         Action.ACCEPTED,
         Action.DECLINED,
+        Action.CHANGE_REQUESTED,
         Action.CONSENTED,
         Action.CODE_WRONG,
         Action.CODE_VERIFIED,

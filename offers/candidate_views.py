@@ -143,6 +143,7 @@ def candidate_page_context(link: CandidateLink, token: str, **extra: Any) -> dic
     """What the candidate's page shows, in the active language (`candidate_page` activates
     the candidate's)."""
     from budgets.services import budget_context
+    from offers.candidate_changes import change_context
     from signing.pages import candidate_context as candidate_signing
 
     offer = link.offer
@@ -178,6 +179,7 @@ def candidate_page_context(link: CandidateLink, token: str, **extra: Any) -> dic
         "link_token": token,  # the candidate's own URL, for the page's forms and links
         "signing": candidate_signing(offer, letter=letter),
         "budget": budget_context(offer) if offer.is_accepted else {"on": False},
+        **change_context(offer, extra.pop("change_form", None)),
         **extra,
     }
 

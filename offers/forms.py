@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import lazy
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from offers.letters.sandbox import LANGUAGES, language_name
@@ -417,7 +418,7 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
                 f"share_{chosen[0][0]}", f"Model shares must sum to 100%, not {sum(shares)}%."
             )
         self.known_prices = known
-        for slot, model_id, _ in chosen:
+        for slot, model_id, _share in chosen:
             if data.get(f"long_{slot}") is None and model_id in known:
                 data[f"long_{slot}"] = (
                     profile.long_request_estimate(known[model_id].long_context_threshold)
@@ -575,3 +576,123 @@ class AnswerForm(forms.Form):
             "confirmed": self.data.get("confirm") == "yes",
             "reason": self.data.get("reason", ""),
         }
+
+
+class ChangeRequestForm(forms.Form):
+    """The candidate's request for a change (issue 38): each term optional, within the builder's
+    own bounds; refusals name the field, in the candidate's language."""
+
+    BUDGET_UNITS = [
+        ("usd", gettext_lazy("US dollars a day")),
+        ("tokens", gettext_lazy("tokens a day")),
+    ]
+    token_unit = forms.ChoiceField(choices=BUDGET_UNITS, required=False, initial="usd")
+    token_usd_per_day = forms.DecimalField(
+        required=False,
+        min_value=Decimal("0.01"),
+        max_digits=12,
+        decimal_places=2,
+        label=gettext_lazy("AI token budget (US dollars a day)"),
+    )
+    token_tokens_per_day = forms.IntegerField(
+        required=False, min_value=1, label=gettext_lazy("AI token budget (tokens a day)")
+    )
+    token_model = forms.ChoiceField(required=False, label=gettext_lazy("Model"))
+    base_salary = forms.DecimalField(
+        required=False,
+        min_value=Decimal("0.01"),
+        max_digits=12,
+        decimal_places=2,
+        label=gettext_lazy("Base salary (a year)"),
+    )
+    sign_on_bonus = forms.DecimalField(
+        required=False,
+        min_value=Decimal(0),
+        max_digits=12,
+        decimal_places=2,
+        label=gettext_lazy("Sign-on bonus"),
+    )
+    equity_units = forms.IntegerField(
+        required=False, min_value=0, label=gettext_lazy("Equity units")
+    )
+    start_date = forms.DateField(
+        required=False,
+        label=gettext_lazy("Start date"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    message = forms.CharField(
+        required=False,
+        max_length=2000,
+        strip=True,
+        label=gettext_lazy("Your message"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args: Any, offer: Offer, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.offer = offer
+        self.fields["token_model"].choices = [  # type: ignore[attr-defined]
+            (a.model_id, a.display_name) for a in offer.allocations.all()
+        ]
+
+    def clean_message(self) -> str:
+        return clean_text(self.cleaned_data["message"], multiline=True)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for name, ceiling in [
+            ("token_usd_per_day", CEILINGS["token_usd_per_day"]),
+            ("base_salary", CEILINGS["base_salary"]),
+            ("sign_on_bonus", CEILINGS["sign_on_bonus"]),
+            ("token_tokens_per_day", WHOLE_CEILINGS["token_tokens_per_day"]),
+            ("equity_units", WHOLE_CEILINGS["equity_units"]),
+        ]:
+            value = data.get(name)
+            if value is not None and value > ceiling:
+                self.add_error(
+                    name,
+                    _("That is more than {ceiling}: check the amount.").format(
+                        ceiling=f"{ceiling:,}"
+                    ),
+                )
+        if data.get("token_unit") == "tokens":
+            data["token_usd_per_day"] = None
+            if data.get("token_tokens_per_day") and not data.get("token_model"):
+                self.add_error("token_model", _("Choose the model the tokens are for."))
+        else:
+            data["token_tokens_per_day"] = None
+        start = data.get("start_date")
+        today = timezone.localdate()
+        if start is not None:
+            if start < today:
+                self.add_error("start_date", _("The start date is in the past."))
+            elif (start - today).days > MAX_START_DAYS:
+                self.add_error("start_date", _("The start date is more than two years ahead."))
+        if data.get("equity_units") is not None and self.offer.equity_type == "none":
+            self.add_error(
+                "equity_units",
+                _("This offer has no equity grant: say what you would like in your message."),
+            )
+        asked = [
+            data.get(name) is not None
+            for name in [
+                "token_usd_per_day",
+                "token_tokens_per_day",
+                "base_salary",
+                "sign_on_bonus",
+                "equity_units",
+                "start_date",
+            ]
+        ]
+        if not self.errors and not any(asked) and not data.get("message"):
+            raise forms.ValidationError(_("Ask for at least one change, or write a message."))
+        return data
+
+    def refusals(self) -> list[str]:
+        """Each refusal, naming its field: "Start date: the start date is in the past."."""
+        found = []
+        for name, errors in self.errors.items():
+            label = self.fields[name].label if name in self.fields else None
+            for error in errors:
+                found.append(f"{label}: {error}" if label else str(error))
+        return found

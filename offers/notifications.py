@@ -12,7 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from offers.languages import letter_language
-from offers.models import Offer
+from offers.models import ChangeRequest, Offer
 from offers.roles import people_with_perm
 
 
@@ -59,14 +59,47 @@ def decided(offer: Offer, *, approved: bool, note: str, by: User) -> None:
     )
 
 
-def candidate_link(offer: Offer, *, url: str) -> None:
+def candidate_link(offer: Offer, *, url: str, change_note: str | None = None) -> None:
     """To the candidate: their private link (the only place, besides the recruiter's screen,
-    where the token is ever written)."""
+    where the token is ever written). `change_note`: the offer was changed after their request
+    (the recruiter's note, maybe blank)."""
     with translation.override(letter_language(offer)):  # the candidate's language
+        subject = (
+            _("Your changed offer from {company}")
+            if change_note is not None
+            else _("Your offer from {company}")
+        )
         _send(
-            subject=_("Your offer from {company}").format(company=settings.COMPANY_NAME),
+            subject=subject.format(company=settings.COMPANY_NAME),
             template="offers/email/candidate_link.txt",
-            context={"offer": offer, "url": url},
+            context={"offer": offer, "url": url, "change_note": change_note},
+            to=[offer.candidate_email],
+        )
+
+
+def change_requested(offer: Offer, request: ChangeRequest) -> None:
+    """To the recruiter who built the offer: the candidate asked for a change."""
+    _send(
+        subject=f"{offer.candidate_name} asked for a change to their offer",
+        template="offers/email/change_requested.txt",
+        context={
+            "offer": offer,
+            "request": request,
+            "link": settings.SITE_URL + offer.get_absolute_url() + "#change-request",
+        },
+        to=[offer.created_by.email] + ([offer.submitted_by.email] if offer.submitted_by else []),
+    )
+
+
+def change_kept(offer: Offer, request: ChangeRequest) -> None:
+    """To the candidate: the offer stays as it is, with the recruiter's message."""
+    with translation.override(letter_language(offer)):
+        _send(
+            subject=_("About your request for a change to your offer from {company}").format(
+                company=settings.COMPANY_NAME
+            ),
+            template="offers/email/change_kept.txt",
+            context={"offer": offer, "request": request},
             to=[offer.candidate_email],
         )
 

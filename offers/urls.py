@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/submit/", views.offer_submit_view, name="submit"),
     path("<int:pk>/withdraw/", views.offer_withdraw_view, name="withdraw"),
     path("<int:pk>/letters/", views.offer_letters, name="letters"),
+    path("<int:pk>/change/<int:change_pk>/keep/", views.offer_change_keep, name="change_keep"),
     path("<int:pk>/links/", views.offer_link_create, name="link_create"),
     path("<int:pk>/links/<int:link_pk>/revoke/", views.offer_link_revoke, name="link_revoke"),
     path("<int:pk>/letters/<int:letter_pk>.pdf", views.letter_download, name="letter"),

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from decimal import Decimal
 from functools import wraps
 from typing import Any
 
@@ -11,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,9 +24,9 @@ from django_htmx.middleware import HtmxDetails
 from offers import token_line
 from offers.commitments import budget_hint
 from offers.figures import figures_context
-from offers.forms import MODEL_SLOTS, OfferFilterForm, OfferForm
+from offers.forms import MODEL_SLOTS, OfferFilterForm, OfferForm, as_typed
 from offers.letters import letter_file_response
-from offers.models import Letter, Offer, search_form
+from offers.models import ChangeRequest, Letter, Offer, search_form
 from offers.roles import is_recruiter
 from offers.rules import rule_breaks
 from offers.services import (
@@ -33,6 +34,7 @@ from offers.services import (
     candidate_link_create,
     candidate_link_revoke,
     candidate_url,
+    changes,
     letter_request,
     offer_create,
     offer_submit,
@@ -112,7 +114,13 @@ def offer_list(request: RecruiterRequest) -> HttpResponse:
     offers = (
         Offer.objects.visible_to(request.user)
         .only(*LIST_COLUMNS)
-        .annotate(first_year_usd=F("listed_first_year_total") / F("usd_exchange_rate"))
+        .annotate(
+            first_year_usd=F("listed_first_year_total") / F("usd_exchange_rate"),
+            # A candidate's request for a change waits for an answer.
+            change_asked=Exists(
+                ChangeRequest.objects.filter(offer=OuterRef("pk"), state__in=ChangeRequest.OPEN)
+            ),
+        )
     )
     if filters.is_valid():
         if filters.cleaned_data["q"]:
@@ -164,11 +172,35 @@ def offer_edit(request: RecruiterRequest, pk: int) -> HttpResponse:
     return _edit(request, offer)
 
 
+def _amending(request: RecruiterRequest, offer: Offer) -> ChangeRequest | None:
+    """The candidate's open request this edit answers (`?change=` or the form's `change`)."""
+    pk = request.GET.get("change") or request.POST.get("change") or ""
+    if not offer.pk or not pk.isdigit():
+        return None
+    return offer.change_requests.filter(pk=int(pk), state__in=ChangeRequest.OPEN).first()
+
+
+def _asked_initial(change: ChangeRequest) -> dict[str, Any]:
+    """The builder's fields filled with the asked terms."""
+    initial: dict[str, Any] = {}
+    for name in changes.ASKABLE:
+        value = getattr(change, name)
+        if value is not None:
+            initial[name] = as_typed(value) if isinstance(value, Decimal) else value
+    if change.token_usd_per_day is not None:
+        initial["token_budget_unit"] = Offer.TokenBudgetUnit.USD
+        initial["token_usd_per_day"] = as_typed(change.token_usd_per_day)
+    return initial
+
+
 def _edit(request: RecruiterRequest, offer: Offer) -> HttpResponse:
+    change = _amending(request, offer)
     if request.method == "GET":
         form = OfferForm(
             instance=offer,
-            initial=_defaults(request) if offer.pk is None else None,
+            initial=_defaults(request)
+            if offer.pk is None
+            else (_asked_initial(change) if change else None),
             builder=request.user,
         )
         preview = Preview(offer, offer.figures) if offer.pk else None
@@ -191,6 +223,19 @@ def _edit(request: RecruiterRequest, offer: Offer) -> HttpResponse:
                 except OfferError as error:
                     messages.error(request, str(error))
                     return redirect(offer)
+                if change is not None:
+                    if saved.version != offer.version:
+                        changes.change_request_amend(
+                            request=change,
+                            by=request.user,
+                            note=request.POST.get("change_note", "")[:2000],
+                        )
+                    else:
+                        messages.warning(
+                            request,
+                            "No term the candidate reads changed, so their request is still "
+                            "open: amend a term or keep the offer as it is.",
+                        )
                 if saved.is_awaiting and offer.status != saved.status:
                     messages.warning(
                         request,
@@ -202,7 +247,9 @@ def _edit(request: RecruiterRequest, offer: Offer) -> HttpResponse:
             return redirect(saved)
     if request.htmx and request.method == "POST":
         return render(request, "offers/edit.html#totals", _totals_context(request, form, preview))
-    return render(request, "offers/edit.html", _edit_context(request, form, preview))
+    context = _edit_context(request, form, preview)
+    context.update(change_request=change, change_note=request.POST.get("change_note", ""))
+    return render(request, "offers/edit.html", context)
 
 
 def _defaults(request: RecruiterRequest) -> dict[str, Any]:
@@ -300,6 +347,7 @@ def _detail(request: RecruiterRequest, pk: int) -> HttpResponse:
         "link_waits_for": link_refusal(offer, signature=signature) if offer.can_send_link else None,
         "days_after_answer": settings.CANDIDATE_LINK_DAYS_AFTER_ANSWER,
         "budget_grant": BudgetGrant.objects.filter(offer=offer).first(),
+        "change_review": change_review_for(offer),
         "budgets_on": bool(settings.TOKEN_GATEWAY),
     }
     token = request.get_signed_cookie(
@@ -321,6 +369,39 @@ def _detail(request: RecruiterRequest, pk: int) -> HttpResponse:
         response.delete_cookie(NEW_LINK_COOKIE, path=offer.get_absolute_url())
         response["Cache-Control"] = "private, no-store"
     return response
+
+
+def change_review_for(offer: Offer) -> changes.Review | None:
+    """The request for a change the offer's page shows: an open one (the recruiter now has it in
+    front of them: the candidate reads "being considered"), or one answered by amending whose
+    new terms await approval."""
+    request = (
+        changes.open_request(offer)
+        or offer.change_requests.filter(
+            state=ChangeRequest.State.AMENDED, delivered_at__isnull=True
+        ).first()
+    )
+    if request is None:
+        return None
+    if request.is_open:
+        changes.change_request_seen(request)
+    return changes.review(request)
+
+
+@require_POST
+@recruiter_required
+def offer_change_keep(request: RecruiterRequest, pk: int, change_pk: int) -> HttpResponse:
+    offer = get_object_or_404(Offer.objects.visible_to(request.user), pk=pk)
+    change = get_object_or_404(ChangeRequest, pk=change_pk, offer=offer)
+    try:
+        changes.change_request_keep(
+            request=change, by=request.user, message=request.POST.get("message", "")[:2000]
+        )
+    except OfferError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "The candidate was told the offer stays as it is.")
+    return redirect(offer)
 
 
 LETTERS_SHOWN = 5

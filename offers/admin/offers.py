@@ -400,6 +400,7 @@ class OfferAdmin(admin.ModelAdmin):
                 refusal=decision_refusal(offer=obj, by=request.user),
                 can_decide=self.has_approve_permission(request),
                 is_awaiting=obj.is_awaiting,
+                change_review=change_review_shown(obj),
             )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
@@ -437,3 +438,15 @@ class OfferAdmin(admin.ModelAdmin):
             self.message_user(request, str(error), messages.ERROR)
             return redirect(change_url)
         return redirect(reverse("admin:offers_offer_changelist") + "?awaiting=me")
+
+
+def change_review_shown(offer: Offer) -> Any:
+    """The candidate's request behind an amended offer, beside the figures the approver
+    approves (issue 38); or an open one. Reading it here marks nothing as seen."""
+    from offers.models import ChangeRequest
+    from offers.services import changes
+
+    request = offer.change_requests.filter(
+        state__in=[*ChangeRequest.OPEN, ChangeRequest.State.AMENDED], delivered_at__isnull=True
+    ).first()
+    return changes.review(request) if request else None

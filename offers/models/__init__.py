@@ -6,11 +6,13 @@
 - `approvals`: `ApprovalPolicy` (the exception rules) and `SalaryBand`.
 - `letters`: `Letter`, `LetterTemplate`, `LetterTemplateVersion`, `TemplatePreview`.
 - `links`: `CandidateLink`.
+- `changes`: `ChangeRequest`, a candidate's request for a change.
 """
 
 from __future__ import annotations
 
 from offers.models.approvals import ApprovalPolicy, SalaryBand
+from offers.models.changes import ChangeRequest
 from offers.models.events import OfferEvent
 from offers.models.letters import Letter, LetterTemplate, LetterTemplateVersion, TemplatePreview
 from offers.models.links import CandidateLink
@@ -31,6 +33,7 @@ __all__ = [
     "TERM_LABELS",
     "ApprovalPolicy",
     "CandidateLink",
+    "ChangeRequest",
     "Department",
     "Letter",
     "LetterTemplate",

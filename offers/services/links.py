@@ -59,10 +59,12 @@ def link_expiry(offer: Offer) -> datetime.datetime:
 
 
 def candidate_link_create(
-    *, offer: Offer, by: User, email: bool = False
+    *, offer: Offer, by: User, email: bool = False, change_note: str | None = None
 ) -> tuple[CandidateLink, str]:
     """A new private link (older ones revoked); the token is returned once and never stored.
-    An answered offer gets a link to read it and its signed letter for a while."""
+    An answered offer gets a link to read it and its signed letter for a while. `change_note`:
+    the offer was amended after the candidate asked for a change (the email says so, with the
+    recruiter's note)."""
     token = secrets.token_urlsafe(TOKEN_BYTES)
     with transaction.atomic():
         offer = locked(offer)
@@ -100,7 +102,7 @@ def candidate_link_create(
         ).exists():
             letter_request(offer=offer, by=by)  # the candidate downloads the approved letter
         if email:
-            notifications.candidate_link(offer, url=candidate_url(token))
+            notifications.candidate_link(offer, url=candidate_url(token), change_note=change_note)
     return link, token
 
 

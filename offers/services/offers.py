@@ -278,6 +278,10 @@ def offer_approve(
             **stage,
         )
         notifications.decided(offer, approved=True, note=note, by=by)
+        # Amended after the candidate asked for a change: the new letter goes to them now.
+        from offers.services.changes import change_amendment_deliver
+
+        change_amendment_deliver(offer, by=by)
     return offer
 
 

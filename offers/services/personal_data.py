@@ -28,7 +28,14 @@ from django.utils import timezone
 
 from offers import lifecycle, signals
 from offers.actions import Action
-from offers.models import CandidateLink, Letter, Offer, OfferEvent, TokenAllocation
+from offers.models import (
+    CandidateLink,
+    ChangeRequest,
+    Letter,
+    Offer,
+    OfferEvent,
+    TokenAllocation,
+)
 from offers.services.workflow import OfferError, audit, locked
 
 logger = logging.getLogger(__name__)
@@ -40,6 +47,10 @@ ENDED = lifecycle.ENDED
 ANSWER_ACTIONS = {lifecycle.MOVES["accept"].action, lifecycle.MOVES["decline"].action}
 # What an answer's audit event records of the candidate's browser and typing.
 ANSWER_DETAILS = ("ip address", "user agent", "name typed")
+# A request for a change and its answer are the candidate's: their events keep only that there
+# was one and how it was answered (issue 38).
+CHANGE_ACTIONS = {Action.CHANGE_REQUESTED, Action.CHANGE_ANSWERED}
+CHANGE_KEPT = ("request", "answer")
 IDENTIFYING_CHANGES = (
     "candidate_name",
     "candidate_email",
@@ -109,16 +120,22 @@ def offer_anonymize(*, offer: Offer, by: User | None, reason: str) -> Offer:
         placeholder = f"Candidate #{offer.pk}"
         for event in offer.events.all():
             changes = {k: v for k, v in (event.changes or {}).items() if k not in ANSWER_DETAILS}
-            # A candidate's own words (a decline reason) are theirs: removed, not scrubbed.
+            if event.action in CHANGE_ACTIONS:
+                changes = {k: v for k, v in changes.items() if k in CHANGE_KEPT}
+            # A candidate's own words (a decline reason) are theirs: removed, not scrubbed; so
+            # are the words about their request for a change.
             note = (
                 ""
-                if event.actor_id is None and event.action in ANSWER_ACTIONS
+                if (event.actor_id is None and event.action in ANSWER_ACTIONS)
+                or event.action in CHANGE_ACTIONS
                 else (scrub(event.note, secrets, placeholder))
             )
             OfferEvent.objects.filter(pk=event.pk).update(
                 note=note, changes=scrub(changes, secrets, placeholder)
             )
         offer.links.update(emailed_to="")
+        # Their requests for a change (what they asked, their message, the answers to them).
+        offer.change_requests.all().delete()
         delete_files += [str(letter.file.name) for letter in offer.letters.exclude(file="")]
         offer.letters.update(file="")
         # What other apps hold of the candidate (signing: the signed letters and signatures).
@@ -231,6 +248,7 @@ def candidate_export(*, email: str) -> bytes:
             "events.json": OfferEvent.objects.filter(offer__in=ids),
             "links.json": CandidateLink.objects.filter(offer__in=ids).defer("token_hash"),
             "letters.json": Letter.objects.filter(offer__in=ids),
+            "change_requests.json": ChangeRequest.objects.filter(offer__in=ids),
         }
         for name, rows in parts.items():
             archive.writestr(name, serializers.serialize("json", rows, indent=2))
@@ -249,7 +267,8 @@ def candidate_export(*, email: str) -> bytes:
             "README.txt",
             f"Data held about {email.strip()} on {timezone.now():%Y-%m-%d %H:%M %Z}: "
             f"{len(ids)} offer(s), their token models, audit events, candidate links "
-            "(when they were opened), letter records and the letters themselves, and "
+            "(when they were opened), letter records and the letters themselves, requests "
+            "for a change to an offer, and "
             "signatures with the signed letters.\n",
         )
     return buffer.getvalue()

@@ -11,6 +11,7 @@ from django.utils import timezone
 from offers import lifecycle
 from offers.actions import Action
 from offers.models import (
+    ChangeRequest,
     Offer,
     OfferEvent,
 )
@@ -80,4 +81,9 @@ def move(
         raise OfferError("Someone changed this offer at the same moment: reload it and try again.")
     offer.refresh_from_db()
     audit(offer, by=by, action=step.action, from_status=from_status, note=note, changes=changes)
+    if step.to not in lifecycle.OPEN:
+        # Answered, withdrawn or expired: a request for a change left open closes unanswered.
+        offer.change_requests.filter(state__in=ChangeRequest.OPEN).update(
+            state=ChangeRequest.State.CLOSED
+        )
     return offer

@@ -34,6 +34,14 @@ def long_datetime(value: object) -> str:
 
 
 @register.filter
+def number(value: object) -> str:
+    """A whole count as the active language writes it: `1,200`, `1.200`."""
+    if value is None or value == "":
+        return "—"
+    return page_format("USD").number(value)  # type: ignore[arg-type]
+
+
+@register.filter
 def money_whole(value: object, currency: str) -> str:
     """`{{ figure|money_whole:offer.currency }}` → `$1,235` (rounded half up)"""
     return format_money(value, currency, places=WHOLE)

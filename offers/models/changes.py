@@ -1,0 +1,97 @@
+"""A candidate's request for a change to their offer (issue 38): what they asked, term by term,
+and how the recruiter answered. The asked terms and the message are the candidate's personal
+data (export and erasure cover them)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy
+
+from offers.models.links import CandidateLink
+from offers.models.offer import Offer, money_field
+
+
+class ChangeRequest(models.Model):
+    class State(models.TextChoices):
+        SENT = "sent", "Sent"  # the recruiter has not opened it yet
+        CONSIDERING = "considering", "Being considered"  # the recruiter has read it
+        AMENDED = "amended", "Amended"  # answered: the offer was changed and is re-approved
+        KEPT = "kept", "Kept as it is"  # answered: the offer stays as it is
+        REPLACED = "replaced", "Replaced"  # the candidate asked again
+        CLOSED = "closed", "Closed"  # the offer was answered, withdrawn or expired first
+
+    OPEN = (State.SENT, State.CONSIDERING)
+    ANSWERED = (State.AMENDED, State.KEPT)
+
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="change_requests")
+    link = models.ForeignKey(
+        CandidateLink, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    state = models.CharField(max_length=12, choices=State.choices, default=State.SENT)
+    offer_version = models.PositiveIntegerField()  # the terms the candidate read
+    # What was asked; None: not asked. A budget asked in tokens keeps both: the tokens a day of
+    # one of the offer's models, and the dollars a day they cost at the offer's prices.
+    token_usd_per_day = money_field(null=True, blank=True)
+    token_tokens_per_day = models.PositiveBigIntegerField(null=True, blank=True)
+    token_model_id = models.CharField(max_length=200, blank=True)
+    base_salary = money_field(null=True, blank=True)
+    sign_on_bonus = money_field(null=True, blank=True)
+    equity_units = models.PositiveIntegerField(null=True, blank=True)
+    start_date = models.DateField(null=True, blank=True)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    seen_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answer_message = models.TextField(blank=True)
+    # Amended: set once the approved new letter's link went to the candidate.
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["offer"],
+                condition=models.Q(state__in=["sent", "considering"]),
+                name="one_open_change_request_per_offer",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Change request {self.pk} on offer {self.offer_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in self.OPEN
+
+    @property
+    def is_answered(self) -> bool:
+        return self.state in self.ANSWERED
+
+    @property
+    def candidate_state(self) -> str:
+        """The state as the candidate reads it: sent, being considered, answered."""
+        if self.state == self.State.SENT:
+            return str(gettext_lazy("Sent"))
+        if self.state == self.State.CONSIDERING:
+            return str(gettext_lazy("Being considered"))
+        if self.state == self.State.AMENDED and self.delivered_at is None:
+            return str(gettext_lazy("Answered: the offer is being changed"))
+        if self.state == self.State.AMENDED:
+            return str(gettext_lazy("Answered: the offer was changed"))
+        if self.state == self.State.KEPT:
+            return str(gettext_lazy("Answered: the offer stays as it is"))
+        return str(gettext_lazy("Closed"))
+
+    def asks(self) -> list[str]:
+        """The names of the terms asked (`token_budget`, `base_salary`…)."""
+        names = []
+        if self.token_usd_per_day is not None:
+            names.append("token_budget")
+        for name in ("base_salary", "sign_on_bonus", "equity_units", "start_date"):
+            if getattr(self, name) is not None:
+                names.append(name)
+        return names
