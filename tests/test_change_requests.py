@@ -283,3 +283,13 @@ def test_answering_the_offer_closes_an_open_request(client: Client, sent: Any) -
     url = reverse("candidate:answer", args=[token])
     client.post(url, {"decision": "decline", "reason": "", "final": "yes"})
     assert ChangeRequest.objects.get().state == State.CLOSED
+
+
+def test_requests_are_rate_limited_per_link(client: Client, sent: Any, settings: Any) -> None:
+    _, token = sent
+    settings.CANDIDATE_CHANGE_RATE = "2/h"
+    assert ask(client, token, base_salary="210000").status_code == 302
+    assert ask(client, token, base_salary="211000").status_code == 302
+    limited = ask(client, token, base_salary="212000")
+    assert limited.status_code == 429 and int(limited["Retry-After"]) > 0
+    assert ChangeRequest.objects.filter(state=State.SENT).get().base_salary == Decimal("211000")
