@@ -293,3 +293,35 @@ def test_requests_are_rate_limited_per_link(client: Client, sent: Any, settings:
     limited = ask(client, token, base_salary="212000")
     assert limited.status_code == 429 and int(limited["Retry-After"]) > 0
     assert ChangeRequest.objects.filter(state=State.SENT).get().base_salary == Decimal("211000")
+
+
+def test_a_link_held_back_at_approval_carries_the_note_when_the_recruiter_sends_it(
+    client: Client, sent: Any, recruiter: Any, manager: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from offers import signals
+
+    offer, token = sent
+    ask(client, token, token_unit="usd", token_usd_per_day="180")
+    request = ChangeRequest.objects.get(offer=offer)
+    offer = factories.edit(offer, by=recruiter, token_usd_per_day=Decimal(180))
+    from offers.services.changes import change_request_amend
+
+    change_request_amend(request=request, by=recruiter, note="Yes to $180.")
+
+    def hold(sender: Any, offer: Offer, **kwargs: Any) -> str:
+        return "Waiting for the company's countersignature."
+
+    signals.link_check.connect(hold, dispatch_uid="test-hold")
+    try:
+        offer = offer_approve(offer=offer, by=manager)
+    finally:
+        signals.link_check.disconnect(dispatch_uid="test-hold")
+    request.refresh_from_db()
+    assert offer.status == Offer.Status.APPROVED and request.delivered_at is None
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        candidate_link_create(offer=offer, by=recruiter, email=True)
+    request.refresh_from_db()
+    assert request.delivered_at is not None
+    assert mail.outbox[-1].subject.startswith("Your changed offer")
+    assert "Yes to $180." in mail.outbox[-1].body

@@ -271,18 +271,16 @@ def change_request_amend(*, request: ChangeRequest, by: User, note: str) -> Chan
 
 def change_amendment_deliver(offer: Offer, *, by: User) -> CandidateLink | None:
     """Once an amended offer is approved: a new link (its approved new letter) to the candidate,
-    emailed with the recruiter's note. None when there is nothing to deliver, or the link is
-    held back (a countersignature first: the recruiter sends it as usual then)."""
+    emailed with the recruiter's note (`candidate_link_create` says so). None when there is
+    nothing to deliver, or the link is held back (a countersignature first): the recruiter's
+    link, once sent, carries the note the same way."""
     request = offer.change_requests.filter(state=State.AMENDED, delivered_at__isnull=True).first()
     if request is None or offer.status != lifecycle.Status.APPROVED or offer.anonymized_at:
         return None
     try:
-        link, _token = candidate_link_create(
-            offer=offer, by=by, email=True, change_note=request.answer_message
-        )
+        link, _token = candidate_link_create(offer=offer, by=by, email=True)
     except OfferError:
-        return None
-    ChangeRequest.objects.filter(pk=request.pk).update(delivered_at=timezone.now())
+        return None  # held back: the recruiter's link, when sent, carries the note
     return link
 
 

@@ -21,6 +21,7 @@ from offers import lifecycle, notifications, signals
 from offers.actions import Action
 from offers.models import (
     CandidateLink,
+    ChangeRequest,
     Letter,
     Offer,
 )
@@ -59,12 +60,12 @@ def link_expiry(offer: Offer) -> datetime.datetime:
 
 
 def candidate_link_create(
-    *, offer: Offer, by: User, email: bool = False, change_note: str | None = None
+    *, offer: Offer, by: User, email: bool = False
 ) -> tuple[CandidateLink, str]:
     """A new private link (older ones revoked); the token is returned once and never stored.
-    An answered offer gets a link to read it and its signed letter for a while. `change_note`:
-    the offer was amended after the candidate asked for a change (the email says so, with the
-    recruiter's note)."""
+    An answered offer gets a link to read it and its signed letter for a while. The first link
+    after an amendment the candidate asked for (issue 38) brings them the new terms: its email
+    says so, with the recruiter's note."""
     token = secrets.token_urlsafe(TOKEN_BYTES)
     with transaction.atomic():
         offer = locked(offer)
@@ -101,6 +102,14 @@ def candidate_link_create(
             draft=False,
         ).exists():
             letter_request(offer=offer, by=by)  # the candidate downloads the approved letter
+        # Amended after the candidate asked for a change: this link brings them the new terms.
+        amended = offer.change_requests.filter(
+            state=ChangeRequest.State.AMENDED, delivered_at__isnull=True
+        ).first()
+        change_note = None
+        if amended is not None:
+            ChangeRequest.objects.filter(pk=amended.pk).update(delivered_at=now)
+            change_note = amended.answer_message
         if email:
             notifications.candidate_link(offer, url=candidate_url(token), change_note=change_note)
     return link, token
