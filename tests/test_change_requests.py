@@ -146,7 +146,9 @@ def test_amending_sends_it_back_for_approval_and_the_candidate_reads_the_new_let
     assert offer.status == Offer.Status.PENDING_APPROVAL
     assert request.state == State.AMENDED and request.answered_by == recruiter
     assert offer.events.filter(action="change answered").exists()
-    assert client.get(reverse("candidate:offer", args=[token])).status_code == 410
+    revising = client.get(reverse("candidate:offer", args=[token]))
+    assert revising.status_code == 410
+    assert "Your offer is being changed after your request" in revising.content.decode()
 
     # The hiring manager sees the request beside the figures in the admin.
     admin = Client()
