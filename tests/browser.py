@@ -54,3 +54,30 @@ def log_in(page, live_server, username: str, password: str) -> None:  # type: ig
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
+
+
+def phone_page(browser_page):  # type: ignore[no-untyped-def]
+    """A new 375 px touch phone beside the test's desk browser: (its context, its page)."""
+    phone = browser_page.context.browser.new_context(
+        viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True
+    )
+    page = phone.new_page()
+    page.set_default_timeout(15000)
+    return phone, page
+
+
+def off_loop(job, *args):  # type: ignore[no-untyped-def]
+    """Run a worker's job in this process but off Playwright's event loop (pyHanko, which
+    seals letters, runs an asyncio loop of its own)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    def run():  # type: ignore[no-untyped-def]
+        try:
+            return job(*args)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(run).result()

@@ -7,7 +7,7 @@ from offers.models import Letter, Offer
 from offers.roles import HIRING_MANAGERS
 from offers.services import candidate_link_create
 from tests import factories
-from tests.browser import OUTPUT, log_in
+from tests.browser import OUTPUT, log_in, phone_page
 from tests.workers import WorkerProcess, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -31,11 +31,7 @@ def test_candidate_reads_downloads_and_accepts_on_a_phone(  # type: ignore[no-un
     finally:
         worker.stop()
 
-    phone = browser_page.context.browser.new_context(
-        viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True
-    )
-    page = phone.new_page()
-    page.set_default_timeout(15000)
+    phone, page = phone_page(browser_page)
     page.goto(f"{live_server.url}/o/{token}/")
     expect(page.get_by_role("heading", name="Senior Engineer")).to_be_visible()
     words = page.locator("[data-token-words]").first

@@ -6,7 +6,6 @@ finds no WCAG 2.2 AA violation."""
 from __future__ import annotations
 
 import re
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -15,14 +14,12 @@ from axe_playwright_python.sync_playwright import Axe
 from django.core import mail
 from playwright.sync_api import expect
 
-from offers.models import Letter
 from offers.roles import HIRING_MANAGERS
-from offers.services import candidate_link_create, letter_render
 from signing import services
 from signing.models import Signature
 from tests import factories
-from tests.browser import OUTPUT
-from tests.test_candidate_language import german_template
+from tests.browser import OUTPUT, off_loop, phone_page
+from tests.test_candidate_language import german_offer_sent
 from tests.test_translations import (
     CANDIDATE_MODULES,
     CANDIDATE_TEMPLATES,
@@ -64,35 +61,16 @@ def check_screen(page: Any, name: str, english: set[str]) -> None:
     page.screenshot(path=str(OUTPUT / f"candidate-de-{name}.png"), full_page=True)
 
 
-def seal(signature_id: int) -> None:
-    from django.db import connection
-
-    try:
-        services.seal(signature_id=signature_id)
-    finally:
-        connection.close()
-
-
 def test_a_german_candidate_signs_on_a_phone_in_german(  # type: ignore[no-untyped-def]
     browser_page, live_server, signing_on: Path
 ) -> None:
     recruiter = factories.user("riley", first_name="Riley", last_name="Recruiter")
     manager = factories.user("morgan", role=HIRING_MANAGERS, is_staff=True)
-    german_template()
-    offer = factories.offer(
-        by=recruiter, hiring_manager=manager, location="Berlin, Germany", currency="EUR"
-    )
-    offer = factories.approved(offer, recruiter=recruiter, manager=manager)
-    _, token = candidate_link_create(offer=offer, by=recruiter)
-    letter_render(letter_id=Letter.objects.get(offer=offer, draft=False).pk)
+    offer, _, token = german_offer_sent(recruiter, manager)
     english = english_fragments()
     assert len(english) > 150  # the check has something to find
 
-    phone = browser_page.context.browser.new_context(
-        viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True
-    )
-    page = phone.new_page()
-    page.set_default_timeout(15000)
+    phone, page = phone_page(browser_page)
     page.goto(f"{live_server.url}/o/{token}/")
     expect(page.get_by_role("heading", name="Ihr KI-Token-Budget")).to_be_visible()
     check_screen(page, "1-consent", english)
@@ -119,8 +97,7 @@ def test_a_german_candidate_signs_on_a_phone_in_german(  # type: ignore[no-untyp
     page.get_by_role("button", name="Unterschreiben und das Angebot annehmen").click()
     expect(page.locator("[data-answer]")).to_contain_text("angenommen")
     signature = Signature.objects.get(offer=offer)
-    with ThreadPoolExecutor(1) as pool:  # the worker's job, run here (off Playwright's loop)
-        pool.submit(seal, signature.pk).result()
+    off_loop(lambda pk: services.seal(signature_id=pk), signature.pk)  # the worker's job
     page.reload()
     expect(
         page.get_by_role("link", name="Ihr unterschriebenes Schreiben herunterladen (PDF)")

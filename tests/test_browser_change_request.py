@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime
 import re
-from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 
@@ -21,23 +20,9 @@ from offers.services import candidate_link_create, letter_render
 from signing import services
 from signing.models import Signature
 from tests import factories
-from tests.browser import OUTPUT, log_in
+from tests.browser import OUTPUT, log_in, off_loop, phone_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def off_loop(job, *args):  # type: ignore[no-untyped-def]
-    """Run a worker's job here, off Playwright's event loop (pyHanko runs one of its own)."""
-    from django.db import connection
-
-    def run():  # type: ignore[no-untyped-def]
-        try:
-            return job(*args)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(run).result()
 
 
 def render_letters(offer: Offer) -> None:
@@ -58,11 +43,7 @@ def test_a_candidate_asks_for_more_tokens_and_a_later_start_and_signs_the_amende
     render_letters(offer)
     later = offer.start_date + datetime.timedelta(days=14)
 
-    phone = browser_page.context.browser.new_context(
-        viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True
-    )
-    page = phone.new_page()
-    page.set_default_timeout(15000)
+    phone, page = phone_page(browser_page)
     page.goto(f"{live_server.url}/o/{token}/")
     page.get_by_text("Ask for a change").click()
     page.get_by_label("US dollars a day").fill("200")

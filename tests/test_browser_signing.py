@@ -13,7 +13,7 @@ from offers.services import candidate_link_create
 from signing.certificates import make_test_authority
 from signing.models import Signature
 from tests import factories
-from tests.browser import OUTPUT, log_in
+from tests.browser import OUTPUT, log_in, phone_page
 from tests.test_signing import last_code, validate
 from tests.workers import WorkerProcess, wait_for
 
@@ -54,11 +54,7 @@ def test_candidate_signs_on_a_phone_the_company_countersigns_and_the_recruiter_s
             what="the approved letter",
         )
 
-        phone = browser_page.context.browser.new_context(
-            viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True
-        )
-        page = phone.new_page()
-        page.set_default_timeout(15000)
+        phone, page = phone_page(browser_page)
         page.goto(f"{live_server.url}/o/{token}/")
         expect(page.get_by_text("Consent to electronic records and signatures")).to_be_visible()
         fits(page)

@@ -46,6 +46,10 @@ def german_template() -> None:
 
 @pytest.fixture
 def german(recruiter: Any, manager: Any) -> tuple[Offer, CandidateLink, str]:
+    return german_offer_sent(recruiter, manager)
+
+
+def german_offer_sent(recruiter: Any, manager: Any) -> tuple[Offer, CandidateLink, str]:
     """A German offer (RSUs, a token budget) sent to its candidate, its letter rendered."""
     german_template()
     offer = factories.offer(
