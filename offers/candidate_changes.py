@@ -22,9 +22,9 @@ from offers.candidate_views import (
     candidate_render,
     private_response,
 )
+from offers.figures import figures_format
 from offers.forms import ChangeRequestForm
 from offers.languages import candidate_language
-from offers.letters.format import LetterFormat, page_format
 from offers.letters.wording import block_values
 from offers.models import CandidateLink, ChangeRequest, Offer
 from offers.services import OfferError
@@ -134,12 +134,7 @@ def candidate_change_preview(
             if ask is not None and ask.token_usd_per_day is not None:
                 asked = asked_offer(offer, ask)
                 figures = figures_of(asked)
-                version = offer.letter_template_version
-                fmt = (
-                    LetterFormat(version.language, offer.currency)
-                    if language != "en" and version
-                    else page_format(offer.currency)
-                )
+                fmt = figures_format(offer, language)
                 context["preview"] = {
                     "ask": ask,
                     "usd": fmt.usd(ask.token_usd_per_day),

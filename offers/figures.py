@@ -28,13 +28,9 @@ def figures_context(
         return {"years": [], "pillars": charts.PILLARS, "valuation": None}
     context = token_context(offer, figures)
     with translation.override(language):
-        version = offer.letter_template_version
-        fmt = page_format(offer.currency)
-        if language != "en" and version and version.language.startswith(language):
-            fmt = LetterFormat(version.language, offer.currency)
         blocks = block_values(
             offer,
-            fmt,
+            figures_format(offer, language),
             figures,
             peak_hours=context["peak_hours"],
             changes_ahead=context["changes_ahead"],
@@ -45,6 +41,15 @@ def figures_context(
         "blocks": blocks,
         **context,
     }
+
+
+def figures_format(offer: Offer, language: str) -> LetterFormat:
+    """How a page in `language` writes the offer's figures: English as the pages do; the
+    letter's own language as the letter does (its template's locale: de_DE, de_AT…)."""
+    version = offer.letter_template_version
+    if language != "en" and version and version.language.startswith(language):
+        return LetterFormat(version.language, offer.currency)
+    return page_format(offer.currency)
 
 
 def token_context(offer: Offer, figures: Figures) -> dict[str, Any]:
