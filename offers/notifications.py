@@ -16,13 +16,23 @@ from offers.models import ChangeRequest, Offer
 from offers.roles import people_with_perm
 
 
-def _send(*, subject: str, template: str, context: dict[str, object], to: list[str]) -> None:
+def _send(
+    *,
+    subject: str,
+    template: str,
+    context: dict[str, object],
+    to: list[str],
+    language: str = "en",
+) -> None:
+    """An email once the transaction commits: the company's people read English (whatever
+    language the request that caused it was in), a candidate their own (`language`)."""
     recipients = sorted({address for address in to if address})
     if not recipients:
         return
     # A candidate's name is user text: no line break may reach a mail header.
     subject = " ".join(subject.split())
-    body = render_to_string(template, {**context, "company_name": settings.COMPANY_NAME})
+    with translation.override(language):
+        body = render_to_string(template, {**context, "company_name": settings.COMPANY_NAME})
     transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients))
 
 
@@ -63,18 +73,20 @@ def candidate_link(offer: Offer, *, url: str, change_note: str | None = None) ->
     """To the candidate: their private link (the only place, besides the recruiter's screen,
     where the token is ever written). `change_note`: the offer was changed after their request
     (the recruiter's note, maybe blank)."""
-    with translation.override(letter_language(offer)):  # the candidate's language
+    language = letter_language(offer)  # the candidate's
+    with translation.override(language):
         subject = (
             _("Your changed offer from {company}")
             if change_note is not None
             else _("Your offer from {company}")
         )
-        _send(
-            subject=subject.format(company=settings.COMPANY_NAME),
-            template="offers/email/candidate_link.txt",
-            context={"offer": offer, "url": url, "change_note": change_note},
-            to=[offer.candidate_email],
-        )
+    _send(
+        subject=subject.format(company=settings.COMPANY_NAME),
+        template="offers/email/candidate_link.txt",
+        context={"offer": offer, "url": url, "change_note": change_note},
+        to=[offer.candidate_email],
+        language=language,
+    )
 
 
 def change_requested(offer: Offer, request: ChangeRequest) -> None:
@@ -93,15 +105,18 @@ def change_requested(offer: Offer, request: ChangeRequest) -> None:
 
 def change_kept(offer: Offer, request: ChangeRequest) -> None:
     """To the candidate: the offer stays as it is, with the recruiter's message."""
-    with translation.override(letter_language(offer)):
-        _send(
-            subject=_("About your request for a change to your offer from {company}").format(
-                company=settings.COMPANY_NAME
-            ),
-            template="offers/email/change_kept.txt",
-            context={"offer": offer, "request": request},
-            to=[offer.candidate_email],
+    language = letter_language(offer)
+    with translation.override(language):
+        subject = _("About your request for a change to your offer from {company}").format(
+            company=settings.COMPANY_NAME
         )
+    _send(
+        subject=subject,
+        template="offers/email/change_kept.txt",
+        context={"offer": offer, "request": request},
+        to=[offer.candidate_email],
+        language=language,
+    )
 
 
 def candidate_answered(offer: Offer, *, note: str) -> None:

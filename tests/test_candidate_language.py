@@ -239,3 +239,21 @@ def test_the_link_email_and_the_confirmation_speak_german_and_the_answer_is_take
     assert "Sie haben dieses Angebot angenommen" in page
     again = client.post(url, {**fields, "final": "yes"}).content.decode()
     assert "Sie haben dieses Angebot bereits angenommen" in again
+
+
+def test_a_german_candidates_request_reaches_the_recruiter_in_english(
+    client: Client, german: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    offer, _, token = german
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("candidate:change", args=[token]),
+            {"token_unit": "usd", "token_usd_per_day": "200", "message": "Mehr Agenten, bitte."},
+        )
+    assert response.status_code == 302
+    told = mail.outbox[-1]
+    assert told.to == [offer.created_by.email]
+    assert "AI token budget: $200.00 a day (now $150.00)" in told.body
+    assert "Mehr Agenten, bitte." in told.body  # their words, as they wrote them
+    page = visit(client, token).content.decode()
+    assert "Ihre Bitte um eine Änderung" in page and "200,00\xa0$ am Tag" in page
