@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from offers.languages import letter_language
-from offers.models import ChangeRequest, Offer
+from offers.languages import candidate_language
+from offers.models import CandidateLink, ChangeRequest, Offer
 from offers.roles import people_with_perm
 
 
@@ -69,11 +69,13 @@ def decided(offer: Offer, *, approved: bool, note: str, by: User) -> None:
     )
 
 
-def candidate_link(offer: Offer, *, url: str, change_note: str | None = None) -> None:
+def candidate_link(
+    offer: Offer, *, url: str, change_note: str | None = None, link: CandidateLink | None = None
+) -> None:
     """To the candidate: their private link (the only place, besides the recruiter's screen,
     where the token is ever written). `change_note`: the offer was changed after their request
     (the recruiter's note, maybe blank)."""
-    language = letter_language(offer)  # the candidate's
+    language = candidate_language(offer, link)  # the letter's, or English if they chose it
     with translation.override(language):
         subject = (
             _("Your changed offer from {company}")
@@ -105,7 +107,7 @@ def change_requested(offer: Offer, request: ChangeRequest) -> None:
 
 def change_kept(offer: Offer, request: ChangeRequest) -> None:
     """To the candidate: the offer stays as it is, with the recruiter's message."""
-    language = letter_language(offer)
+    language = candidate_language(offer, request.link)
     with translation.override(language):
         subject = _("About your request for a change to your offer from {company}").format(
             company=settings.COMPANY_NAME

@@ -257,3 +257,15 @@ def test_a_german_candidates_request_reaches_the_recruiter_in_english(
     assert "Mehr Agenten, bitte." in told.body  # their words, as they wrote them
     page = visit(client, token).content.decode()
     assert "Ihre Bitte um eine Änderung" in page and "200,00\xa0$ am Tag" in page
+
+
+def test_a_new_link_keeps_the_candidates_choice_of_english_and_its_email_follows(
+    client: Client, german: Any, recruiter: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    offer, _, token = german
+    switch(client, token, "en")
+    with django_capture_on_commit_callbacks(execute=True):
+        link, new_token = candidate_link_create(offer=offer, by=recruiter, email=True)
+    assert link.language == "en"
+    assert mail.outbox[-1].subject.startswith("Your offer from")
+    assert '<html lang="en">' in visit(client, new_token).content.decode()

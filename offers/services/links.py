@@ -78,6 +78,7 @@ def candidate_link_create(
                 "The candidate's personal data was erased: there is nobody to send to."
             )
         now = timezone.now()
+        earlier = offer.links.first()  # the candidate's language choice goes on to the new link
         offer.links.filter(revoked_at__isnull=True).update(revoked_at=now, revoked_by=by)
         link = CandidateLink.objects.create(
             offer=offer,
@@ -85,6 +86,7 @@ def candidate_link_create(
             created_by=by,
             expires_at=link_expiry(offer),
             emailed_to=offer.candidate_email if email else "",
+            language=earlier.language if earlier else "",
         )
         if lifecycle.allows("send", offer.status):
             offer = move(offer, "send", by=by)
@@ -111,7 +113,9 @@ def candidate_link_create(
             ChangeRequest.objects.filter(pk=amended.pk).update(delivered_at=now)
             change_note = amended.answer_message
         if email:
-            notifications.candidate_link(offer, url=candidate_url(token), change_note=change_note)
+            notifications.candidate_link(
+                offer, url=candidate_url(token), change_note=change_note, link=link
+            )
     return link, token
 
 
