@@ -86,6 +86,12 @@ class ChangeRequest(models.Model):
             return str(gettext_lazy("Answered: the offer stays as it is"))
         return str(gettext_lazy("Closed"))
 
+    @property
+    def token_model_name(self) -> str:
+        """The asked tokens' model by the name the offer gives it (its id if it has none)."""
+        found = self.offer.allocations.filter(model_id=self.token_model_id).first()
+        return found.display_name if found else self.token_model_id
+
     def asks(self) -> list[str]:
         """The names of the terms asked (`token_budget`, `base_salary`…)."""
         names = []

@@ -114,7 +114,7 @@ def review(request: ChangeRequest) -> Review:
         asked_text = f"{format_money(request.token_usd_per_day, 'USD')} a day"
         if request.token_tokens_per_day:
             asked_text += (
-                f" ({request.token_tokens_per_day:,} tokens a day of {request.token_model_id})"
+                f" ({request.token_tokens_per_day:,} tokens a day of {request.token_model_name})"
             )
         rows.append(
             ("AI token budget", f"{format_money(now.usd_per_day, 'USD')} a day", asked_text)
