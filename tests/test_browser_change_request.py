@@ -61,6 +61,7 @@ def test_a_candidate_asks_for_more_tokens_and_a_later_start_and_signs_the_amende
     log_in(desk, live_server, "riley", "pw-riley")
     desk.goto(f"{live_server.url}/offers/")
     expect(desk.locator("[data-change-asked]")).to_be_visible()
+    desk.screenshot(path=str(OUTPUT / "change-list.png"))
     desk.goto(f"{live_server.url}{offer.get_absolute_url()}")
     review = desk.locator("#change-request")
     expect(review).to_contain_text("The candidate asked for a change")
