@@ -21,6 +21,7 @@ from signing import services
 from signing.models import Signature
 from tests import factories
 from tests.browser import OUTPUT, log_in, off_loop, phone_page
+from tests.test_letters import pdf_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -96,6 +97,10 @@ def test_a_candidate_asks_for_more_tokens_and_a_later_start_and_signs_the_amende
     expect(page.locator("[data-change-status]")).to_have_text("Answered: the offer was changed")
     expect(page.locator("[data-pay='tokens']")).to_contain_text("$200.00 a day")
     expect(page.locator(".facts")).to_contain_text(f"{later.day} {later:%B %Y}")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the offer letter (PDF)").click()
+    letter = pdf_text(Path(download.value.path()).read_bytes())
+    assert "$200.00 a day" in letter and f"{later:%B} {later.day}, {later.year}" in letter, letter
     page.get_by_label("I agree to receive my offer letter").check()
     page.get_by_role("button", name="Agree and email me a code").click()
     code = re.findall(r"\b\d{6}\b", str(mail.outbox[-1].body))[-1]
