@@ -91,13 +91,3 @@ class ChangeRequest(models.Model):
         """The asked tokens' model by the name the offer gives it (its id if it has none)."""
         found = self.offer.allocations.filter(model_id=self.token_model_id).first()
         return found.display_name if found else self.token_model_id
-
-    def asks(self) -> list[str]:
-        """The names of the terms asked (`token_budget`, `base_salary`…)."""
-        names = []
-        if self.token_usd_per_day is not None:
-            names.append("token_budget")
-        for name in ("base_salary", "sign_on_bonus", "equity_units", "start_date"):
-            if getattr(self, name) is not None:
-                names.append(name)
-        return names

@@ -15,7 +15,6 @@ import copy
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -282,27 +281,3 @@ def change_amendment_deliver(offer: Offer, *, by: User) -> CandidateLink | None:
     except OfferError:
         return None  # held back: the recruiter's link, when sent, carries the note
     return link
-
-
-def change_requests_close(offer: Offer) -> None:
-    """The offer was answered, withdrawn or expired: open requests close unanswered."""
-    offer.change_requests.filter(state__in=ChangeRequest.OPEN).update(state=State.CLOSED)
-
-
-def change_request_erase(offer: Offer) -> int:
-    """The candidate's personal data: the requests' terms and words go (with their rows)."""
-    count, _ = offer.change_requests.all().delete()
-    return count
-
-
-def change_request_export(offer: Offer) -> list[dict[str, Any]]:
-    return [
-        {
-            "asked_at": request.created_at.isoformat(),
-            "state": request.state,
-            **{key: value for key, value in _asked_changes(request).items() if key != "message"},
-            "message": request.message,
-            "answer": request.answer_message,
-        }
-        for request in offer.change_requests.all()
-    ]
