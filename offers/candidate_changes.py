@@ -32,7 +32,6 @@ from offers.services.changes import (
     Ask,
     asked_offer,
     change_request_make,
-    figures_of,
     usd_for_tokens,
 )
 
@@ -52,7 +51,7 @@ def _ask(offer: Offer, form: ChangeRequestForm) -> Ask:
     usd, tokens, model = data.get("token_usd_per_day"), data.get("token_tokens_per_day"), ""
     if tokens:
         model = data["token_model"]
-        usd = usd_for_tokens(figures_of(offer), model, tokens)
+        usd = usd_for_tokens(offer.figures, model, tokens)
         if usd is None:
             raise OfferError(_("That model is not one of this offer's models."))
     return Ask(
@@ -133,12 +132,11 @@ def candidate_change_preview(
                 ask = None
             if ask is not None and ask.token_usd_per_day is not None:
                 asked = asked_offer(offer, ask)
-                figures = figures_of(asked)
                 fmt = figures_format(offer, language)
                 context["preview"] = {
                     "ask": ask,
                     "usd": fmt.usd(ask.token_usd_per_day),
-                    "token": block_values(asked, fmt, figures)["token"],
+                    "token": block_values(asked, fmt, asked.figures)["token"],
                 }
         return candidate_render(
             language, request, "candidate/_change_preview.html", context, status=200

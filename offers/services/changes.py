@@ -27,7 +27,7 @@ from offers.models import CandidateLink, ChangeRequest, Offer
 from offers.rules import rule_breaks
 from offers.services.links import candidate_can, candidate_link_create
 from offers.services.workflow import OfferError, audit, locked
-from offers.token_line import Figures, stored_prices, value_offer
+from offers.token_line import Figures
 from pricing.money import CENT, WHOLE, round_money
 
 State = ChangeRequest.State
@@ -64,8 +64,10 @@ def usd_for_tokens(figures: Figures, model_id: str, tokens_per_day: int) -> Deci
 
 
 def asked_offer(offer: Offer, request: ChangeRequest | Ask) -> Offer:
-    """An unsaved copy of the offer with the asked terms in place (never saved)."""
+    """An unsaved copy of the offer with the asked terms in place (never saved); its
+    `figures` are valued afresh, with the offer's models at its own snapshot's prices."""
     asked = copy.copy(offer)
+    asked.__dict__.pop("figures", None)  # the original's, cached: not the asked terms'
     for name in ASKABLE:
         value = getattr(request, name)
         if value is not None:
@@ -74,12 +76,6 @@ def asked_offer(offer: Offer, request: ChangeRequest | Ask) -> Offer:
         asked.token_budget_unit = Offer.TokenBudgetUnit.USD
         asked.token_usd_per_day = request.token_usd_per_day
     return asked
-
-
-def figures_of(offer: Offer) -> Figures:
-    """An offer's figures, saved or not, at its own snapshot's prices of its own models."""
-    allocations = list(offer.allocations.all())
-    return value_offer(offer, prices=stored_prices(offer, allocations), allocations=allocations)
 
 
 @dataclass(frozen=True)
@@ -104,9 +100,9 @@ class Review:
 
 def review(request: ChangeRequest) -> Review:
     offer = request.offer
-    now = figures_of(offer)
+    now = offer.figures
     asked_terms = asked_offer(offer, request)
-    asked = figures_of(asked_terms)
+    asked = asked_terms.figures
     currency = offer.currency
     rows = []
     if request.token_usd_per_day is not None:
