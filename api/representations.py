@@ -11,7 +11,7 @@ from ninja import Schema
 
 from api.auth import etag
 from offers.lifecycle import Status
-from offers.models import APPROVED_TERMS, ChangeRequest, Offer
+from offers.models import APPROVED_TERMS, Offer
 from signing.services import offer_signature
 
 # Our statuses as Merge's unified Offer model names them.
@@ -156,7 +156,7 @@ def offer_detail(offer: Offer) -> dict[str, Any]:
 
 def change_request(offer: Offer) -> dict[str, Any] | None:
     """The candidate's newest request for a change (issue 38), open or answered; None."""
-    request = offer.change_requests.exclude(state=ChangeRequest.State.REPLACED).first()
+    request = offer.change_requests.shown().first()
     if request is None:
         return None
     return {

@@ -26,7 +26,7 @@ from offers.figures import figures_format
 from offers.forms import ChangeRequestForm
 from offers.languages import candidate_language
 from offers.letters.wording import block_values
-from offers.models import CandidateLink, ChangeRequest, Offer
+from offers.models import CandidateLink, Offer
 from offers.services import OfferError
 from offers.services.changes import (
     Ask,
@@ -38,7 +38,7 @@ from offers.services.changes import (
 
 def change_context(offer: Offer, form: ChangeRequestForm | None = None) -> dict[str, Any]:
     """The "Ask for a change" part of the candidate's page (in the active language)."""
-    shown = offer.change_requests.exclude(state=ChangeRequest.State.REPLACED).first()
+    shown = offer.change_requests.shown().first()
     return {
         "change_request": shown,
         "change_form": form or ChangeRequestForm(offer=offer),

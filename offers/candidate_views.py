@@ -22,7 +22,7 @@ from offers.forms import AnswerForm
 from offers.languages import candidate_language, letter_language
 from offers.letters import letter_file_response
 from offers.letters.format import html_lang
-from offers.models import CandidateLink, ChangeRequest, Offer
+from offers.models import CandidateLink, Offer
 from offers.services import (
     OfferError,
     candidate_link_find,
@@ -87,12 +87,7 @@ def candidate_link_or_response(
     reason = lifecycle.gone_reason(
         offer.status, link_revoked=link.is_revoked, link_expired=link.is_expired()
     )
-    if (
-        reason == "revoked"
-        and offer.change_requests.filter(
-            state=ChangeRequest.State.AMENDED, delivered_at__isnull=True
-        ).exists()
-    ):
+    if reason == "revoked" and offer.change_requests.awaiting_delivery().exists():
         reason = "revising"  # amended after the candidate's request, being approved again
     if reason:
         context = {

@@ -117,9 +117,7 @@ def offer_list(request: RecruiterRequest) -> HttpResponse:
         .annotate(
             first_year_usd=F("listed_first_year_total") / F("usd_exchange_rate"),
             # A candidate's request for a change waits for an answer.
-            change_asked=Exists(
-                ChangeRequest.objects.filter(offer=OuterRef("pk"), state__in=ChangeRequest.OPEN)
-            ),
+            change_asked=Exists(ChangeRequest.objects.open().filter(offer=OuterRef("pk"))),
         )
     )
     if filters.is_valid():
@@ -177,7 +175,7 @@ def _amending(request: RecruiterRequest, offer: Offer) -> ChangeRequest | None:
     pk = request.GET.get("change") or request.POST.get("change") or ""
     if not offer.pk or not pk.isdigit():
         return None
-    return offer.change_requests.filter(pk=int(pk), state__in=ChangeRequest.OPEN).first()
+    return offer.change_requests.open().filter(pk=int(pk)).first()
 
 
 def _asked_initial(change: ChangeRequest) -> dict[str, Any]:
@@ -375,12 +373,7 @@ def change_review_for(offer: Offer) -> changes.Review | None:
     """The request for a change the offer's page shows: an open one (the recruiter now has it in
     front of them: the candidate reads "being considered"), or one answered by amending whose
     new terms await approval."""
-    request = (
-        changes.open_request(offer)
-        or offer.change_requests.filter(
-            state=ChangeRequest.State.AMENDED, delivered_at__isnull=True
-        ).first()
-    )
+    request = changes.request_under_review(offer)
     if request is None:
         return None
     if request.is_open:

@@ -443,10 +443,7 @@ class OfferAdmin(admin.ModelAdmin):
 def change_review_shown(offer: Offer) -> Any:
     """The candidate's request behind an amended offer, beside the figures the approver
     approves (issue 38); or an open one. Reading it here marks nothing as seen."""
-    from offers.models import ChangeRequest
     from offers.services import changes
 
-    request = offer.change_requests.filter(
-        state__in=[*ChangeRequest.OPEN, ChangeRequest.State.AMENDED], delivered_at__isnull=True
-    ).first()
+    request = changes.request_under_review(offer)
     return changes.review(request) if request else None

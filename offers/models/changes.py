@@ -12,6 +12,20 @@ from offers.models.links import CandidateLink
 from offers.models.offer import Offer, money_field
 
 
+class ChangeRequestQuerySet(models.QuerySet["ChangeRequest"]):
+    def open(self) -> ChangeRequestQuerySet:
+        """Waiting for the recruiter's answer (sent, being considered)."""
+        return self.filter(state__in=ChangeRequest.OPEN)
+
+    def awaiting_delivery(self) -> ChangeRequestQuerySet:
+        """Answered by amending the offer, whose new terms have not reached the candidate yet."""
+        return self.filter(state=ChangeRequest.State.AMENDED, delivered_at__isnull=True)
+
+    def shown(self) -> ChangeRequestQuerySet:
+        """What the candidate and the API see: every request but those replaced by a newer."""
+        return self.exclude(state=ChangeRequest.State.REPLACED)
+
+
 class ChangeRequest(models.Model):
     class State(models.TextChoices):
         SENT = "sent", "Sent"  # the recruiter has not opened it yet
@@ -49,6 +63,8 @@ class ChangeRequest(models.Model):
     answer_message = models.TextField(blank=True)
     # Amended: set once the approved new letter's link went to the candidate.
     delivered_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ChangeRequestQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]

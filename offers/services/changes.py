@@ -149,8 +149,11 @@ def review(request: ChangeRequest) -> Review:
     )
 
 
-def open_request(offer: Offer) -> ChangeRequest | None:
-    return offer.change_requests.filter(state__in=ChangeRequest.OPEN).first()
+def request_under_review(offer: Offer) -> ChangeRequest | None:
+    """The request the offer's page and the approver's admin page show beside the figures: an
+    open one, else one answered by amending whose new terms await approval or delivery."""
+    requests = offer.change_requests
+    return requests.open().first() or requests.awaiting_delivery().first()
 
 
 def _asked_changes(request: ChangeRequest) -> dict[str, str]:
@@ -179,9 +182,7 @@ def change_request_make(
         link = CandidateLink.objects.select_for_update().get(pk=link.pk)
         offer = locked(link.offer)
         candidate_can(link, offer, move="accept", verb="answered")
-        replaced = offer.change_requests.filter(state__in=ChangeRequest.OPEN).update(
-            state=State.REPLACED
-        )
+        replaced = offer.change_requests.open().update(state=State.REPLACED)
 
         def cents(value: Decimal | None) -> Decimal | None:
             return None if value is None else round_money(value, places=CENT)
@@ -225,8 +226,10 @@ def change_request_seen(request: ChangeRequest) -> None:
 
 def _answer(request: ChangeRequest, *, by: User, state: str, message: str) -> ChangeRequest:
     offer = locked(request.offer)
-    moved = ChangeRequest.objects.filter(pk=request.pk, state__in=ChangeRequest.OPEN).update(
-        state=state, answered_by=by, answered_at=timezone.now(), answer_message=message
+    moved = (
+        ChangeRequest.objects.filter(pk=request.pk)
+        .open()
+        .update(state=state, answered_by=by, answered_at=timezone.now(), answer_message=message)
     )
     if not moved:
         raise OfferError("This request was answered or replaced already: reload the page.")
@@ -269,7 +272,7 @@ def change_amendment_deliver(offer: Offer, *, by: User) -> CandidateLink | None:
     emailed with the recruiter's note (`candidate_link_create` says so). None when there is
     nothing to deliver, or the link is held back (a countersignature first): the recruiter's
     link, once sent, carries the note the same way."""
-    request = offer.change_requests.filter(state=State.AMENDED, delivered_at__isnull=True).first()
+    request = offer.change_requests.awaiting_delivery().first()
     if request is None or offer.status != lifecycle.Status.APPROVED or offer.anonymized_at:
         return None
     try:

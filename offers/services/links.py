@@ -105,9 +105,7 @@ def candidate_link_create(
         ).exists():
             letter_request(offer=offer, by=by)  # the candidate downloads the approved letter
         # Amended after the candidate asked for a change: this link brings them the new terms.
-        amended = offer.change_requests.filter(
-            state=ChangeRequest.State.AMENDED, delivered_at__isnull=True
-        ).first()
+        amended = offer.change_requests.awaiting_delivery().first()
         change_note = None
         if amended is not None:
             ChangeRequest.objects.filter(pk=amended.pk).update(delivered_at=now)

@@ -83,7 +83,5 @@ def move(
     audit(offer, by=by, action=step.action, from_status=from_status, note=note, changes=changes)
     if step.to not in lifecycle.OPEN:
         # Answered, withdrawn or expired: a request for a change left open closes unanswered.
-        offer.change_requests.filter(state__in=ChangeRequest.OPEN).update(
-            state=ChangeRequest.State.CLOSED
-        )
+        offer.change_requests.open().update(state=ChangeRequest.State.CLOSED)
     return offer
