@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 import functools
 import json
 import unicodedata
@@ -83,6 +84,32 @@ def clean_text(value: str, *, multiline: bool) -> str:
             f"Remove the invisible control characters ({codes}): they can disguise the text."
         )
     return text
+
+
+def over_ceiling(data: dict[str, Any]) -> dict[str, str]:
+    """The fields of `data` past their ceiling (`CEILINGS`, `WHOLE_CEILINGS`), each with its
+    refusal in the active language: the builder's bounds, and those of a candidate's request."""
+    refusals = {}
+    bounds: list[tuple[dict[str, Decimal] | dict[str, int], Any]] = [
+        (CEILINGS, gettext_lazy("That is more than {ceiling}: check the amount.")),
+        (WHOLE_CEILINGS, gettext_lazy("That is more than {ceiling}: check the number.")),
+    ]
+    for ceilings, words in bounds:
+        for name, ceiling in ceilings.items():
+            value = data.get(name)
+            if value is not None and value > ceiling:
+                refusals[name] = str(words).format(ceiling=f"{ceiling:,}")
+    return refusals
+
+
+def start_date_refusal(start: datetime.date) -> str | None:
+    """Why a start date cannot be offered (in the past, more than two years ahead), or None."""
+    today = timezone.localdate()
+    if start < today:
+        return _("The start date is in the past.")
+    if (start - today).days > MAX_START_DAYS:
+        return _("The start date is more than two years ahead.")
+    return None
 
 
 def as_typed(value: Decimal) -> str:
@@ -251,14 +278,8 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
                     data[name] = clean_text(data[name], multiline=name == "internal_notes")
                 except forms.ValidationError as error:
                     self.add_error(name, error)
-        for name, ceiling in CEILINGS.items():
-            value = data.get(name)
-            if value is not None and value > ceiling:
-                self.add_error(name, f"That is more than {ceiling:,}: check the amount.")
-        for name, whole_ceiling in WHOLE_CEILINGS.items():
-            value = data.get(name)
-            if value is not None and value > whole_ceiling:
-                self.add_error(name, f"That is more than {whole_ceiling:,}: check the number.")
+        for name, refusal in over_ceiling(data).items():
+            self.add_error(name, refusal)
         self._clean_dates(data)
         for name, default in WORKING_DAY.items():
             if name not in self.errors and data.get(name) is None:
@@ -319,11 +340,8 @@ class OfferForm(forms.ModelForm):  # type: ignore[type-arg]
                 self.add_error("expires_on", "The offer must stay open at least until tomorrow.")
             elif (expires - today).days > MAX_OPEN_DAYS:
                 self.add_error("expires_on", "An offer stays open a year at most.")
-        if start is not None:
-            if start < today:
-                self.add_error("start_date", "The start date is in the past.")
-            elif (start - today).days > MAX_START_DAYS:
-                self.add_error("start_date", "The start date is more than two years ahead.")
+        if start is not None and (refusal := start_date_refusal(start)):
+            self.add_error("start_date", refusal)
         if start is not None and expires is not None and today <= start < expires:
             self.warnings.append(
                 "The start date comes before the offer expires: the candidate may not have "
@@ -640,21 +658,8 @@ class ChangeRequestForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        for name, ceiling in [
-            ("token_usd_per_day", CEILINGS["token_usd_per_day"]),
-            ("base_salary", CEILINGS["base_salary"]),
-            ("sign_on_bonus", CEILINGS["sign_on_bonus"]),
-            ("token_tokens_per_day", WHOLE_CEILINGS["token_tokens_per_day"]),
-            ("equity_units", WHOLE_CEILINGS["equity_units"]),
-        ]:
-            value = data.get(name)
-            if value is not None and value > ceiling:
-                self.add_error(
-                    name,
-                    _("That is more than {ceiling}: check the amount.").format(
-                        ceiling=f"{ceiling:,}"
-                    ),
-                )
+        for name, refusal in over_ceiling(data).items():
+            self.add_error(name, refusal)
         if data.get("token_unit") == "tokens":
             data["token_usd_per_day"] = None
             if data.get("token_tokens_per_day") and not data.get("token_model"):
@@ -662,12 +667,8 @@ class ChangeRequestForm(forms.Form):
         else:
             data["token_tokens_per_day"] = None
         start = data.get("start_date")
-        today = timezone.localdate()
-        if start is not None:
-            if start < today:
-                self.add_error("start_date", _("The start date is in the past."))
-            elif (start - today).days > MAX_START_DAYS:
-                self.add_error("start_date", _("The start date is more than two years ahead."))
+        if start is not None and (late := start_date_refusal(start)):
+            self.add_error("start_date", late)
         if data.get("equity_units") is not None and self.offer.equity_type == "none":
             self.add_error(
                 "equity_units",
