@@ -137,9 +137,10 @@ def list_offers(request: HttpRequest, filters: Query[OfferFilters]) -> HttpRespo
 def get_offer(request: HttpRequest, offer_id: int) -> HttpResponse:
     key = need(request, "offers:read")
     offer = offer_of(key, offer_id)
-    if request.headers.get("If-None-Match") == etag(offer):
+    tag = etag(offer)  # one read of the newest change request
+    if request.headers.get("If-None-Match") == tag:
         response = HttpResponse(status=304)
-        response["ETag"] = etag(offer)
+        response["ETag"] = tag
         return response
     return json_response(offer_detail(offer), offer=offer)
 

@@ -26,7 +26,7 @@ from babel.numbers import (
     get_currency_precision,
     parse_pattern,
 )
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from pricing.money import CENT, WHOLE, round_money
@@ -161,8 +161,6 @@ def page_date(value: datetime.date | None, *, with_time: bool = False) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime.datetime):
-        from django.utils import timezone
-
         value = timezone.localtime(value) if timezone.is_aware(value) else value
         text = page_format("USD").date(value.date())
         return f"{text}, {value:%H:%M}" if with_time else text

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext as _
 
 from offers.models.links import CandidateLink
 from offers.models.offer import Offer, money_field
@@ -91,16 +91,16 @@ class ChangeRequest(models.Model):
     def candidate_state(self) -> str:
         """The state as the candidate reads it: sent, being considered, answered."""
         if self.state == self.State.SENT:
-            return str(gettext_lazy("Sent"))
+            return _("Sent")
         if self.state == self.State.CONSIDERING:
-            return str(gettext_lazy("Being considered"))
+            return _("Being considered")
         if self.state == self.State.AMENDED and self.delivered_at is None:
-            return str(gettext_lazy("Answered: the offer is being changed"))
+            return _("Answered: the offer is being changed")
         if self.state == self.State.AMENDED:
-            return str(gettext_lazy("Answered: the offer was changed"))
+            return _("Answered: the offer was changed")
         if self.state == self.State.KEPT:
-            return str(gettext_lazy("Answered: the offer stays as it is"))
-        return str(gettext_lazy("Closed"))
+            return _("Answered: the offer stays as it is")
+        return _("Closed")
 
     @property
     def token_model_name(self) -> str:
