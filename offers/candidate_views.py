@@ -85,10 +85,12 @@ def candidate_link_or_response(
         return candidate_render(language, request, "candidate/not_found.html", {}, status=404)
     offer = link.offer
     reason = lifecycle.gone_reason(
-        offer.status, link_revoked=link.is_revoked, link_expired=link.is_expired()
+        offer.status,
+        link_revoked=link.is_revoked,
+        link_expired=link.is_expired(),
+        # (asked only of a link whose offer is not out: a live one needs no query more)
+        revising=not offer.link_is_live and offer.change_requests.awaiting_delivery().exists(),
     )
-    if reason == "revoked" and offer.change_requests.awaiting_delivery().exists():
-        reason = "revising"  # amended after the candidate's request, being approved again
     if reason:
         context = {
             "reason": reason,

@@ -126,10 +126,16 @@ def allows(move: str, status: str) -> bool:
     return status in MOVES[move].sources
 
 
-def gone_reason(status: str, *, link_revoked: bool, link_expired: bool) -> str | None:
-    """Why a candidate's link shows no offer ("withdrawn", "revoked", "expired"), or None."""
+def gone_reason(
+    status: str, *, link_revoked: bool, link_expired: bool, revising: bool = False
+) -> str | None:
+    """Why a candidate's link shows no offer ("withdrawn", "revising", "revoked", "expired"), or
+    None. `revising`: the offer was amended after the candidate asked for a change, and its new
+    terms have not reached them yet (its link stopped when it was amended)."""
     if status == Status.WITHDRAWN:
         return "withdrawn"
+    if revising and status not in LINK_LIVE | ANSWERED:
+        return "revising"
     if link_revoked:
         return "revoked"
     if status == Status.EXPIRED or (status in LINK_LIVE and link_expired):
